@@ -1,0 +1,12 @@
+"""mrcschema: MRC files (MRC2014, IMOD, Thermo Fisher, Direct Electron) read from declared schemas.
+
+Entry points: :func:`open`, :func:`read_header`; ``python -m mrcschema dump FILE``.
+"""
+
+from .errors import MrcFormatError, MrcWarning
+from .file import MrcFile, Vec3, open
+from .header import read_header
+
+__version__ = "0.1.0"
+
+__all__ = ["MrcFile", "MrcFormatError", "MrcWarning", "Vec3", "open", "read_header", "__version__"]

@@ -1,0 +1,25 @@
+"""Errors raised for malformed MRC input.
+
+Every problem with a file's content is reported as :class:`MrcFormatError`, a
+:class:`ValueError`, whose message names the header field, its byte offset and
+what was expected, so a user can look the field up in ``mrcschema dump``.
+"""
+
+
+class MrcFormatError(ValueError):
+    """A file does not follow the format: names the field, the offset and what was expected."""
+
+    def __init__(self, message, *, field=None, offset=None):
+        where = []
+        if field is not None:
+            where.append(field)
+        if offset is not None:
+            where.append(f"offset {offset}")
+        prefix = f"{' at '.join(where)}: " if where else ""
+        super().__init__(prefix + message)
+        self.field = field
+        self.offset = offset
+
+
+class MrcWarning(UserWarning):
+    """A file departs from the specification in a way that can be read around."""

@@ -1,0 +1,65 @@
+"""The construct schemas hold to the transcribed specification tables in specs/, field by field."""
+
+import csv
+import re
+
+import pytest
+
+from mrcschema.schemas.fei import FEI1, FEI2, FEI_LEGACY
+from mrcschema.schemas.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
+
+from conftest import REPO
+
+SPECS = REPO / "specs"
+
+
+def spec_rows(name):
+    with open(SPECS / name, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def leaf_type(field):
+    """Our engine's type name in the specs' vocabulary: a struct of N same-typed numbers is an
+    array (cella: float32[3]); raw bytes holding text compare equal to char[N]."""
+    if field.children:
+        types = {c.type for c in field.children}
+        assert len(types) == 1
+        return f"{types.pop()}[{len(field.children)}]"
+    return field.type
+
+
+def same_type(ours, spec):
+    return ours == spec or ours == re.sub(r"^char", "bytes", spec)
+
+
+@pytest.mark.parametrize("layout,table,base", [
+    (MRC2014_HEADER, "mrc2014_header.csv", 0),
+    (FEI1, "fei1.csv", 0),
+    (FEI2, "fei2.csv", 0),
+    (FEI_LEGACY, "fei_legacy.csv", 0),
+])
+def test_schema_matches_spec_table(layout, table, base):
+    rows = spec_rows(table)
+    assert [f.name for f in layout.fields] == [r["name"] for r in rows]
+    for field, row in zip(layout.fields, rows):
+        assert field.offset == int(row["offset"]) - base, field.name
+        assert field.size == int(row["size"]), field.name
+        assert same_type(leaf_type(field), row["type"]), (field.name, field.type, row["type"])
+        assert row["source"].strip(), f"{table}: row {field.name} has no source"
+    assert sum(int(r["size"]) for r in rows) == layout.size
+
+
+def test_imod_fields_at_spec_offsets():
+    """The IMOD view names the IMOD fields; the unnamed gaps between them are raw bytes."""
+    ours = {f.name: f for f in IMOD_EXTRA.fields}
+    for row in spec_rows("imod_extra.csv"):
+        name = {"imodstamp": "imod_stamp", "imodflags": "imod_flags"}.get(row["name"], row["name"])
+        field = ours[name]
+        assert IMOD_EXTRA_OFFSET + field.offset == int(row["offset"]), name
+        assert field.size == int(row["size"]) and same_type(field.type, row["type"]), name
+
+
+def test_every_main_header_field_has_a_doc_string():
+    for layout in (MRC2014_HEADER, IMOD_EXTRA, FEI1, FEI2, FEI_LEGACY):
+        for field in layout.fields:
+            assert field.doc.strip(), f"{layout.name}.{field.name} has no doc string"

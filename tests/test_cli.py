@@ -1,0 +1,74 @@
+"""``python -m mrcschema dump``: fields with offsets and meanings, JSON, and clean failures."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mrcschema.cli import main
+
+from conftest import CORPUS_MRC, EXAMPLES
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "mrcschema", *args], capture_output=True, text=True)
+
+
+def test_dump_text_lists_fields_with_offset_type_value_meaning(capsys):
+    assert main(["dump", str(EXAMPLES / "tiny_volume.mrc")]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    nx_line = next(l for l in lines if " nx " in l)
+    assert nx_line.split()[:4] == ["0", "int32", "nx", "24"]
+    assert "number of columns in 3D data array (fast axis)" in nx_line
+    machst = next(l for l in lines if " machst " in l)
+    assert "44 44 00 00" in machst
+    assert "shape (16, 20, 24), dtype float32 (mode 2: 32-bit signed real)" in out
+    assert "offset 1024, file size 31744 (as expected)" in out
+    assert "0: mrcschema example volume written by mrcfile" in out
+
+
+def test_dump_json_has_every_field_and_data_summary(capsys):
+    assert main(["dump", "--json", str(EXAMPLES / "tiny_volume.mrc")]) == 0
+    info = json.loads(capsys.readouterr().out)
+    names = [row["name"] for row in info["header"]]
+    assert names[:4] == ["nx", "ny", "nz", "mode"]
+    assert "cella.x" in names and "label" in names and len(names) == 36
+    offsets = {row["name"]: row["offset"] for row in info["header"]}
+    assert offsets["nsymbt"] == 92 and offsets["origin.z"] == 204 and offsets["label"] == 224
+    assert info["data"] == {
+        "offset": 1024, "shape": [16, 20, 24], "dtype": "float32", "mode": 2,
+        "mode_meaning": "32-bit signed real", "expected_file_size": 31744, "file_size": 31744,
+        "voxel_size": [1.5, 1.5, 1.5], "origin": [3.0, 4.5, 6.0],
+    }
+
+
+def test_dump_reports_big_endian_and_compression(tmp_path, capsys):
+    gz = next(p for p in CORPUS_MRC if p.name == "emd_3001.map.gz")
+    assert main(["dump", str(gz)]) == 0
+    assert "byte order: little-endian (stamp), gzip-compressed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("make", ["missing", "directory", "not_mrc"])
+def test_dump_failure_is_one_line_exit_2(tmp_path, make):
+    target = tmp_path / "target.mrc"
+    if make == "directory":
+        target.mkdir()
+    elif make == "not_mrc":
+        target.write_text("not an MRC file at all " * 100)
+    result = run("dump", str(target))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith(f"mrcschema dump: {target}: ")
+    assert "Traceback" not in result.stderr
+
+
+def test_console_script_entry_point_is_declared():
+    import tomllib
+
+    from conftest import REPO
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert project["scripts"]["mrcschema"] == "mrcschema.cli:main"

@@ -1,0 +1,50 @@
+"""Every corpus file opens, and its data and header equal what mrcfile reads."""
+
+import mrcfile
+import numpy as np
+import pytest
+
+import mrcschema
+from mrcschema.cli import main as cli_main
+
+from conftest import CORPUS_MRC, corpus_id, file_digest
+from peers import assert_header_equals_mrcfile
+
+
+@pytest.mark.parametrize("path", CORPUS_MRC, ids=corpus_id)
+def test_corpus_file_matches_mrcfile(path):
+    with mrcschema.open(path) as ours, mrcfile.open(path, permissive=True) as theirs:
+        assert_header_equals_mrcfile(ours.header, theirs.header)
+        # mrcfile keeps (1, ny, nx) for a single section of ISPG 1; we give (ny, nx): see docs
+        assert ours.data.shape == tuple(s for s in theirs.data.shape if theirs.data.ndim < 3 or s != 1 or
+                                        theirs.header.nz != 1)
+        assert ours.data.dtype == theirs.data.dtype
+        np.testing.assert_array_equal(np.asarray(ours.data), theirs.data.reshape(ours.data.shape))
+        assert tuple(np.float32(v) for v in ours.voxel_size) == theirs.voxel_size.item()
+        assert tuple(np.float32(v) for v in ours.origin) == theirs.header.origin.item()
+        expected_labels = [bytes(l).decode().rstrip() for l in theirs.header.label if bytes(l).strip()]
+        assert ours.labels == expected_labels
+
+
+@pytest.mark.parametrize("path", CORPUS_MRC, ids=corpus_id)
+def test_corpus_file_reading_never_changes_it(path, capsys):
+    before = file_digest(path)
+    with mrcschema.open(path) as f:
+        np.asarray(f.data).sum()
+        f.extended_header
+    assert cli_main(["dump", str(path)]) == 0
+    assert cli_main(["dump", "--json", str(path)]) == 0
+    capsys.readouterr()
+    assert file_digest(path) == before
+
+
+def test_known_values_of_emd_3001():
+    path = next(p for p in CORPUS_MRC if p.name == "EMD-3001.map")
+    with mrcschema.open(path) as f:
+        h = f.header
+        assert (h.nx, h.ny, h.nz, h.mode, h.ispg, h.nsymbt) == (73, 43, 25, 2, 4, 160)
+        assert (h.mapc, h.mapr, h.maps) == (3, 1, 2)
+        assert (h.nxstart, h.nystart, h.nzstart) == (0, -21, -12)
+        assert h.machst == b"\x44\x41\x00\x00" and f.byteorder == "<"
+        assert np.float32(h.cellb.beta) == np.float32(94.326)
+        assert f.geometry.offset == 1024 + 160

@@ -1,0 +1,100 @@
+"""The generic engine: field tables, dtypes, attrs records and construct builds agree."""
+
+import attrs
+import construct
+import numpy as np
+import pytest
+
+from mrcschema.engine import Layout
+from mrcschema.errors import MrcFormatError
+from mrcschema.schemas.mrc2014 import IMOD_EXTRA, MRC2014_HEADER
+
+from conftest import CORPUS_MRC, corpus_id
+
+SMALL = construct.Struct(
+    "count" / construct.Int32sl * "a count",
+    "scale" / construct.Float64l * "a scale [m]",
+    "flag" / construct.Flag * "a flag",
+    "name" / construct.PaddedString(6, "ascii") * "a name",
+    "raw" / construct.Bytes(3) * "raw bytes",
+    "vec" / construct.Array(2, construct.Int16sl) * "two shorts",
+    "pos" / construct.Struct("x" / construct.Float32l * "x", "y" / construct.Float32l * "y") * "position",
+)
+
+
+def test_field_table_offsets_sizes_types_docs():
+    layout = Layout("small", SMALL)
+    table = [(f.name, f.offset, f.size, f.type, f.doc) for f in layout.fields]
+    assert table == [
+        ("count", 0, 4, "int32", "a count"),
+        ("scale", 4, 8, "float64", "a scale [m]"),
+        ("flag", 12, 1, "bool", "a flag"),
+        ("name", 13, 6, "char[6]", "a name"),
+        ("raw", 19, 3, "bytes[3]", "raw bytes"),
+        ("vec", 22, 4, "int16[2]", "two shorts"),
+        ("pos", 26, 8, "struct", "position"),
+    ]
+    assert [(c.name, c.offset) for c in layout.field("pos").children] == [("x", 26), ("y", 30)]
+    assert layout.size == 34 == layout.dtype("<").itemsize == layout.dtype(">").itemsize
+
+
+@pytest.mark.parametrize("order", ["<", ">"])
+def test_numpy_parse_equals_construct_parse_and_build_round_trips(order):
+    layout = Layout("small", SMALL)
+    pos_class = type(layout.parse(bytes(34)).pos)  # the nested record class the engine made
+    record = layout.record_class(count=-7, scale=2.5e-9, flag=True, name="Krios", raw=b"\x01\x02\x03",
+                                 vec=(300, -2), pos=pos_class(x=1.5, y=-2.0))
+    raw = layout.build(record, order)
+    assert len(raw) == 34
+    assert raw[:4] == (-7).to_bytes(4, {"<": "little", ">": "big"}[order], signed=True)
+    parsed_construct = layout.struct(order).parse(raw)
+    assert parsed_construct.count == -7 and parsed_construct.name == "Krios"
+    assert layout.parse(raw, order) == record
+    array = layout.parse_array(raw * 3, order)
+    assert array.shape == (3,) and list(array["vec"][2]) == [300, -2]
+    assert np.all(array["scale"] == 2.5e-9) and np.all(array["pos"]["y"] == -2.0)
+
+
+def test_big_endian_dtype_reads_big_endian_bytes():
+    layout = Layout("small", SMALL)
+    raw = bytearray(34)
+    raw[0:4] = (258).to_bytes(4, "big")
+    assert layout.parse(bytes(raw), ">").count == 258
+    assert layout.parse(bytes(raw), "<").count == 0x02010000
+
+
+def test_parse_short_buffer_is_format_error():
+    with pytest.raises(MrcFormatError, match="small.*34 bytes"):
+        Layout("small", SMALL).parse(b"\0" * 10)
+
+
+def test_build_of_unencodable_text_is_format_error():
+    layout = Layout("small", SMALL)
+    record = layout.parse(bytes(34))
+    with pytest.raises(MrcFormatError, match="cannot build small"):
+        layout.build(attrs.evolve(record, name="Å" * 3))
+
+
+def test_header_layout_is_1024_bytes_and_imod_view_100():
+    assert MRC2014_HEADER.size == 1024
+    assert MRC2014_HEADER.dtype().itemsize == 1024
+    assert IMOD_EXTRA.size == 100
+
+
+def test_record_is_frozen_attrs_with_doc_metadata():
+    header = MRC2014_HEADER.parse(CORPUS_MRC[0].read_bytes()[:1024]) if CORPUS_MRC[0].suffix != ".gz" else None
+    cls = MRC2014_HEADER.record_class
+    assert attrs.has(cls)
+    assert attrs.fields(cls).nx.metadata["doc"] == "number of columns in 3D data array (fast axis)"
+    assert attrs.fields(cls).nsymbt.metadata["offset"] == 92
+    if header is not None:
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            header.nx = 3
+
+
+@pytest.mark.parametrize("path", [p for p in CORPUS_MRC if p.suffix in (".mrc", ".map")], ids=corpus_id)
+def test_header_bytes_rebuild_exactly(path):
+    raw = path.read_bytes()[:1024]
+    header = MRC2014_HEADER.parse(raw, "<")
+    assert MRC2014_HEADER.build(header, "<") == raw
+    assert MRC2014_HEADER.to_numpy(header).tobytes() == raw
