@@ -3,10 +3,12 @@
 Entry points: :func:`open`, :func:`read_header`; ``python -m mrcschema dump FILE``.
 """
 
+from .acquisition import Acquisition, acquisition
 from .errors import MrcFormatError, MrcWarning
+from .extended import ExtendedHeader
 from .file import MrcFile, Vec3, open
 from .header import read_header
 
 __version__ = "0.1.0"
 
-__all__ = ["MrcFile", "MrcFormatError", "MrcWarning", "Vec3", "open", "read_header", "__version__"]
+__all__ = ["Acquisition", "ExtendedHeader", "acquisition", "MrcFile", "MrcFormatError", "MrcWarning", "Vec3", "open", "read_header", "__version__"]

@@ -104,11 +104,20 @@ class MrcFile:
         return self._source.read(HEADER_SIZE, self.header.nsymbt)
 
     @property
-    def extended_header(self):
-        """The extended header: a numpy record array for known record types, else raw bytes."""
+    def extended(self):
+        """The :class:`~mrcschema.extended.ExtendedHeader`: kind, records, record size, padding, notes."""
         if self._extended is None:
-            self._extended = self.extended_header_bytes
+            from .extended import read_extended_header
+
+            self._extended = read_extended_header(self)
         return self._extended
+
+    @property
+    def extended_header(self):
+        """The extended header: one numpy structured record per section for record kinds
+        (FEI1, FEI2, old FEI, SERI, AGAR), else the raw bytes."""
+        ext = self.extended
+        return ext.records if ext.records is not None else self.extended_header_bytes
 
     # -- data -----------------------------------------------------------------
     @property

@@ -1,6 +1,5 @@
 """The construct schemas hold to the transcribed specification tables in specs/, field by field."""
 
-import csv
 import re
 
 import pytest
@@ -10,12 +9,7 @@ from mrcschema.schemas.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEA
 
 from conftest import REPO
 
-SPECS = REPO / "specs"
-
-
-def spec_rows(name):
-    with open(SPECS / name, newline="") as f:
-        return list(csv.DictReader(f))
+from spec_tables import spec_rows
 
 
 def leaf_type(field):
