@@ -42,7 +42,7 @@ class MrcFile:
     ``byteorder``, ``data``, ``extended_header``, ``voxel_size``, ``origin``, ``labels``.
     """
 
-    def __init__(self, path, mode="r", *, permissive=False):
+    def __init__(self, path, mode="r", *, permissive=False, byteorder=None):
         if mode not in _MEMMAP_MODES:
             raise ValueError(f"mode must be 'r', 'r+' or 'c', not {mode!r}")
         self.path = os.fspath(path)
@@ -53,7 +53,7 @@ class MrcFile:
             raise MrcFormatError(
                 f"{self._source.compressed}-compressed files cannot be opened 'r+': decompress it first",
                 field="file", offset=0)
-        self._parsed = parse_header(self._source.read_header(HEADER_SIZE))
+        self._parsed = parse_header(self._source.read_header(HEADER_SIZE), byteorder)
         self.file_size = self._source.size
         self.geometry = data_geometry(self._parsed, self.file_size, permissive=permissive)
         self.header = self._parsed.header
@@ -154,7 +154,7 @@ class MrcFile:
             raw = MRC2014_HEADER.build(self.header, self.byteorder)
             with io.open(self.path, "r+b") as f:
                 f.write(raw)
-            self._parsed = parse_header(raw)
+            self._parsed = parse_header(raw, self.byteorder)
 
     def close(self):
         """Flush (``"r+"``) and release the memory map."""
@@ -176,10 +176,11 @@ class MrcFile:
         return f"<MrcFile {self.path!r} {state} shape={self.geometry.shape} dtype={self.geometry.dtype}>"
 
 
-def open(path, mode="r", *, permissive=False):  # noqa: A001 - mirrors builtins.open on purpose
+def open(path, mode="r", *, permissive=False, byteorder=None):  # noqa: A001 - mirrors builtins.open
     """Open an MRC file: ``"r"`` read-only, ``"c"`` copy-on-write data, ``"r+"`` read-write.
 
     ``.gz`` and ``.bz2`` files are read transparently (their data in memory).
     ``permissive=True`` opens what it can of a damaged file, turning problems into warnings.
+    ``byteorder`` ("<" or ">") overrides the byte order the file declares.
     """
-    return MrcFile(path, mode, permissive=permissive)
+    return MrcFile(path, mode, permissive=permissive, byteorder=byteorder)

@@ -51,15 +51,21 @@ class DataGeometry:
     sections: int  #: sections present (== NZ unless a permissive open of a truncated file)
 
 
-def parse_header(raw: bytes) -> ParsedHeader:
-    """Parse 1024 header bytes in the byte order the file declares (or, failing that, implies)."""
+def parse_header(raw: bytes, byteorder=None) -> ParsedHeader:
+    """Parse 1024 header bytes in the byte order the file declares (or, failing that, implies);
+    ``byteorder`` ("<" or ">") overrides both."""
     if len(raw) < HEADER_SIZE:
         raise MrcFormatError(
             f"file is {len(raw)} bytes long, shorter than the {HEADER_SIZE}-byte MRC header",
             field="header", offset=0,
         )
     raw = bytes(raw[:HEADER_SIZE])
-    order, source = detect_byteorder(raw)
+    if byteorder is None:
+        order, source = detect_byteorder(raw)
+    elif byteorder in ("<", ">"):
+        order, source = byteorder, "given"
+    else:
+        raise ValueError(f"byte order must be '<' or '>', not {byteorder!r}")
     return ParsedHeader(MRC2014_HEADER.parse(raw, order), order, source, raw)
 
 

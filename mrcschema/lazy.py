@@ -1,0 +1,90 @@
+"""Lazy loading: a dask array whose every chunk is read from its own memory map.
+
+The graph holds only the file name, the data offset, dtype, shape and each chunk's
+slices, never data or open files, so it pickles small and computes on
+``dask.distributed`` worker processes.  The chunk loaders are plain module-level
+functions for that reason.  dask is imported here only, when a lazy load asks for it.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+
+def load_block(path, offset, dtype, shape, slices):
+    """Read ``slices`` of the C-ordered array ``shape`` stored at ``offset`` in ``path``."""
+    data = np.memmap(path, dtype=np.dtype(dtype), mode="r", offset=offset, shape=tuple(shape))
+    return np.array(data[tuple(slices)])
+
+
+def load_frames(path, offset, dtype, frame_shape, frame_count, frame_index):
+    """Gather frames by index (-1: no frame there, zeros) for non-raster scans."""
+    frames = np.memmap(path, dtype=np.dtype(dtype), mode="r", offset=offset,
+                       shape=(frame_count,) + tuple(frame_shape))
+    index = np.asarray(frame_index)
+    out = np.zeros(index.shape + tuple(frame_shape), dtype=np.dtype(dtype))
+    present = index >= 0
+    out[present] = frames[index[present]]
+    return out
+
+
+def default_chunks(chunks, shape, signal_ndim):
+    """'auto' keeps the signal axes whole and lets dask size the navigation chunks; a dict
+    or tuple is taken as given (``-1`` or None meaning a whole axis)."""
+    if isinstance(chunks, str) and chunks == "auto":
+        return ("auto",) * (len(shape) - signal_ndim) + (-1,) * signal_ndim
+    return chunks
+
+
+def _normalize(chunks, shape, dtype, signal_ndim):
+    from dask.array.core import normalize_chunks
+
+    try:
+        return normalize_chunks(default_chunks(chunks, shape, signal_ndim), shape, dtype=np.dtype(dtype))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"chunks {chunks!r} do not fit the data shape {shape}: {exc}") from None
+
+
+def _block_slices(chunks):
+    starts = [np.cumsum((0,) + c[:-1]) for c in chunks]
+    for index in itertools.product(*(range(len(c)) for c in chunks)):
+        yield index, tuple(slice(int(starts[d][i]), int(starts[d][i] + chunks[d][i])) for d, i in enumerate(index))
+
+
+def _array(name, graph, chunks, dtype):
+    import dask.array as da
+    from dask.highlevelgraph import HighLevelGraph
+
+    return da.Array(HighLevelGraph.from_collections(name, graph, dependencies=()), name, chunks, dtype=dtype)
+
+
+def lazy_memmap(path, offset, dtype, shape, chunks="auto", signal_ndim=2):
+    """A dask array over the C-ordered block ``shape`` at ``offset`` in ``path``."""
+    import dask.base
+
+    dtype = np.dtype(dtype)
+    normal = _normalize(chunks, shape, dtype, signal_ndim)
+    name = "mrcschema-" + dask.base.tokenize(str(path), offset, dtype.str, shape, normal)
+    graph = {(name,) + index: (load_block, str(path), offset, dtype.str, tuple(shape), slices)
+             for index, slices in _block_slices(normal)}
+    return _array(name, graph, normal, dtype)
+
+
+def lazy_frames(path, offset, dtype, frame_shape, frame_count, frame_map, chunks="auto"):
+    """A dask array ``frame_map.shape + frame_shape`` gathering frames by ``frame_map`` (-1: zeros)."""
+    import dask.base
+
+    dtype = np.dtype(dtype)
+    shape = tuple(frame_map.shape) + tuple(frame_shape)
+    normal = _normalize(chunks, shape, dtype, len(frame_shape))
+    if any(len(c) != 1 for c in normal[frame_map.ndim:]):
+        raise ValueError("chunks must keep the frame (signal) axes whole for a non-raster scan")
+    name = "mrcschema-frames-" + dask.base.tokenize(str(path), offset, dtype.str, shape, normal, frame_map)
+    graph = {}
+    for index, slices in _block_slices(normal):
+        nav = slices[:frame_map.ndim]
+        graph[(name,) + index] = (load_frames, str(path), offset, dtype.str, tuple(frame_shape), frame_count,
+                                  np.ascontiguousarray(frame_map[nav]))
+    return _array(name, graph, normal, dtype)
