@@ -21,6 +21,8 @@ Supported building blocks: little-endian ``FormatField`` (``Int32sl``, ``Float64
 
 from __future__ import annotations
 
+import functools
+
 import construct
 import attrs
 import numpy as np
@@ -85,14 +87,24 @@ class Layout:
         self.name = name
         self.doc = doc
         self.struct_le = struct
-        self.struct_be = _swap_struct(struct)
         self.size = struct.sizeof()
         self.fields, dtype_fields, self._converters = self._walk(struct, 0)
         self._dtype_le = np.dtype(dtype_fields)
         if self._dtype_le.itemsize != self.size:
             raise TypeError(f"{name}: dtype size {self._dtype_le.itemsize} != schema size {self.size}")
         self._dtype_be = self._dtype_le.newbyteorder(">")
-        self.record_class = self._make_record_class(name, self.fields, self._converters)
+
+    # The record classes and the big-endian schema are made when first needed: building
+    # attrs classes is the costly part of defining a layout, and it is paid at import.
+    @functools.cached_property
+    def record_class(self):
+        """The attrs class of one record (nested structs get their own classes)."""
+        return self._make_record_class(self.name, self.fields, self._converters)
+
+    @functools.cached_property
+    def struct_be(self):
+        """The big-endian twin of the schema."""
+        return _swap_struct(self.struct_le)
 
     # -- derivation ---------------------------------------------------------
     def _walk(self, struct, base):
@@ -105,7 +117,7 @@ class Layout:
                 size = inner.sizeof()
                 fields.append(Field(name, offset, size, "struct", doc, tuple(children)))
                 dtype_fields.append((name, child_dtype))
-                sub_class = self._make_record_class(name, children, child_conv)
+                sub_class = _LazyClass(self._make_record_class, name, tuple(children), child_conv)
                 converters.append((name, "struct", sub_class, child_conv))
             else:
                 dt, type_name, kind = _describe(inner)
@@ -177,12 +189,24 @@ class Layout:
             raise MrcFormatError(f"cannot build {self.name}: {exc}", field=self.name) from None
 
 
+class _LazyClass:
+    """A nested record class, made on first use (see ``Layout.record_class``)."""
+
+    def __init__(self, factory, *args):
+        self._factory, self._args, self._cls = factory, args, None
+
+    def get(self):
+        if self._cls is None:
+            self._cls = self._factory(*self._args)
+        return self._cls
+
+
 def _convert(cls, converters, values):
     """Build an attrs record from the nested tuple ``numpy.void.item()`` returns."""
     out = []
     for (name, kind, sub_class, sub_conv), value in zip(converters, values):
         if kind == "struct":
-            value = _convert(sub_class, sub_conv, value)
+            value = _convert(sub_class.get(), sub_conv, value)
         elif kind == "text":
             value = value.decode("latin-1")
         elif kind == "array":
