@@ -1,6 +1,8 @@
-"""Command line: ``python -m mrcschema dump FILE [--json]`` (also installed as ``mrcschema``).
+"""Command line: ``python -m mrcschema dump FILE [--json]`` (also installed as ``mrcschema``)
+and ``python -m mrcschema validate FILE... [--json] [--strict]``.
 
 Exit codes: 0 success, 2 a file could not be read at all (missing, a directory, not MRC).
+``validate``: 0 all valid, 1 any invalid (a file that is not MRC is invalid), 2 any unreadable.
 Errors are one line on stderr, never a traceback.
 """
 
@@ -20,7 +22,33 @@ def _parser():
     dump.add_argument("file")
     dump.add_argument("--json", action="store_true", help="print the same as JSON")
     dump.add_argument("--record", type=int, default=None, help="show extended-header record N in full")
+    check = sub.add_parser("validate", help="check files against MRC2014 (exit 0 valid, 1 invalid, 2 unreadable)")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--json", action="store_true", help="print the reports as JSON")
+    check.add_argument("--strict", action="store_true", help="compare the data statistics however large the file")
     return parser
+
+
+def _validate(args):
+    """One report per file; exit 0 all valid, 1 any invalid, 2 any file unreadable (missing, directory)."""
+    from .validate import validate
+
+    code, reports = 0, []
+    for name in args.files:
+        try:
+            report = validate(name, strict=args.strict)
+        except OSError as exc:
+            print(f"mrcschema validate: {name}: {exc}", file=sys.stderr)
+            reports.append({"path": name, "ok": False, "readable": False, "error": str(exc)})
+            code = 2
+            continue
+        code = max(code, 0 if report.ok else 1)
+        reports.append({**report.to_dict(), "readable": True})
+        if not args.json:
+            print(report)
+    if args.json:
+        print(json.dumps(reports, indent=1))
+    return code
 
 
 def _dump(args):
@@ -44,6 +72,8 @@ def main(argv=None):
     try:
         if args.command == "dump":
             return _dump(args)
+        if args.command == "validate":
+            return _validate(args)
     except (MrcFormatError, OSError) as exc:
         print(f"mrcschema {args.command}: {getattr(args, 'file', '')}: {exc}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ import os
 import attrs
 import numpy as np
 
+from . import edit
 from .compressed import CompressedSource, open_source
 from .errors import MrcFormatError
 from .header import HEADER_SIZE, data_geometry, parse_header
@@ -56,13 +57,36 @@ class MrcFile:
         self._parsed = parse_header(self._source.read_header(HEADER_SIZE), byteorder)
         self.file_size = self._source.size
         self.geometry = data_geometry(self._parsed, self.file_size, permissive=permissive)
-        self.header = self._parsed.header
+        self._header = self._parsed.header
         self._data = None
         self._extended = None
         self._labels = None
+        self._labels_base = None  #: the labels as last read or folded into the header
+        self._stats_stale = False  #: set by mrcschema.new: statistics to compute on close
         self.closed = False
 
     # -- header views --------------------------------------------------------
+    @property
+    def header(self):
+        """The header record.  In ``"r+"`` mode assign an evolved copy; it is written on
+        flush/close (with any change made through ``labels``)."""
+        if self._labels is not None and self._labels != self._labels_base:
+            self._header = edit.with_labels(self._header, self._labels)
+            self._labels_base = list(self._labels)
+        return self._header
+
+    @header.setter
+    def header(self, record):
+        if self.mode != "r+" or self.closed:
+            raise edit.read_only_error(self, "header")
+        if not isinstance(record, MRC2014_HEADER.record_class):
+            raise TypeError(f"header must be a {MRC2014_HEADER.record_class.__name__} record "
+                            f"(attrs.evolve(f.header, ...)), not {type(record).__name__}")
+        old = self.header  # with pending label changes folded in
+        self._header = record
+        if (record.label, record.nlabl) != (old.label, old.nlabl):
+            self._labels = None  # labels changed through the record: read them from it again
+
     @property
     def byteorder(self):
         """"<" (little-endian) or ">" (big-endian), from MACHST or the header's numbers."""
@@ -80,18 +104,34 @@ class MrcFile:
         cell = (h.cella.x, h.cella.y, h.cella.z)
         return Vec3(*(c / m if m > 0 else 0.0 for c, m in zip(cell, (h.mx, h.my, h.mz))))
 
+    @voxel_size.setter
+    def voxel_size(self, value):
+        """``"r+"`` only: one number or (x, y, z) in Å; sets CELLA = size x (MX, MY, MZ)."""
+        if self.mode != "r+" or self.closed:
+            raise edit.read_only_error(self, "voxel_size")
+        self.header = edit.with_voxel_size(self.header, value)
+
     @property
     def origin(self):
         """ORIGIN (x, y, z): subvolume origin in Å (phase origin in pixels for modes 3/4)."""
         o = self.header.origin
         return Vec3(o.x, o.y, o.z)
 
+    @origin.setter
+    def origin(self, value):
+        """``"r+"`` only: (x, y, z)."""
+        if self.mode != "r+" or self.closed:
+            raise edit.read_only_error(self, "origin")
+        self.header = edit.with_origin(self.header, value)
+
     @property
     def labels(self):
-        """The text labels in use (blank ones dropped, trailing blanks stripped)."""
+        """The text labels in use (blank ones dropped, trailing blanks stripped).  A list; in
+        ``"r+"`` mode changes to it (``f.labels.append("text")``) are written on flush/close."""
         if self._labels is None:
-            texts = (label.rstrip(b"\0 ").decode("latin-1") for label in self.header.label)
-            self._labels = [text for text in texts if text]
+            texts = (label.rstrip(b"\0 ").decode("latin-1") for label in self._header.label)
+            self._labels_base = [text for text in texts if text]
+            self._labels = edit.LabelList(self._labels_base, self)
         return self._labels
 
     @property
@@ -126,6 +166,7 @@ class MrcFile:
         compressed files and for mode 101, which is unpacked to uint8)."""
         if self._data is None:
             self._data = self._map_data()
+            self._stats_stale = self._stats_stale or self.mode == "r+"
         return self._data
 
     def _map_data(self):
@@ -144,23 +185,29 @@ class MrcFile:
         return array
 
     # -- life cycle -------------------------------------------------------------
-    def flush(self):
-        """In ``"r+"`` mode, write the header record and any data changes to disk."""
+    def flush(self, update_stats=True):
+        """In ``"r+"`` mode, write the header record and any data changes to disk.
+
+        Once the data has been mapped in ``"r+"`` mode (or the file was made by
+        ``mrcschema.new``), DMIN/DMAX/DMEAN/RMS are recomputed from it block by block;
+        ``update_stats=False`` writes them as ``header`` holds them."""
         if self.mode != "r+":
             return
         if isinstance(self._data, np.memmap):
             self._data.flush()
+        if update_stats and self._stats_stale:
+            self.header = edit.with_stats(self.header, self.data)  # the map stays writable: stale still
         if self.header != self._parsed.header:
             raw = MRC2014_HEADER.build(self.header, self.byteorder)
             with io.open(self.path, "r+b") as f:
                 f.write(raw)
             self._parsed = parse_header(raw, self.byteorder)
 
-    def close(self):
-        """Flush (``"r+"``) and release the memory map."""
+    def close(self, update_stats=True):
+        """Flush (``"r+"``; see :meth:`flush` for ``update_stats``) and release the memory map."""
         if self.closed:
             return
-        self.flush()
+        self.flush(update_stats)
         self._data = None
         self.closed = True
 
