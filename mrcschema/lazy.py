@@ -14,9 +14,11 @@ import numpy as np
 
 
 def load_block(path, offset, dtype, shape, slices):
-    """Read ``slices`` of the C-ordered array ``shape`` stored at ``offset`` in ``path``."""
-    data = np.memmap(path, dtype=np.dtype(dtype), mode="r", offset=offset, shape=tuple(shape))
-    return np.array(data[tuple(slices)])
+    """``slices`` of the C-ordered array ``shape`` stored at ``offset`` in ``path``: a
+    copy-on-write view of the map, so pages are read when used and never copied (a copy
+    made the lazy sum three times slower than a plain ``numpy.memmap`` sum)."""
+    data = np.memmap(path, dtype=np.dtype(dtype), mode="c", offset=offset, shape=tuple(shape))
+    return data[tuple(slices)]
 
 
 def load_frames(path, offset, dtype, frame_shape, frame_count, frame_index):
