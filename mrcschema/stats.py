@@ -59,7 +59,7 @@ class StatsAccumulator:
             dev = block.astype(np.complex128)
             block_mean = dev.sum() / n
             dev -= block_mean
-            block_m2 = float(np.vdot(dev, dev).real)
+            block_m2 = _sum_of_squares(dev.view(np.float64))
         else:
             low, high = np.minimum.reduce(block), np.maximum.reduce(block)
             self.minimum = low if self.minimum is None else min(self.minimum, low)
@@ -68,7 +68,7 @@ class StatsAccumulator:
             np.copyto(dev, block, casting="unsafe")  # float64 copy: exact for every MRC dtype
             block_mean = float(np.add.reduce(dev)) / n
             np.subtract(dev, block_mean, out=dev)
-            block_m2 = float(np.dot(dev, dev))
+            block_m2 = _sum_of_squares(dev)
         total = self.count + n
         delta = block_mean - self.mean
         self.mean = self.mean + delta * (n / total)
@@ -90,6 +90,13 @@ class StatsAccumulator:
         with np.errstate(over="ignore", invalid="ignore"):
             return Stats(float(np.float32(self.minimum)), float(np.float32(self.maximum)),
                          float(np.float32(self.mean)), rms)
+
+
+def _sum_of_squares(values):
+    """Sum of squares of a float64 scratch array, in place.  Not ``numpy.dot``: a multithreaded
+    BLAS spins its threads on every call, which costs milliseconds per block on a busy machine."""
+    np.multiply(values, values, out=values)
+    return float(np.add.reduce(values))
 
 
 def iter_blocks(array, block_bytes=BLOCK_BYTES):
