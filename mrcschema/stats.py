@@ -36,7 +36,12 @@ class Stats:
 
 
 class StatsAccumulator:
-    """Feed blocks with :meth:`add`; :meth:`result` gives the :class:`Stats` of everything fed."""
+    """Feed arrays with :meth:`add`; :meth:`result` gives the :class:`Stats` of everything fed.
+
+    ``minimum``, ``maximum``, ``mean``, ``std`` and ``complex`` are also read directly
+    (by ``validate``, which compares them with the header).  A NaN anywhere makes the
+    minimum and maximum NaN, as ``numpy.min`` would on the whole array.
+    """
 
     def __init__(self):
         self.count = 0
@@ -47,10 +52,21 @@ class StatsAccumulator:
         self.complex = False
         self._buffer = None
 
-    def add(self, block):
-        block = np.asarray(block).reshape(-1)
-        if block.dtype.byteorder not in ("=", "|"):
-            block = block.astype(block.dtype.newbyteorder("="))
+    @property
+    def std(self):
+        """Standard deviation from the mean of everything fed (MRC2014's RMS)."""
+        return float(np.sqrt(self.m2 / self.count)) if self.count else 0.0
+
+    def add(self, values):
+        """Feed any array (real or complex, either byte order), in cache-sized blocks."""
+        values = np.asarray(values).reshape(-1)
+        if values.dtype.byteorder not in ("=", "|"):
+            values = values.astype(values.dtype.newbyteorder("="))
+        per_block = max(1, BLOCK_BYTES // max(values.dtype.itemsize, 1))
+        for start in range(0, values.size, per_block):
+            self._add_block(values[start:start + per_block])
+
+    def _add_block(self, block):
         n = block.size
         if n == 0:
             return
@@ -62,8 +78,8 @@ class StatsAccumulator:
             block_m2 = _sum_of_squares(dev.view(np.float64))
         else:
             low, high = np.minimum.reduce(block), np.maximum.reduce(block)
-            self.minimum = low if self.minimum is None else min(self.minimum, low)
-            self.maximum = high if self.maximum is None else max(self.maximum, high)
+            self.minimum = low if self.minimum is None else min(self.minimum, low, key=_nan_first)
+            self.maximum = high if self.maximum is None else max(self.maximum, high, key=_nan_last)
             dev = self._scratch(n)
             np.copyto(dev, block, casting="unsafe")  # float64 copy: exact for every MRC dtype
             block_mean = float(np.add.reduce(dev)) / n
@@ -84,12 +100,20 @@ class StatsAccumulator:
     def result(self) -> Stats:
         if self.count == 0:
             return Stats(**UNDETERMINED)
-        rms = float(np.float32(np.sqrt(self.m2 / self.count)))
+        rms = float(np.float32(self.std))
         if self.complex:
             return Stats(UNDETERMINED["dmin"], UNDETERMINED["dmax"], UNDETERMINED["dmean"], rms)
         with np.errstate(over="ignore", invalid="ignore"):
             return Stats(float(np.float32(self.minimum)), float(np.float32(self.maximum)),
                          float(np.float32(self.mean)), rms)
+
+
+def _nan_first(value):
+    return (not np.isnan(value), value)  # a NaN minimum wins, as numpy's min propagates NaN
+
+
+def _nan_last(value):
+    return (bool(np.isnan(value)), value)
 
 
 def _sum_of_squares(values):

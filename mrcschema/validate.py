@@ -18,7 +18,6 @@ found with :func:`mrcschema.de_files.find_de_files` or given as ``info_file``
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import warnings
@@ -33,6 +32,7 @@ from .header import HEADER_SIZE, data_geometry, parse_header
 from .modes import MODES, data_nbytes, unpack_4bit
 from .rules import ERROR, INFO, RULES, RULES_BY_ID, WARNING, Problem, field_offset, show
 from .schemas.mrc2014 import MRC2014_HEADER
+from .stats import StatsAccumulator
 
 __all__ = ["Finding", "Report", "validate", "STATS_SIZE_LIMIT", "CHUNK_BYTES"]
 
@@ -40,8 +40,6 @@ __all__ = ["Finding", "Report", "validate", "STATS_SIZE_LIMIT", "CHUNK_BYTES"]
 STATS_SIZE_LIMIT = 1 << 30
 #: bytes of data mapped at a time by the statistics pass
 CHUNK_BYTES = 64 << 20
-#: values per block of the float64 computation (2 MiB of work memory, stays in the CPU cache)
-BLOCK_VALUES = 1 << 18
 #: mrcfile's tolerance for DMEAN and RMS (``numpy.isclose(..., rtol=0.01)``)
 STATS_RTOL = 0.01
 
@@ -181,67 +179,6 @@ def _de_facts(path, info_file):
 
 
 # -- data statistics --------------------------------------------------------------------------------
-class _Accumulator:
-    """min, max, mean and M2 (sum of squared deviations), in float64, merged block by block
-    with Chan et al.'s pairwise update.  Blocks of :data:`BLOCK_VALUES` keep the float64
-    work buffer in the CPU cache (several times faster than converting a whole slab)."""
-
-    def __init__(self):
-        self.count = 0
-        self.mean = 0.0
-        self.m2 = 0.0
-        self.minimum = None
-        self.maximum = None
-        self.complex = False
-        self._buffers = {}
-
-    def _buffer(self, kind):
-        if kind not in self._buffers:
-            self._buffers[kind] = np.empty(BLOCK_VALUES, np.complex128 if kind == "c" else np.float64)
-        return self._buffers[kind]
-
-    def add(self, values):
-        """Feed a 1-D array of values (any real or complex dtype, either byte order)."""
-        if values.size == 0:
-            return
-        if values.dtype.kind == "c":
-            self.complex = True
-        else:
-            low, high = values.min(), values.max()
-            self.minimum = low if self.minimum is None else min(self.minimum, low, key=_nan_first)
-            self.maximum = high if self.maximum is None else max(self.maximum, high, key=_nan_last)
-        buffer = self._buffer(values.dtype.kind)
-        for start in range(0, values.size, BLOCK_VALUES):
-            block = values[start:start + BLOCK_VALUES]
-            n = block.size
-            work = buffer[:n]
-            work[...] = block
-            block_mean = work.sum() / n
-            work -= block_mean
-            if self.complex:
-                flat = work.view(np.float64)
-                block_m2 = float(np.einsum("i,i->", flat, flat))
-            else:
-                block_m2 = float(np.einsum("i,i->", work, work))
-            total = self.count + n
-            delta = block_mean - self.mean
-            self.mean = self.mean + delta * (n / total)
-            self.m2 = self.m2 + block_m2 + abs(delta) ** 2 * (self.count * n / total)
-            self.count = total
-
-    @property
-    def std(self):
-        return math.sqrt(self.m2 / self.count) if self.count else 0.0
-
-
-def _nan_first(value):
-    return (not np.isnan(value), value)  # a NaN minimum wins, as numpy's min propagates NaN
-
-
-def _nan_last(value):
-    return (bool(np.isnan(value)), value)
-
-
 def _stats_wanted(h, complex_mode):
     """Which statistics the header claims to know (MRC2014 note 5, mrcfile's reading)."""
     rms = h.rms >= 0
@@ -376,7 +313,7 @@ class _Context:
                              "(validate(..., strict=True) or --strict reads it all)")
             return
         try:
-            acc = _Accumulator()
+            acc = StatsAccumulator()
             with np.errstate(all="ignore"):  # NaN and infinities in the data are findings, not warnings
                 for values in self._value_chunks():
                     acc.add(values)

@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 
 import mrcschema
+import mrcschema.stats as stats_module
+from mrcschema.stats import StatsAccumulator
 from mrcschema.cli import main
 from mrcschema.modes import pack_4bit
 from mrcschema.rules import FIELD_OFFSETS, RULES, RULES_BY_ID, SEVERITIES
@@ -368,13 +370,13 @@ def test_statistics_are_computed_in_chunks(tmp_path, monkeypatch):
     data = (sample_data("f4", (7, 11, 13)) * 1e3 + 1e5).astype("f4")  # large mean: variance merging matters
     path = stats_file(tmp_path, data, **true_stats(data))
     chunks = []
-    original = VALIDATE._Accumulator.add
+    original = StatsAccumulator.add
     monkeypatch.setattr(VALIDATE, "CHUNK_BYTES", 400)  # slabs of 100 float32 values
-    monkeypatch.setattr(VALIDATE, "BLOCK_VALUES", 7)  # float64 blocks of 7 values
-    monkeypatch.setattr(VALIDATE._Accumulator, "add", lambda self, v: (chunks.append(v.size), original(self, v)))
+    monkeypatch.setattr(stats_module, "BLOCK_BYTES", 28)  # float32 blocks of 7 values
+    monkeypatch.setattr(StatsAccumulator, "add", lambda self, v: (chunks.append(v.size), original(self, v)))
     assert summary(mrcschema.validate(path)) == []
     assert len(chunks) == 11 and sum(chunks) == data.size and max(chunks) == 100
-    acc = VALIDATE._Accumulator()
+    acc = StatsAccumulator()
     original(acc, data.reshape(-1))
     assert acc.std == pytest.approx(data.std(dtype=np.float64), rel=1e-12)
     assert acc.mean == pytest.approx(data.mean(dtype=np.float64), rel=1e-12)
