@@ -501,6 +501,20 @@ def import_time(ctx):
                   notes=["includes interpreter start-up (see bare_interpreter_median)"])
 
 
+def import_open_fresh_process(ctx):
+    """Informative: what a script pays in a fresh process: import, open a small file, read a
+    pixel.  ``import mrcschema`` alone loads nothing (names load on first use), so this row
+    shows the cost the import row defers."""
+    path = ctx.file("small")
+    ours_code = f"import mrcschema; f = mrcschema.open({path!r}); f.data.flat[0]"
+    peer_code = f"import mrcfile; f = mrcfile.mmap({path!r}, permissive=True); f.data.flat[0]"
+    o, p = alternate_commands([PYTHON, "-c", ours_code], [PYTHON, "-c", peer_code], ctx.cmd_repeats,
+                              cwd=ctx.workdir, env=ctx.env)
+    return Result("import + open + first pixel, fresh process (info)", "mrcschema.open(p)",
+                  "mrcfile.mmap(p, permissive=True)", None, goal_text="info (what import defers)",
+                  ours_times=o, peer_times=p)
+
+
 def import_time_no_bytecode(ctx):
     """Informative: the same with no bytecode cache for the working tree (how an editable
     checkout behaves under ``PYTHONDONTWRITEBYTECODE=1``: every module compiled at every start;
@@ -630,6 +644,7 @@ CASES = [
     cli_dump,
     cli_dump_fei2,
     import_time,
+    import_open_fresh_process,
     import_time_no_bytecode,
     no_dask_on_import,
     write_new,
