@@ -40,12 +40,16 @@ def __dir__():
     return __all__
 
 
+#: functions that share their module's name (``mrcschema.write`` the function, not the module)
+_SAME_NAME = {name for name, module in _EXPORTS.items() if name == module}
+
+
 class _Package(types.ModuleType):
-    """Keeps the functions ``write`` and ``validate`` when their modules of the same name are
-    imported (the import system would otherwise set the module over the function)."""
+    """Keeps the functions ``write``, ``validate`` and ``acquisition`` when their modules of the
+    same name are imported (the import system would otherwise set the module over the function)."""
 
     def __setattr__(self, name, value):
-        if name in ("write", "validate") and isinstance(value, types.ModuleType):
+        if name in _SAME_NAME and isinstance(value, types.ModuleType):
             value = getattr(value, name)
         super().__setattr__(name, value)
 
