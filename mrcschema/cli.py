@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import warnings
 
 from .errors import MrcFormatError
 
@@ -54,16 +56,26 @@ def _validate(args):
 def _dump(args):
     from . import file as mrcfile_module
     from .dump import describe, render_text
+    from .errors import MrcWarning
 
-    with mrcfile_module.open(args.file, permissive=True) as mrc:
-        info = describe(mrc)
-        if args.record is not None:
-            from .extended import describe_record
+    # the file is opened permissively: what it departs from is one "warning:" line each on stderr
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MrcWarning)
+        with mrcfile_module.open(args.file, permissive=True) as mrc:
+            info = describe(mrc)
+            if args.record is not None:
+                from .extended import describe_record
 
-            info = describe_record(mrc, args.record)
-            print(json.dumps(info, indent=1) if args.json else "\n".join(info["lines"]))
-            return 0
-    print(json.dumps(info, indent=1) if args.json else render_text(info))
+                info = describe_record(mrc, args.record)
+    for w in caught:
+        if issubclass(w.category, MrcWarning):
+            print(f"mrcschema dump: {args.file}: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if args.record is not None:
+        print(json.dumps(info, indent=1) if args.json else "\n".join(info["lines"]))
+    else:
+        print(json.dumps(info, indent=1) if args.json else render_text(info))
     return 0
 
 
@@ -74,9 +86,13 @@ def main(argv=None):
             return _dump(args)
         if args.command == "validate":
             return _validate(args)
+    except BrokenPipeError:  # output piped into `head`: not an error (and an OSError, so caught first)
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        except (OSError, ValueError):
+            pass
+        return 0
     except (MrcFormatError, OSError) as exc:
         print(f"mrcschema {args.command}: {getattr(args, 'file', '')}: {exc}", file=sys.stderr)
         return 2
-    except BrokenPipeError:
-        return 0
     return 0

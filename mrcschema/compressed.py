@@ -4,6 +4,11 @@ EMDB distributes maps as ``.map.gz``.  A compressed file cannot be memory-mapped
 its data is decompressed into memory; the header alone is read from the first
 1024 decompressed bytes without inflating the rest.  Compression is recognised by
 the magic bytes, not the file name.
+
+Decompression is bounded: a stream is inflated in 1 MiB blocks and stopped as soon as it
+exceeds the size its header declares (1024 + NSYMBT + data) by :data:`DECOMPRESSION_MARGIN`,
+so a "gzip bomb" costs no more memory than the file it claims to be.  Strict: an
+``MrcFormatError``; permissive: the first declared size + margin bytes, with a warning.
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ from __future__ import annotations
 import bz2
 import gzip
 import os
+import warnings
 import zlib
 
-from .errors import MrcFormatError
+from .errors import MrcFormatError, MrcWarning
 
 GZIP_MAGIC = b"\x1f\x8b"
 BZIP2_MAGIC = b"BZh"
@@ -31,6 +37,10 @@ def compression_of(path):
 
 
 _OPENERS = {"gzip": gzip.open, "bzip2": bz2.open}
+#: bytes a compressed file may decompress to beyond what its header declares
+DECOMPRESSION_MARGIN = 1 << 20
+#: bytes inflated per read
+_BLOCK = 1 << 20
 _ERRORS = (OSError, EOFError, zlib.error, ValueError)
 
 
@@ -48,6 +58,9 @@ class PlainSource:
             return f.read(nbytes)
 
     def read(self, offset, nbytes):
+        """Up to ``nbytes`` at ``offset`` (fewer at the end of the file; never allocates more
+        than the file holds, whatever a damaged header asks for)."""
+        nbytes = max(0, min(nbytes, self.size - offset))
         with open(self.path, "rb") as f:
             f.seek(offset)
             return f.read(nbytes)
@@ -62,9 +75,10 @@ class PlainSource:
 class CompressedSource:
     """A gzip or bzip2 file, decompressed on demand (the whole stream for the data)."""
 
-    def __init__(self, path, compression):
+    def __init__(self, path, compression, *, permissive=False):
         self.path = path
         self.compressed = compression
+        self.permissive = permissive
         self._content = None
 
     def _open(self):
@@ -79,16 +93,49 @@ class CompressedSource:
         except _ERRORS as exc:
             raise MrcFormatError(f"cannot decompress {self.compressed} stream: {exc}", field="file", offset=0) from None
 
+    def declared_size(self):
+        """1024 + NSYMBT + data bytes, as the header declares them (1024 for a header that
+        declares no readable layout: a damaged file is then refused on its header anyway)."""
+        from .header import HEADER_SIZE, check_structure, parse_header
+
+        head = self.read_header(HEADER_SIZE)
+        if len(head) < HEADER_SIZE:
+            return HEADER_SIZE
+        for order in (None, "<", ">"):  # the declared order first, then either (stamps can be wrong)
+            try:
+                return check_structure(parse_header(head, order).header)
+            except MrcFormatError:
+                continue
+        return HEADER_SIZE
+
     @property
     def content(self):
-        """All decompressed bytes, as a writable bytearray (a private copy)."""
+        """All decompressed bytes, as a writable bytearray (a private copy), at most the
+        declared size + :data:`DECOMPRESSION_MARGIN`."""
         if self._content is None:
+            declared = self.declared_size()
+            limit = declared + DECOMPRESSION_MARGIN
+            content = bytearray()
             try:
                 with self._open() as stream:
-                    self._content = bytearray(stream.read())
+                    while len(content) <= limit:
+                        block = stream.read(min(_BLOCK, limit + 1 - len(content)))
+                        if not block:
+                            break
+                        content += block
             except _ERRORS as exc:
                 raise MrcFormatError(f"cannot decompress {self.compressed} stream: {exc}",
                                      field="file", offset=0) from None
+            if len(content) > limit:
+                message = (f"the {self.compressed} stream decompresses to more than {limit} bytes, "
+                           f"{DECOMPRESSION_MARGIN} more than the {declared} bytes the header declares "
+                           "(1024 + NSYMBT + data)")
+                if not self.permissive:
+                    raise MrcFormatError(message + "; decompression stopped", field="file", offset=0)
+                warnings.warn(f"file at offset 0: {message}; reading the first {limit} bytes", MrcWarning,
+                              stacklevel=3)
+                del content[limit:]
+            self._content = content
         return self._content
 
     @property
@@ -106,10 +153,11 @@ class CompressedSource:
         return False
 
 
-def open_source(path):
-    """A :class:`PlainSource` or :class:`CompressedSource` for ``path``."""
+def open_source(path, *, permissive=False):
+    """A :class:`PlainSource` or :class:`CompressedSource` for ``path`` (``permissive``: an
+    over-long compressed stream is cut at the bound with a warning instead of refused)."""
     path = os.fspath(path)
     if os.path.isdir(path):
         raise IsADirectoryError(f"{path} is a directory, not an MRC file")
     compression = compression_of(path)
-    return CompressedSource(path, compression) if compression else PlainSource(path)
+    return CompressedSource(path, compression, permissive=permissive) if compression else PlainSource(path)

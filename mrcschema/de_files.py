@@ -46,6 +46,7 @@ from typing import Mapping, NamedTuple
 import attrs
 import numpy as np
 
+from .de_info import read_bounded
 from .errors import MrcFormatError
 
 _MOVIE = re.compile(r"(?P<stem>.+)_movie\.mrc", re.IGNORECASE)
@@ -163,7 +164,18 @@ def find_de_files(movie_path: str | os.PathLike,
 
 # --- scan coordinates -------------------------------------------------------------------------
 
-def read_scan_coordinates(path: str | os.PathLike) -> np.ndarray:
+#: Largest ``*_scan_coordinates.csv`` read when the number of frames is not known (a
+#: 4096 x 4096 scan at ~12 bytes per line is 200 MB); with ``frames`` given the limit is
+#: :data:`MAX_SCAN_LINE_BYTES` per frame.  Checked before reading.
+MAX_SCAN_COORDINATE_BYTES = 256 * 1024 * 1024
+#: bytes per line allowed in a coordinates file whose number of lines is known
+MAX_SCAN_LINE_BYTES = 64
+#: A non-raster scan's grid (repeats x rows x columns) may hold at most this many places per
+#: frame; a sparser grid is refused before the frame map (8 bytes per place) is allocated.
+MAX_PLACES_PER_FRAME = 256
+
+
+def read_scan_coordinates(path: str | os.PathLike, frames: int | None = None) -> np.ndarray:
     """Read ``*_scan_coordinates.csv`` as an ``(n, 2)`` int64 array of ``(row, col)`` = ``(y, x)``.
 
     The file holds one ``x,y`` pair of non-negative integers per frame, no header
@@ -171,16 +183,28 @@ def read_scan_coordinates(path: str | os.PathLike) -> np.ndarray:
     ``np.loadtxt(path, delimiter=",", dtype=int)[:, ::-1]``, but malformed content
     raises :class:`MrcFormatError` naming the line (loadtxt raises a bare
     ValueError, and accepts negative positions that later index from the end).
+
+    The file size is checked before reading: at most ``MAX_SCAN_LINE_BYTES`` per frame when
+    ``frames`` (the number of lines expected) is given, else ``MAX_SCAN_COORDINATE_BYTES``.
     """
     path = Path(path)
-    text = path.read_bytes().decode("ascii", errors="replace")
+    limit = MAX_SCAN_COORDINATE_BYTES if frames is None else MAX_SCAN_LINE_BYTES * max(int(frames), 1) + 4096
+    size = path.stat().st_size
+    if size > limit:
+        raise MrcFormatError(f"{size} bytes, more than the {limit} bytes "
+                             + ("a coordinates file may have" if frames is None else
+                                f"{frames} lines of 'x,y' can take"), field=str(path))
+    raw = read_bounded(path, limit)
+    if len(raw) > limit:  # grew since stat, or a special file
+        raise MrcFormatError(f"more than {limit} bytes, expected a scan coordinates file", field=str(path))
+    text = raw.decode("ascii", errors="replace")
     try:  # fast path (C parser); the line-by-line pass below only runs to explain a failure
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             pairs = np.loadtxt(io.StringIO(text), delimiter=",", dtype=np.int64, ndmin=2, comments=None)
         if pairs.shape[1] == 2 and len(pairs) and pairs.min() >= 0:
             return np.ascontiguousarray(pairs[:, ::-1])
-    except (ValueError, UserWarning):
+    except (ValueError, UserWarning, OverflowError):
         pass
     _explain_bad_coordinates(text, path)
     raise MrcFormatError("not 'x,y' integer lines", field=str(path))  # not reached in practice
@@ -204,6 +228,9 @@ def _explain_bad_coordinates(text: str, path: Path) -> None:
                                  field=str(path)) from None
         if min(pair) < 0:
             raise MrcFormatError(f"line {number} is {line[:40]!r}, expected non-negative positions",
+                                 field=str(path))
+        if max(pair) > np.iinfo(np.int64).max:
+            raise MrcFormatError(f"line {number} is {line[:40]!r}, expected positions below 2**63",
                                  field=str(path))
     if empty:
         raise MrcFormatError("no coordinates, expected one 'x,y' line per frame", field=str(path))
@@ -237,24 +264,39 @@ class ScanPlacement:
         return out
 
 
-def place_frames(positions: np.ndarray, scan_shape: tuple[int, int] | None = None) -> ScanPlacement:
+def place_frames(positions: np.ndarray, scan_shape: tuple[int, int] | None = None, *,
+                 max_places: int | None = None) -> ScanPlacement:
     """Place frames at ``positions`` (``(n, 2)`` of ``(y, x)``, as from :func:`read_scan_coordinates`).
 
     ``scan_shape`` is ``(x, y)`` as :attr:`DeInfo.scan_shape`; None uses the
     largest position + 1 on each axis, which is what RosettaSciIO does.
-    A position outside ``scan_shape`` raises :class:`MrcFormatError`.
+    A position outside ``scan_shape`` raises :class:`MrcFormatError`, and so does a grid
+    (repeats x rows x columns) of more than ``max_places`` places (default
+    :data:`MAX_PLACES_PER_FRAME` per frame), checked before anything the size of the grid
+    is allocated.
     """
     positions = np.asarray(positions, dtype=np.int64).reshape(-1, 2)
     if len(positions) == 0:
         raise MrcFormatError("no scan positions", field="scan coordinates")
-    top = positions.max(axis=0) + 1
-    grid = (int(top[0]), int(top[1])) if scan_shape is None else (int(scan_shape[1]), int(scan_shape[0]))
     if positions.min() < 0:
         raise MrcFormatError(f"negative position {positions.min()}, expected >= 0", field="scan coordinates")
+    top = (int(positions[:, 0].max()) + 1, int(positions[:, 1].max()) + 1)  # Python ints: no overflow
+    if scan_shape is None:
+        grid = top
+    else:
+        grid = (int(scan_shape[1]), int(scan_shape[0]))
+        if min(grid) <= 0:
+            raise MrcFormatError(f"the scan is {grid[1]} x {grid[0]}, expected positive sizes",
+                                 field="scan coordinates")
     if top[0] > grid[0] or top[1] > grid[1]:
         raise MrcFormatError(f"positions reach (y, x) = ({top[0] - 1}, {top[1] - 1}), "
                              f"expected inside the {grid[1]} x {grid[0]} scan", field="scan coordinates")
-    flat = positions[:, 0] * grid[1] + positions[:, 1]
+    limit = MAX_PLACES_PER_FRAME * len(positions) if max_places is None else max_places
+    if grid[0] * grid[1] > limit:
+        raise MrcFormatError(f"a {grid[1]} x {grid[0]} scan grid for {len(positions)} frames has "
+                             f"{grid[0] * grid[1]} places, more than the {limit} allowed",
+                             field="scan coordinates")
+    flat = positions[:, 0] * grid[1] + positions[:, 1]  # < limit: fits int64
     order = np.argsort(flat, kind="stable")
     sorted_flat = flat[order]
     first = np.r_[0, np.flatnonzero(np.diff(sorted_flat)) + 1]  # start of each run of equal places
@@ -262,4 +304,9 @@ def place_frames(positions: np.ndarray, scan_shape: tuple[int, int] | None = Non
     repeat = np.empty_like(flat)
     repeat[order] = np.arange(len(flat)) - run_start
     frames = np.column_stack([repeat, positions])
-    return ScanPlacement(repeats=int(repeat.max()) + 1, grid=grid, frames=frames)
+    repeats = int(repeat.max()) + 1
+    if repeats * grid[0] * grid[1] > limit:
+        raise MrcFormatError(f"a {grid[1]} x {grid[0]} scan visited up to {repeats} times has "
+                             f"{repeats * grid[0] * grid[1]} places for {len(positions)} frames, more than the "
+                             f"{limit} allowed", field="scan coordinates")
+    return ScanPlacement(repeats=repeats, grid=grid, frames=frames)

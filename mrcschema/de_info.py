@@ -435,6 +435,21 @@ def parse_info_text(text: str, source: str = "info.txt") -> DeInfo:
                   problems=tuple(problems))
 
 
+def read_bounded(path, limit: int, chunk: int = 1 << 16) -> bytes:
+    """At most ``limit + 1`` bytes of ``path``, read in chunks (``read(n)`` would allocate ``n``
+    bytes up front), so a caller can tell a file over ``limit`` by the length; works for
+    special files whose size ``stat`` does not tell."""
+    chunks, total = [], 0
+    with open(path, "rb") as handle:
+        while total <= limit:
+            block = handle.read(min(chunk, limit + 1 - total))
+            if not block:
+                break
+            chunks.append(block)
+            total += len(block)
+    return b"".join(chunks)
+
+
 def read_info_file(path: str | os.PathLike, max_bytes: int = MAX_INFO_BYTES) -> DeInfo:
     """Read and parse an info file.
 
@@ -448,8 +463,7 @@ def read_info_file(path: str | os.PathLike, max_bytes: int = MAX_INFO_BYTES) -> 
     if size > max_bytes:
         raise MrcFormatError(f"{size} bytes, expected at most {max_bytes} for a DE info file",
                              field=str(path))
-    with open(path, "rb") as handle:
-        data = handle.read(max_bytes + 1)
+    data = read_bounded(path, max_bytes)
     if len(data) > max_bytes:  # grew since stat, or a special file
         raise MrcFormatError(f"more than {max_bytes} bytes, expected a DE info file", field=str(path))
     try:

@@ -16,7 +16,7 @@ import numpy as np
 from . import edit
 from .compressed import CompressedSource, open_source
 from .errors import MrcFormatError
-from .header import HEADER_SIZE, data_geometry, parse_header
+from .header import HEADER_SIZE, check_identity, check_structure, data_geometry, parse_header
 from .modes import unpack_4bit
 from .schemas.mrc2014 import MRC2014_HEADER
 
@@ -49,14 +49,16 @@ class MrcFile:
         self.path = os.fspath(path)
         self.mode = mode
         self.permissive = permissive
-        self._source = open_source(self.path)
+        self._source = open_source(self.path, permissive=permissive)
         if isinstance(self._source, CompressedSource) and mode == "r+":
             raise MrcFormatError(
                 f"{self._source.compressed}-compressed files cannot be opened 'r+': decompress it first",
                 field="file", offset=0)
-        self._parsed = parse_header(self._source.read_header(HEADER_SIZE), byteorder)
+        self._parsed = parse_header(self._source.read_header(HEADER_SIZE), byteorder, permissive=permissive)
+        check_structure(self._parsed.header)  # before a compressed file is inflated to learn its size
         self.file_size = self._source.size
         self.geometry = data_geometry(self._parsed, self.file_size, permissive=permissive)
+        check_identity(self._parsed, permissive=permissive)
         self._header = self._parsed.header
         self._data = None
         self._extended = None
@@ -171,7 +173,10 @@ class MrcFile:
 
     def _map_data(self):
         g = self.geometry
-        if isinstance(self._source, CompressedSource):
+        if g.sections == 0:  # permissive open of a file whose data is missing: nothing to map
+            array = np.empty(g.stored_shape, dtype=g.dtype)
+            array.flags.writeable = False
+        elif isinstance(self._source, CompressedSource):
             count = int(np.prod(g.stored_shape))
             array = np.frombuffer(self._source.content, dtype=g.dtype, count=count, offset=g.offset)
             array = array.reshape(g.stored_shape)

@@ -27,6 +27,9 @@ from .errors import MrcFormatError, MrcWarning
 from .lazy import lazy_frames, lazy_memmap, load_frames
 
 MMAP_MODES = ("r", "r+", "c", "w+")
+#: Not lazy, a non-raster scan is placed into a new zero-filled array; its grid may hold at most
+#: this many places per frame (so at most this many times the data's size is allocated).
+MAX_DENSE_PLACES_PER_FRAME = 16
 #: axis dict keys in RosettaSciIO's order
 AXIS_KEYS = ("size", "index_in_array", "name", "scale", "offset", "units", "navigate")
 
@@ -225,9 +228,10 @@ def _de_scan(mrc, info, frames, scan_file):
     signal = _de_signal_axes(mrc, info)
     if not info.is_raster:
         if scan_file is None:
-            raise ValueError(f"Scan - Type is {info.scan_type!r}: a scan position file (*_scan_coordinates.csv) "
-                             "is required for non-raster scans; pass scan_file=")
-        positions = read_scan_coordinates(scan_file)
+            raise MrcFormatError(f"Scan - Type is {info.scan_type!r}: a scan position file "
+                                 "(*_scan_coordinates.csv) is required for non-raster scans; pass scan_file=",
+                                 field="Scan - Type")
+        positions = read_scan_coordinates(scan_file, frames=frames)
         _check_frames(f"the scan position file {os.fspath(scan_file)} ({len(positions)} positions)",
                       len(positions), frames)
         placement = place_frames(positions, info.scan_shape)
@@ -240,6 +244,10 @@ def _de_scan(mrc, info, frames, scan_file):
         raise MrcFormatError(f"{info.source} enables a raster scan but gives no 'Scan - Size X/Y'",
                              field="Scan - Size X")
     nx, ny = info.scan_shape
+    if nx <= 0 or ny <= 0:
+        key = "Scan - ROI Size" if info.roi_enabled else "Scan - Size"
+        raise MrcFormatError(f"{info.source} gives a {nx} x {ny} raster scan, expected positive sizes",
+                             field=f"{key} {'X' if nx <= 0 else 'Y'}")
     points = nx * ny
     repeats = frames // points if points and frames % points == 0 else 0
     _check_frames(f"the {nx} x {ny} scan of {info.source}" + (f" x {repeats} repeats" if repeats > 1 else ""),
@@ -271,11 +279,16 @@ def _load_data(mrc, plan, *, lazy, chunks, mode):
     frame_shape = g.shape[-2:]
     in_memory = mrc._source.compressed or g.mode.packed_4bit
     if plan.frame_map is not None:
+        places, frames = plan.frame_map.size, _frame_count(mrc)
+        if not lazy and places > MAX_DENSE_PLACES_PER_FRAME * frames:
+            raise MrcFormatError(f"the scan grid has {places} places for {frames} frames: more than "
+                                 f"{MAX_DENSE_PLACES_PER_FRAME} x the data would be allocated with zeros; "
+                                 "load it with lazy=True", field="scan coordinates")
         if lazy:
             return lazy_frames(mrc.path, g.offset, g.dtype, frame_shape, _frame_count(mrc), plan.frame_map, chunks)
         return load_frames(mrc.path, g.offset, g.dtype.str, frame_shape, _frame_count(mrc), plan.frame_map)
     if lazy:
-        if in_memory:
+        if in_memory or g.dtype.names:  # mode 3's (real, imag) record dtype: lazy_memmap keeps only dtype.str
             import dask.array as da
 
             return da.from_array(np.asarray(mrc.data).reshape(plan.shape), chunks=chunks)
@@ -385,14 +398,24 @@ def _metadata(path, mrc, acq, info):
     _set(md, tem + "Detector.Camera.name", acq.camera_name)
     _set(md, tem + "Detector.STEM.name", acq.detector_name)
     _set(md, tem + "dwell_time", acq.dwell_time or None)
-    seconds = _first(acq.timestamps)
-    if seconds is not None:
-        moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
-        md["General"].update(date=moment.date().isoformat(), time=moment.time().isoformat(timespec="seconds"),
-                             time_zone="UTC")
+    _set_date(md, _first(acq.timestamps))
     if info is not None:
         _de_metadata(md, info)
     return md
+
+
+def _set_date(md, seconds):
+    """General.date/time/time_zone from seconds since 1970 UTC; nothing for a time no calendar
+    holds (NaN, or a damaged value beyond year 9999)."""
+    if seconds is None:
+        return
+    try:
+        moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        warnings.warn(f"timestamp {seconds} s is not a date; General.date not set", MrcWarning, stacklevel=3)
+        return
+    md["General"].update(date=moment.date().isoformat(), time=moment.time().isoformat(timespec="seconds"),
+                         time_zone="UTC")
 
 
 def _de_metadata(md, info):
@@ -407,9 +430,7 @@ def _de_metadata(md, info):
     md["Signal"]["quantity"] = "$e^-$"
     if info.timestamp is not None:
         md["General"]["timestamp"] = info.timestamp
-        moment = datetime.datetime.fromtimestamp(info.timestamp, tz=datetime.timezone.utc)
-        md["General"].update(date=moment.date().isoformat(), time=moment.time().isoformat(timespec="seconds"),
-                             time_zone="UTC")
+        _set_date(md, info.timestamp)
 
 
 # --- navigators ----------------------------------------------------------------------------------
@@ -436,7 +457,12 @@ def _attach_navigators(md, navigator_files, plan):
     navigators = md["_HyperSpy"]["navigators"]
     lists = {"virtual": [], "external": []}
     for name, path, kind in navigator_files:
-        signal, fits = _navigator_signal(path, plan)
+        try:
+            signal, fits = _navigator_signal(path, plan)
+        except MrcFormatError as exc:  # a damaged side file does not stop the acquisition from loading
+            warnings.warn(f"{os.fspath(path)} is not attached as navigator {name!r}: {exc}", MrcWarning,
+                          stacklevel=3)
+            continue
         navigators["_sig_" + name] = signal
         lists[kind].append({"_sig_": dict(signal, metadata=dict(signal["metadata"]))})
         if kind == "virtual" and fits and "_sig_navigator" not in md["_HyperSpy"]:
