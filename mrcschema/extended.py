@@ -27,10 +27,8 @@ import attrs
 import numpy as np
 
 from .errors import MrcWarning
-from .schemas.fei import FEI1, FEI2, FEI_LEGACY
 from .schemas.seri import SERI_FLAGS, is_seri_header, seri_items
 
-FEI_LAYOUTS = {FEI1.size: FEI1, FEI2.size: FEI2}
 FEI_VERSIONS = {"FEI1": (0, 1), "FEI2": (2,)}
 LEGACY_FEI_SIZES = (128 * 1024, 128 * 8192)
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -74,6 +72,8 @@ def parse_extended_header(raw: bytes, header, imod, byteorder: str) -> ExtendedH
     if exttyp == "SERI" or (not exttyp and is_seri_header(imod.nint, imod.nreal)):
         return _read_seri(raw, exttyp, header.nz, imod, byteorder)
     if not exttyp and size in LEGACY_FEI_SIZES:
+        from .schemas.fei import FEI_LEGACY  # the FEI layouts are built only for files that have them
+
         return _read_records(raw, "FEI_LEGACY", exttyp, FEI_LEGACY, header.nz, byteorder)
     if exttyp == "AGAR" or (not exttyp and (imod.nint > 0 or imod.nreal > 0) and imod.nint >= 0 and imod.nreal >= 0):
         return _read_agard(raw, exttyp, header.nz, imod, byteorder)
@@ -108,13 +108,15 @@ def _fei_record_size(raw, byteorder):
 
 
 def _read_fei(raw, exttyp, nz, byteorder):
+    from .schemas.fei import FEI1, FEI2  # the FEI layouts are built only for files that have them
+
     notes = []
     record_size = _fei_record_size(raw, byteorder) if len(raw) >= 8 else 0
     if record_size < FEI1.size:
         _note(notes, f"{exttyp} extended header: metadata_size {record_size} is smaller than an FEI1 record "
                      f"({FEI1.size} bytes); records not read")
         return ExtendedHeader(exttyp, exttyp, len(raw), record_size=record_size, notes=tuple(notes))
-    layout = FEI_LAYOUTS.get(record_size)
+    layout = {FEI1.size: FEI1, FEI2.size: FEI2}.get(record_size)
     if layout is None:
         layout = FEI2 if record_size > FEI2.size else FEI1
         _note(notes, f"{exttyp} extended header: metadata_size {record_size} matches neither FEI1 (768) nor "

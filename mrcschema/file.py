@@ -13,12 +13,18 @@ import os
 import attrs
 import numpy as np
 
-from . import edit
 from .compressed import CompressedSource, open_source
 from .errors import MrcFormatError
 from .header import HEADER_SIZE, check_identity, check_structure, data_geometry, parse_header
 from .modes import unpack_4bit
 from .schemas.mrc2014 import MRC2014_HEADER
+
+def _edit():
+    """The editing helpers (they pull in the writer), imported when a file is first edited."""
+    from . import edit
+
+    return edit
+
 
 #: numpy.memmap modes for our open modes
 _MEMMAP_MODES = {"r": "r", "r+": "r+", "c": "c"}
@@ -73,14 +79,14 @@ class MrcFile:
         """The header record.  In ``"r+"`` mode assign an evolved copy; it is written on
         flush/close (with any change made through ``labels``)."""
         if self._labels is not None and self._labels != self._labels_base:
-            self._header = edit.with_labels(self._header, self._labels)
+            self._header = _edit().with_labels(self._header, self._labels)
             self._labels_base = list(self._labels)
         return self._header
 
     @header.setter
     def header(self, record):
         if self.mode != "r+" or self.closed:
-            raise edit.read_only_error(self, "header")
+            raise _edit().read_only_error(self, "header")
         if not isinstance(record, MRC2014_HEADER.record_class):
             raise TypeError(f"header must be a {MRC2014_HEADER.record_class.__name__} record "
                             f"(attrs.evolve(f.header, ...)), not {type(record).__name__}")
@@ -110,8 +116,8 @@ class MrcFile:
     def voxel_size(self, value):
         """``"r+"`` only: one number or (x, y, z) in Å; sets CELLA = size x (MX, MY, MZ)."""
         if self.mode != "r+" or self.closed:
-            raise edit.read_only_error(self, "voxel_size")
-        self.header = edit.with_voxel_size(self.header, value)
+            raise _edit().read_only_error(self, "voxel_size")
+        self.header = _edit().with_voxel_size(self.header, value)
 
     @property
     def origin(self):
@@ -123,8 +129,8 @@ class MrcFile:
     def origin(self, value):
         """``"r+"`` only: (x, y, z)."""
         if self.mode != "r+" or self.closed:
-            raise edit.read_only_error(self, "origin")
-        self.header = edit.with_origin(self.header, value)
+            raise _edit().read_only_error(self, "origin")
+        self.header = _edit().with_origin(self.header, value)
 
     @property
     def labels(self):
@@ -133,7 +139,7 @@ class MrcFile:
         if self._labels is None:
             texts = (label.rstrip(b"\0 ").decode("latin-1") for label in self._header.label)
             self._labels_base = [text for text in texts if text]
-            self._labels = edit.LabelList(self._labels_base, self)
+            self._labels = _edit().LabelList(self._labels_base, self)
         return self._labels
 
     @property
@@ -201,7 +207,7 @@ class MrcFile:
         if isinstance(self._data, np.memmap):
             self._data.flush()
         if update_stats and self._stats_stale:
-            self.header = edit.with_stats(self.header, self.data)  # the map stays writable: stale still
+            self.header = _edit().with_stats(self.header, self.data)  # the map stays writable: stale still
         if self.header != self._parsed.header:
             raw = MRC2014_HEADER.build(self.header, self.byteorder)
             with io.open(self.path, "r+b") as f:
