@@ -65,3 +65,24 @@ def sample_data(dtype, shape, seed=0):
         return rng.normal(size=shape).astype(dtype)
     info = np.iinfo(dtype)
     return rng.integers(info.min, info.max, size=shape, endpoint=True).astype(dtype)
+
+
+def varied_records(dtype, count, seed=1):
+    """``count`` records of a structured ``dtype`` with every field filled with varied values
+    (floats, positive int32-range integers, bools, short texts, random bytes)."""
+    rng = np.random.default_rng(seed)
+    dtype = np.dtype(dtype)
+    records = np.zeros(count, dtype)
+    for name in dtype.names:
+        kind = dtype[name].kind
+        if kind == "f":
+            records[name] = rng.normal(size=count) * 1e3
+        elif kind in "iu":
+            records[name] = rng.integers(1, 2**31 - 1, size=count)
+        elif kind == "b":
+            records[name] = rng.integers(0, 2, size=count).astype(bool)
+        elif kind == "S":
+            records[name] = [f"{name[:5]}{i}".encode() for i in range(count)]
+        elif kind == "V":
+            records[name] = [bytes(rng.integers(1, 256, dtype[name].itemsize, dtype=np.uint8)) for _ in range(count)]
+    return records

@@ -16,7 +16,7 @@ from mrcschema.cli import main as cli_main
 from mrcschema.errors import MrcWarning
 from mrcschema.schemas.fei import FEI1, FEI2, FEI_LEGACY
 
-from conftest import CORPUS_MRC, corpus_id
+from conftest import CORPUS_MRC, corpus_id, varied_records
 from crafting import valid_header, write_file
 from spec_tables import spec_rows
 
@@ -27,19 +27,8 @@ def snake(name):
 
 def random_fei_records(exttyp, count, seed=1):
     """``count`` FEI records in mrcfile's own dtype, every field filled with varied values."""
-    rng = np.random.default_rng(seed)
     dtype = mrcfile.dtypes.get_ext_header_dtype(exttyp, "<")
-    records = np.zeros(count, dtype=dtype)
-    for name in dtype.names:
-        kind = dtype[name].kind
-        if kind == "f":
-            records[name] = rng.normal(size=count) * 1e3
-        elif kind in "iu":
-            records[name] = rng.integers(0, 2**31 - 1, size=count)
-        elif kind == "b":
-            records[name] = rng.integers(0, 2, size=count).astype(bool)
-        elif kind == "S":
-            records[name] = [f"{name[:5]}{i}".encode() for i in range(count)]
+    records = varied_records(dtype, count, seed)
     records["Metadata size"] = dtype.itemsize
     records["Metadata version"] = 2 if exttyp == b"FEI2" else 0
     return records

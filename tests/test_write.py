@@ -22,7 +22,7 @@ from mrcschema import MrcFormatError, MrcWarning
 from mrcschema.schemas.fei import FEI1, FEI2
 from mrcschema.stats import data_stats
 
-from conftest import file_digest, sample_data
+from conftest import file_digest, sample_data, varied_records
 
 W = importlib.import_module("mrcschema.write")  # the module (mrcschema.write is the function)
 
@@ -317,21 +317,7 @@ def test_name_appearing_during_the_write_is_not_clobbered(tmp_path, monkeypatch)
 # -- FEI extended headers ---------------------------------------------------------------------
 def fei_records(layout, count, seed=3):
     """``count`` records of our FEI dtype, every field filled with varied values."""
-    rng = np.random.default_rng(seed)
-    dtype = layout.dtype("<")
-    records = np.zeros(count, dtype)
-    for name in dtype.names:
-        kind = dtype[name].kind
-        if kind == "f":
-            records[name] = rng.normal(size=count) * 1e3
-        elif kind in "iu":
-            records[name] = rng.integers(1, 2**31 - 1, size=count)
-        elif kind == "b":
-            records[name] = rng.integers(0, 2, size=count).astype(bool)
-        elif kind == "S":
-            records[name] = [f"{name[:6]}{i}".encode() for i in range(count)]
-        elif kind == "V":
-            records[name] = [bytes(rng.integers(1, 256, dtype[name].itemsize, dtype=np.uint8)) for _ in range(count)]
+    records = varied_records(layout.dtype("<"), count, seed)
     records["metadata_size"] = layout.size
     records["metadata_version"] = 2 if layout is FEI2 else 0
     return records
