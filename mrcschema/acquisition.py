@@ -142,12 +142,15 @@ def acquisition_from_extended(ext: ExtendedHeader) -> Acquisition:
     """The neutral acquisition record for an :class:`~mrcschema.extended.ExtendedHeader`."""
     if ext.records is None:
         return Acquisition(source=ext.kind if ext.kind != "none" else "none")
-    if ext.kind in ("FEI1", "FEI2"):
-        return _from_fei(ext)
-    if ext.kind == "FEI_LEGACY":
-        return _from_legacy_fei(ext)
-    if ext.kind == "SERI":
-        return _from_seri(ext)
+    # Stored values are whatever the file holds (1e308 timestamps, signalling NaNs): converting
+    # them may overflow to inf or give NaN, which is the honest answer, not a warning.
+    with np.errstate(all="ignore"):
+        if ext.kind in ("FEI1", "FEI2"):
+            return _from_fei(ext)
+        if ext.kind == "FEI_LEGACY":
+            return _from_legacy_fei(ext)
+        if ext.kind == "SERI":
+            return _from_seri(ext)
     return Acquisition(source=ext.kind, sections=len(ext.records))
 
 

@@ -58,7 +58,6 @@ from mrcschema import MrcFormatError, MrcWarning
 import dask  # noqa: E402
 import dask.array  # noqa: E402,F401
 import distributed  # noqa: E402,F401
-from mrcschema.acquisition import acquisition as acquisition_of
 from mrcschema.header import parse_header
 from mrcschema.schemas.fei import FEI1, FEI2
 from mrcschema.schemas.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
@@ -194,11 +193,6 @@ def check_error(what, exc, *, about_mrc):
         raise ContractViolation(f"{what}: message {message!r} does not start with {prefix!r} and say why")
 
 
-#: warnings other than MrcWarning known to escape from modules outside this issue's reach, as
-#: (file name, text); each is a bug reported to the module's owner: remove the entry once fixed.
-#: acquisition.py: ``(ole_days - 25569) * 86400`` overflows (numpy RuntimeWarning) for an FEI
-#: timestamp near 1e308 (the date is then dropped with an MrcWarning by the HyperSpy reader).
-KNOWN_WARNINGS = [("acquisition.py", "overflow encountered")]
 
 
 @attrs.define
@@ -231,8 +225,6 @@ def guarded(what, fn, *args, reference_bytes, about_mrc=True, **kwargs):
                 exc.add_note(f"raised by {what}")
             raise
     for w in caught:
-        if any(Path(w.filename).name == name and text in str(w.message) for name, text in KNOWN_WARNINGS):
-            continue
         if not issubclass(w.category, MrcWarning):
             raise ContractViolation(f"{what}: {w.category.__name__} {w.message} ({w.filename}:{w.lineno})")
     if error is not None:
@@ -263,7 +255,7 @@ def touch_open(path, permissive):
                 np.asarray(extended_header[name]).tobytes()
         for i in range(min(2, 0 if ext.records is None else len(ext.records))):
             ext.record(i)
-        acq = acquisition_of(f)  # mrcschema.acquisition: see test_package_acquisition_is_the_function
+        acq = mrcschema.acquisition(f)
         attrs.asdict(acq)
         f.labels, f.voxel_size, f.origin, f.imod, repr(f)
         return f._parsed.raw, summary, ext.kind

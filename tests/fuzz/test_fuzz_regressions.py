@@ -138,3 +138,31 @@ def test_damaged_navigator_is_skipped_with_a_warning(tmp_path):
 def test_regression_files_are_small():
     files = sorted(REGRESSIONS.glob("*.mrc"))
     assert len(files) >= 3 and all(p.stat().st_size < 16384 for p in files)
+
+
+@pytest.mark.parametrize("case", ["fei2_timestamp_1e308", "legacy_fei_signalling_nan"])
+def test_acquisition_of_extreme_values_warns_only_mrcwarnings(case, tmp_path):
+    """``acquisition`` lets numpy issue RuntimeWarnings on damaged values: ``(days - 25569) * 86400``
+    overflows for an FEI timestamp of 1e308 days, and ``astype(np.float64)`` of a float32 signalling
+    NaN (bits 7f 80 00 01) in an old FEI block is an "invalid value encountered in cast" (both found by
+    the long fuzz run).  Fixed with ``np.errstate`` around the conversions: the values become inf/NaN
+    without a warning."""
+    import struct
+
+    from mrcschema.schemas.fei import FEI2
+
+    if case == "fei2_timestamp_1e308":
+        data = bytearray((REGRESSIONS / "fei2_timestamp_1e300.mrc").read_bytes())
+        struct.pack_into("<d", data, 1024 + FEI2.field("timestamp").offset, 1e308)
+    else:
+        data = bytearray(next(s for s in fuzzlib.seeds() if s.name == "crafted_legacy_fei").data)
+        struct.pack_into("<I", data, 1024, 0x7F800001)  # a_tilt of section 0
+    path = tmp_path / "t.mrc"
+    path.write_bytes(bytes(data))
+    fuzzlib.exercise(path, len(data))  # the contract holds
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with mrcschema.open(path) as f:
+            mrcschema.acquisition(f)
+    others = [f"{w.category.__name__}: {w.message}" for w in caught if not issubclass(w.category, MrcWarning)]
+    assert others == []
