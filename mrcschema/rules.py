@@ -521,6 +521,11 @@ def _de_is_movie(ctx):
 
 
 # -- the table ------------------------------------------------------------------------------------------------
+#: preconditions shared by the FEI rules
+_IS_FEI = Condition(_fei, "EXTTYP is FEI1 or FEI2")
+_FEI_WITH_RECORD_SIZE = AllOf((_IS_FEI, Condition(_fei_record_size_valid, "metadata_size > 0")))
+
+
 def _rule(id, severity, field, check, expected, spec, **kw):
     offset = kw.pop("offset", field_offset(field.split(",")[0].strip()))
     return Rule(id, severity, field, offset, check, expected, spec, **kw)
@@ -620,23 +625,21 @@ RULES: tuple[Rule, ...] = (
           offset=None, scope="data", mrcfile="never skipped: reads the whole data block into memory"),
     _rule("FEI-METADATA-SIZE", ERROR, "metadata_size", Relation(_fei_metadata_size),
           "the first record's metadata_size (int32, extended header offset 0): 768 for FEI1, 888 for FEI2",
-          f"{TFS}, Metadata size", offset=HEADER_SIZE, when=Condition(_fei, "EXTTYP is FEI1 or FEI2"),
+          f"{TFS}, Metadata size", offset=HEADER_SIZE, when=_IS_FEI,
           scope="extended header"),
     _rule("FEI-METADATA-VERSION", WARNING, "metadata_version", Relation(_fei_metadata_version),
           "metadata_version (int32, extended header offset 4): 0 for FEI1 (1 tolerated), 2 for FEI2",
-          f"{TFS}, Metadata version", offset=HEADER_SIZE + 4, when=Condition(_fei, "EXTTYP is FEI1 or FEI2"),
+          f"{TFS}, Metadata version", offset=HEADER_SIZE + 4, when=_IS_FEI,
           scope="extended header"),
     _rule("FEI-RECORDS", ERROR, "nsymbt", Relation(_fei_records),
           "NSYMBT // metadata_size >= NZ: one record per section (EPU allocates 1024)",
           f"{TFS}; specs/README.md conflict 11",
-          when=AllOf((Condition(_fei, "EXTTYP is FEI1 or FEI2"),
-                      Condition(_fei_record_size_valid, "metadata_size > 0"))),
+          when=_FEI_WITH_RECORD_SIZE,
           scope="extended header"),
     _rule("FEI-PADDING", INFO, "nsymbt", Relation(_fei_padding),
           "NSYMBT a whole number of records (Velox pads the block to a multiple of 512 bytes)",
           f"{TFS}; observed Velox files",
-          when=AllOf((Condition(_fei, "EXTTYP is FEI1 or FEI2"),
-                      Condition(_fei_record_size_valid, "metadata_size > 0"))),
+          when=_FEI_WITH_RECORD_SIZE,
           scope="extended header"),
     _rule("SERI-FLAGS", ERROR, "nint, nreal", Relation(_seri_flags),
           "NINT = the bytes of the items the NREAL flags announce (IMOD's SerialEM rule)",
