@@ -68,8 +68,8 @@ def lazy_memmap(path, offset, dtype, shape, chunks="auto", signal_ndim=2):
 
     dtype = np.dtype(dtype)
     normal = _normalize(chunks, shape, dtype, signal_ndim)
-    name = "mrcschema-" + dask.base.tokenize(str(path), offset, dtype.str, shape, normal)
-    graph = {(name,) + index: (load_block, str(path), offset, dtype.str, tuple(shape), slices)
+    name = "mrcschema-" + dask.base.tokenize(str(path), offset, dtype, shape, normal)
+    graph = {(name,) + index: (load_block, str(path), offset, dtype, tuple(shape), slices)
              for index, slices in _block_slices(normal)}
     return _array(name, graph, normal, dtype)
 
@@ -83,10 +83,10 @@ def lazy_frames(path, offset, dtype, frame_shape, frame_count, frame_map, chunks
     normal = _normalize(chunks, shape, dtype, len(frame_shape))
     if any(len(c) != 1 for c in normal[frame_map.ndim:]):
         raise ValueError("chunks must keep the frame (signal) axes whole for a non-raster scan")
-    name = "mrcschema-frames-" + dask.base.tokenize(str(path), offset, dtype.str, shape, normal, frame_map)
+    name = "mrcschema-frames-" + dask.base.tokenize(str(path), offset, dtype, shape, normal, frame_map)
     graph = {}
     for index, slices in _block_slices(normal):
         nav = slices[:frame_map.ndim]
-        graph[(name,) + index] = (load_frames, str(path), offset, dtype.str, tuple(frame_shape), frame_count,
+        graph[(name,) + index] = (load_frames, str(path), offset, dtype, tuple(frame_shape), frame_count,
                                   np.ascontiguousarray(frame_map[nav]))
     return _array(name, graph, normal, dtype)
