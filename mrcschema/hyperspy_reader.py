@@ -285,10 +285,10 @@ def _load_data(mrc, plan, *, lazy, chunks, mode):
                                  f"{MAX_DENSE_PLACES_PER_FRAME} x the data would be allocated with zeros; "
                                  "load it with lazy=True", field="scan coordinates")
         if lazy:
-            return lazy_frames(mrc.path, g.offset, g.dtype, frame_shape, _frame_count(mrc), plan.frame_map, chunks)
-        return load_frames(mrc.path, g.offset, g.dtype.str, frame_shape, _frame_count(mrc), plan.frame_map)
+            return lazy_frames(mrc.path, g.offset, g.dtype, frame_shape, frames, plan.frame_map, chunks)
+        return load_frames(mrc.path, g.offset, g.dtype, frame_shape, frames, plan.frame_map)
     if lazy:
-        if in_memory or g.dtype.names:  # mode 3's (real, imag) record dtype: lazy_memmap keeps only dtype.str
+        if in_memory:
             import dask.array as da
 
             return da.from_array(np.asarray(mrc.data).reshape(plan.shape), chunks=chunks)
