@@ -134,7 +134,7 @@ def bench_add_fei2(folder, side, repeats):
     import mrcfile
 
     import mrcschema
-    from mrcschema.schemas.fei import FEI2
+    from mrcschema.format.fei import FEI2
 
     records = np.zeros(45, FEI2.dtype("<"))
     records["metadata_size"], records["metadata_version"] = FEI2.size, 2

@@ -43,7 +43,7 @@ def header_bytes(nx, ny, nz, *, mode=2, nsymbt=0, exttyp=b"\0\0\0\0", stats=(0.0
     ``stats`` = (dmin, dmax, dmean, rms), exact for the data written, so that validators run
     every check (mrcfile skips the statistics when they are marked undetermined).
     """
-    from mrcschema.schemas.mrc2014 import MRC2014_HEADER
+    from mrcschema.format.mrc2014 import MRC2014_HEADER
 
     h = np.zeros(1, MRC2014_HEADER.dtype("<"))
     h["nx"], h["ny"], h["nz"], h["mode"] = nx, ny, nz, mode
@@ -99,7 +99,7 @@ def make_sparse_volume(path, nbytes_goal, ny=4096, nx=4096):
 
 def make_fei2(path, nz=20000):
     """NZ 1x1 float32 sections with an FEI2 extended header of NZ records (888 bytes, version 2)."""
-    from mrcschema.schemas.fei import FEI2
+    from mrcschema.format.fei import FEI2
 
     records = np.zeros(nz, FEI2.dtype("<"))
     records["metadata_size"] = FEI2.size

@@ -6,8 +6,8 @@ format reference cannot drift from the code.
 
 from pathlib import Path
 
-from mrcschema.schemas.fei import FEI1, FEI2, FEI_LEGACY
-from mrcschema.schemas.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
+from mrcschema.format.fei import FEI1, FEI2, FEI_LEGACY
+from mrcschema.format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
 
 OUTPUT = Path(__file__).resolve().parent / "format_reference.md"
 

@@ -3,32 +3,51 @@
 Entry points: :func:`open`, :func:`read_header`, :func:`validate`, :func:`write`, :func:`new`,
 :func:`file_reader` (HyperSpy); ``python -m mrcschema dump|validate FILE``.
 
+The package is layered (``docs/architecture.md``): ``format`` (bytes <-> records) <- ``sources``
+(where bytes come from) <- ``reading`` <- ``writing``, ``validation``, ``hyperspy``, ``cli``.
+No module shares a name with a function exported here.
+
 The names below are loaded on first use (PEP 562): ``import mrcschema`` costs almost nothing, and a
-script that only opens files never imports the validator, the writer or the HyperSpy reader.
+script that only opens files never imports the validator, the writer or the HyperSpy reader.  Type
+checkers and IDEs see the same names through the ``TYPE_CHECKING`` imports.
 """
 
+from __future__ import annotations
+
 import importlib
-import sys
-import types
+from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-#: public name -> submodule that defines it
+#: public name -> module that defines it
 _EXPORTS = {
     "MrcFormatError": "errors", "MrcWarning": "errors",
-    "MrcFile": "file", "Vec3": "file", "open": "file",
-    "read_header": "header",
-    "Acquisition": "acquisition", "acquisition": "acquisition",
-    "ExtendedHeader": "extended",
-    "file_reader": "hyperspy_reader", "file_writer": "hyperspy_writer",
-    "write": "write", "new": "write", "set_extended_header": "write",
-    "validate": "validate", "Finding": "validate", "Report": "validate",
+    "MrcFile": "reading.mrc_file", "Vec3": "reading.mrc_file", "open": "reading.mrc_file",
+    "read_header": "reading.header",
+    "Acquisition": "reading.metadata", "acquisition": "reading.metadata",
+    "ExtendedHeader": "format.extended",
+    "file_reader": "hyperspy.reader", "file_writer": "hyperspy.writer",
+    "write": "writing.writer", "new": "writing.writer", "set_extended_header": "writing.extended_ranges",
+    "validate": "validation.validator", "Finding": "validation.report", "Report": "validation.report",
 }
+
+if TYPE_CHECKING:  # what the lazy loader below returns, for type checkers and IDEs
+    from .errors import MrcFormatError, MrcWarning
+    from .format.extended import ExtendedHeader
+    from .hyperspy.reader import file_reader
+    from .hyperspy.writer import file_writer
+    from .reading.header import read_header
+    from .reading.metadata import Acquisition, acquisition
+    from .reading.mrc_file import MrcFile, Vec3, open
+    from .validation.report import Finding, Report
+    from .validation.validator import validate
+    from .writing.extended_ranges import set_extended_header
+    from .writing.writer import new, write
 
 __all__ = sorted(_EXPORTS) + ["__version__"]
 
 
-def __getattr__(name):
+def __getattr__(name: str) -> object:
     if name not in _EXPORTS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
@@ -36,22 +55,5 @@ def __getattr__(name):
     return value
 
 
-def __dir__():
+def __dir__() -> list[str]:
     return __all__
-
-
-#: functions that share their module's name (``mrcschema.write`` the function, not the module)
-_SAME_NAME = {name for name, module in _EXPORTS.items() if name == module}
-
-
-class _Package(types.ModuleType):
-    """Keeps the functions ``write``, ``validate`` and ``acquisition`` when their modules of the
-    same name are imported (the import system would otherwise set the module over the function)."""
-
-    def __setattr__(self, name, value):
-        if name in _SAME_NAME and isinstance(value, types.ModuleType):
-            value = getattr(value, name)
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Package

@@ -2,7 +2,7 @@
 
 import attrs
 
-from mrcschema.schemas.mrc2014 import MRC2014_HEADER
+from mrcschema.format.mrc2014 import MRC2014_HEADER
 
 
 def valid_header(nx=4, ny=3, nz=2, mode=2, **changes):

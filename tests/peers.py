@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from mrcschema.schemas.mrc2014 import MRC2014_HEADER
+from mrcschema.format.mrc2014 import MRC2014_HEADER
 
 
 def assert_header_equals_mrcfile(ours, theirs):

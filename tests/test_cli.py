@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from mrcschema.cli import main
+from mrcschema.cli.main import main
 
 from conftest import CORPUS_MRC, EXAMPLES
 
@@ -71,4 +71,4 @@ def test_console_script_entry_point_is_declared():
     from conftest import REPO
 
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    assert project["scripts"]["mrcschema"] == "mrcschema.cli:main"
+    assert project["scripts"]["mrcschema"] == "mrcschema.cli.main:main"

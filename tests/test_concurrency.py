@@ -75,7 +75,7 @@ def writer(path, barrier, seconds, results):
     """Rewrites section SECTION and the header (NXSTART = round) over and over, flushing each time."""
     import attrs
 
-    import mrcschema.file  # noqa: F401
+    import mrcschema.reading.mrc_file  # noqa: F401
 
     barrier.wait()
     rounds, end = 0, time.monotonic() + seconds
@@ -92,7 +92,7 @@ def reader(path, barrier, seconds, results, lazy):
     """Opens the file strictly over and over: the header parses, the sections not being written are
     the original ones, the section being written holds one round's value (or the original)."""
     import dask.array  # noqa: F401 - imports before the barrier: the readers race the writer, not the importer
-    import mrcschema.hyperspy_reader  # noqa: F401
+    import mrcschema.hyperspy.reader  # noqa: F401
 
     original = original_data()
     barrier.wait()

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import mrcschema
-from mrcschema.cli import main as cli_main
+from mrcschema.cli.main import main as cli_main
 
 from conftest import CORPUS_MRC, corpus_id, file_digest
 from peers import assert_header_equals_mrcfile

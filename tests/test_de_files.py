@@ -1,4 +1,4 @@
-"""Tests of mrcschema.de_files: DE file discovery, scan coordinates and frame placement."""
+"""Tests of mrcschema.de.files: DE file discovery, scan coordinates and frame placement."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mrcschema.de_files import (
+from mrcschema.de.files import (
     DeFileSet, DeImage, ScanPlacement, dedupe_names, find_de_files, place_frames,
     read_scan_coordinates,
 )
-from mrcschema.de_info import read_info_file
+from mrcschema.de.info import read_info_file
 from mrcschema.errors import MrcFormatError
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"

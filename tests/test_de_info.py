@@ -1,4 +1,4 @@
-"""Tests of mrcschema.de_info against the real DE info files and RosettaSciIO's parser."""
+"""Tests of mrcschema.de.info against the real DE info files and RosettaSciIO's parser."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mrcschema.de_info import (
+from mrcschema.de.info import (
     INFO_KEYS, MAX_INFO_BYTES, DeInfo, InfoType, lookup_key, parse_info_text, read_info_file,
 )
 from mrcschema.errors import MrcFormatError, MrcWarning

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 
 import mrcschema
+import mrcschema.format.header_edits
 
 from conftest import EXAMPLES, file_digest, sample_data
 from test_write import assert_valid, fei_records, assert_fei_equal
-from mrcschema.schemas.fei import FEI2
+from mrcschema.format.fei import FEI2
 
 
 @pytest.fixture
@@ -164,7 +165,7 @@ def test_close_without_statistics_keeps_the_header_values(stack):
 
 def test_header_edits_do_not_read_the_data(stack, monkeypatch):
     path, _ = stack
-    monkeypatch.setattr(mrcschema.edit, "data_stats", lambda *a: pytest.fail("statistics computed"))
+    monkeypatch.setattr(mrcschema.format.header_edits, "data_stats", lambda *a: pytest.fail("statistics computed"))
     with mrcschema.open(path, "r+") as f:
         f.voxel_size = 2.0
         f.labels.append("no data touched")

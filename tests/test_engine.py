@@ -5,9 +5,9 @@ import construct
 import numpy as np
 import pytest
 
-from mrcschema.engine import Layout
+from mrcschema.format.engine import Layout
 from mrcschema.errors import MrcFormatError
-from mrcschema.schemas.mrc2014 import IMOD_EXTRA, MRC2014_HEADER
+from mrcschema.format.mrc2014 import IMOD_EXTRA, MRC2014_HEADER
 
 from conftest import CORPUS_MRC, corpus_id
 

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import mrcschema
-from mrcschema.acquisition import FEI_FIELD_BITS, acquisition
-from mrcschema.cli import main as cli_main
+from mrcschema.reading.metadata import FEI_FIELD_BITS, acquisition
+from mrcschema.cli.main import main as cli_main
 from mrcschema.errors import MrcWarning
-from mrcschema.schemas.fei import FEI1, FEI2, FEI_LEGACY
+from mrcschema.format.fei import FEI1, FEI2, FEI_LEGACY
 
 from conftest import CORPUS_MRC, corpus_id, varied_records
 from crafting import valid_header, write_file

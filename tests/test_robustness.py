@@ -14,9 +14,9 @@ import pytest
 
 import mrcschema
 from mrcschema import MrcFormatError, MrcWarning
-from mrcschema.cli import main as cli_main
-from mrcschema.compressed import DECOMPRESSION_MARGIN
-from mrcschema.schemas.mrc2014 import MRC2014_HEADER
+from mrcschema.cli.main import main as cli_main
+from mrcschema.sources.compressed import DECOMPRESSION_MARGIN
+from mrcschema.format.mrc2014 import MRC2014_HEADER
 
 from conftest import CORPUS_MRC, corpus_id, file_digest
 from crafting import valid_header, write_file
@@ -270,13 +270,13 @@ def test_large_extended_headers_are_read_in_linear_vectorised_time(tmp_path, kin
     path.write_bytes(bytes(raw) + ext + bytes(n // 4 if kind == "SERI" else 4))
     start = time.perf_counter()
     with mrcschema.open(path) as f:
-        from mrcschema.acquisition import acquisition
+        from mrcschema.reading.metadata import acquisition
 
         acq = acquisition(f)
         assert f.extended.kind == ("SERI" if kind == "SERI" else "CCP4")
     assert time.perf_counter() - start < 5
     if kind == "SERI":
-        from mrcschema.schemas.seri import sem_shorts_to_float
+        from mrcschema.format.seri import sem_shorts_to_float
 
         assert acq.dose[0] == sem_shorts_to_float(0x0102, 0x0102) * 1e20
 
@@ -298,8 +298,8 @@ def test_package_acquisition_is_the_function():
 def test_info_and_coordinate_files_are_read_without_preallocating_the_limit(tmp_path, peak_memory):
     """Regression: ``read(limit + 1)`` allocated the whole limit (4 MiB per info file, 256 MiB per
     coordinates file) before reading a few bytes."""
-    from mrcschema.de_files import read_scan_coordinates
-    from mrcschema.de_info import read_info_file
+    from mrcschema.de.files import read_scan_coordinates
+    from mrcschema.de.info import read_info_file
 
     info = tmp_path / "a_info.txt"
     info.write_text("Scan - Size X = 2\n")
@@ -311,8 +311,8 @@ def test_info_and_coordinate_files_are_read_without_preallocating_the_limit(tmp_
 
 
 def test_oversized_side_files_are_refused_before_reading(tmp_path):
-    from mrcschema.de_files import read_scan_coordinates
-    from mrcschema.de_info import MAX_INFO_BYTES, read_info_file
+    from mrcschema.de.files import read_scan_coordinates
+    from mrcschema.de.info import MAX_INFO_BYTES, read_info_file
 
     info = tmp_path / "a_info.txt"
     with open(info, "wb") as f:

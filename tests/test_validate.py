@@ -18,17 +18,17 @@ import numpy as np
 import pytest
 
 import mrcschema
-import mrcschema.stats as stats_module
-from mrcschema.stats import StatsAccumulator
-from mrcschema.cli import main
-from mrcschema.modes import pack_4bit
-from mrcschema.rules import FIELD_OFFSETS, RULES, RULES_BY_ID, SEVERITIES
-from mrcschema.schemas.mrc2014 import MRC2014_HEADER
+import mrcschema.format.statistics as stats_module
+from mrcschema.format.statistics import StatsAccumulator
+from mrcschema.cli.main import main
+from mrcschema.format.modes import pack_4bit
+from mrcschema.validation.rules import FIELD_OFFSETS, RULES, RULES_BY_ID, SEVERITIES
+from mrcschema.format.mrc2014 import MRC2014_HEADER
 
 from conftest import CORPUS, REPO, file_digest, sample_data
 from crafting import valid_header, write_file
 
-VALIDATE = importlib.import_module("mrcschema.validate")  # the module (mrcschema.validate is the function)
+import mrcschema.validation.context as VALIDATION_CONTEXT
 
 #: MRC2014 note 5: every statistic marked "not determined"
 UNSET = dict(dmin=0.0, dmax=-1.0, dmean=-2.0, rms=-1.0)
@@ -371,7 +371,7 @@ def test_statistics_are_computed_in_chunks(tmp_path, monkeypatch):
     path = stats_file(tmp_path, data, **true_stats(data))
     chunks = []
     original = StatsAccumulator.add
-    monkeypatch.setattr(VALIDATE, "CHUNK_BYTES", 400)  # slabs of 100 float32 values
+    monkeypatch.setattr(VALIDATION_CONTEXT, "CHUNK_BYTES", 400)  # slabs of 100 float32 values
     monkeypatch.setattr(stats_module, "BLOCK_BYTES", 28)  # float32 blocks of 7 values
     monkeypatch.setattr(StatsAccumulator, "add", lambda self, v: (chunks.append(v.size), original(self, v)))
     assert summary(mrcschema.validate(path)) == []
@@ -387,7 +387,7 @@ def test_nan_in_the_data_makes_the_statistics_wrong_as_in_mrcfile(tmp_path, monk
     data = sample_data("f4", (2, 4, 5))
     stats = true_stats(data)
     data[1, 2, 3] = np.nan
-    monkeypatch.setattr(VALIDATE, "CHUNK_BYTES", 40)  # the NaN sits in a later slab
+    monkeypatch.setattr(VALIDATION_CONTEXT, "CHUNK_BYTES", 40)  # the NaN sits in a later slab
     path = stats_file(tmp_path, data, **stats)
     assert [f.field for f in mrcschema.validate(path)] == ["rms", "dmin", "dmax", "dmean"]
     assert not mrcfile.validate(path, print_file=io.StringIO())
@@ -396,7 +396,7 @@ def test_nan_in_the_data_makes_the_statistics_wrong_as_in_mrcfile(tmp_path, monk
 def test_large_files_skip_the_data_pass_unless_strict(tmp_path, monkeypatch):
     data = sample_data("f4", (3, 4, 5))
     path = stats_file(tmp_path, data, **dict(true_stats(data), dmax=99.0))
-    monkeypatch.setattr(VALIDATE, "STATS_SIZE_LIMIT", 100)
+    monkeypatch.setattr(VALIDATION_CONTEXT, "STATS_SIZE_LIMIT", 100)
     report = mrcschema.validate(path)
     assert summary(report) == [(I, "MRC2014-STATS-SKIPPED", "data", 1024)]
     assert report.ok and "over the 100-byte limit" in report.infos[0].message
@@ -584,7 +584,7 @@ def test_cli_exit_codes_and_text(tmp_path, capsys):
 def test_cli_json_and_strict(tmp_path, capsys, monkeypatch):
     data = sample_data("f4", (3, 4, 5))
     path = stats_file(tmp_path, data, **dict(true_stats(data), dmax=99.0))
-    monkeypatch.setattr(VALIDATE, "STATS_SIZE_LIMIT", 100)
+    monkeypatch.setattr(VALIDATION_CONTEXT, "STATS_SIZE_LIMIT", 100)
     assert main(["validate", "--json", str(path), str(tmp_path / "missing.mrc")]) == 2
     reports = json.loads(capsys.readouterr().out)
     assert [r["readable"] for r in reports] == [True, False]

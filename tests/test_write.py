@@ -19,12 +19,13 @@ from hypothesis import given, settings, strategies as st
 
 import mrcschema
 from mrcschema import MrcFormatError, MrcWarning
-from mrcschema.schemas.fei import FEI1, FEI2
-from mrcschema.stats import data_stats
+from mrcschema.format.fei import FEI1, FEI2
+from mrcschema.format.statistics import data_stats
 
 from conftest import file_digest, sample_data, varied_records
 
-W = importlib.import_module("mrcschema.write")  # the module (mrcschema.write is the function)
+import mrcschema.writing.extended_ranges as RANGES
+import mrcschema.writing.writer as W
 
 MODE_DTYPES = {0: "i1", 1: "i2", 2: "f4", 4: "c8", 6: "u2", 12: "f2"}
 SHAPES = {"image": ((5, 7), False, 0, 1), "stack": ((3, 5, 7), False, 0, 1),
@@ -261,7 +262,7 @@ def test_failure_halfway_leaves_no_file_and_the_old_one_intact(tmp_path, monkeyp
         mrcschema.write(path, sample_data("i2", (2, 3, 4)))
         before = file_digest(path)
     calls = []
-    real = W._convert_block
+    real = W.convert_block
 
     def failing(block, conv, source_dtype):
         calls.append(block.size)
@@ -270,7 +271,7 @@ def test_failure_halfway_leaves_no_file_and_the_old_one_intact(tmp_path, monkeyp
         return real(block, conv, source_dtype)
 
     monkeypatch.setattr(W, "BLOCK_BYTES", 256)
-    monkeypatch.setattr(W, "_convert_block", failing)
+    monkeypatch.setattr(W, "convert_block", failing)
     with pytest.raises(OSError, match="simulated"):
         mrcschema.write(path, sample_data("f4", (4, 16, 16)), overwrite=True)
     assert len(calls) == 3  # two blocks were written before the failure
@@ -458,7 +459,7 @@ def insert_supported(folder):
     probe.write_bytes(b"\0" * 3 * 4096)
     fd = os.open(probe, os.O_RDWR)
     try:
-        return W._fallocate_range(fd, W._FALLOC_FL_INSERT_RANGE, os.stat(probe).st_blksize)
+        return RANGES._fallocate_range(fd, RANGES._FALLOC_FL_INSERT_RANGE, os.stat(probe).st_blksize)
     finally:
         os.close(fd)
         probe.unlink()

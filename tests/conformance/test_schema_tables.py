@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from mrcschema.schemas.fei import FEI1, FEI2, FEI_LEGACY
-from mrcschema.schemas.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
+from mrcschema.format.fei import FEI1, FEI2, FEI_LEGACY
+from mrcschema.format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
 
 from conftest import REPO
 

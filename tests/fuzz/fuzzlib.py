@@ -58,9 +58,9 @@ from mrcschema import MrcFormatError, MrcWarning
 import dask  # noqa: E402
 import dask.array  # noqa: E402,F401
 import distributed  # noqa: E402,F401
-from mrcschema.header import parse_header
-from mrcschema.schemas.fei import FEI1, FEI2
-from mrcschema.schemas.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
+from mrcschema.format.geometry import parse_header
+from mrcschema.format.fei import FEI1, FEI2
+from mrcschema.format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
 
 TESTS = Path(__file__).resolve().parents[1]
 REPO = TESTS.parent
@@ -283,7 +283,7 @@ def touch_data(signal):
 
 def run_cli(argv):
     """``mrcschema.cli.main(argv)`` with stdout/stderr captured: (code, stdout, stderr)."""
-    from mrcschema.cli import main
+    from mrcschema.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -381,7 +381,7 @@ def _crafted(mode, nx=6, ny=5, nz=3, byteorder="<", extended=b"", **changes):
     sys.path.insert(0, str(TESTS))
     from crafting import valid_header
 
-    from mrcschema.modes import data_nbytes
+    from mrcschema.format.modes import data_nbytes
 
     header = valid_header(nx=nx, ny=ny, nz=nz, mode=mode, nsymbt=len(extended), **changes)
     if byteorder == ">" and "machst" not in changes:

@@ -93,7 +93,7 @@ def test_fuzz_de_acquisitions(case):
        encoding=st.sampled_from(["utf-8", "latin-1", "utf-16"]))
 def test_fuzz_info_files(text, encoding):
     """read_info_file on damaged text never raises and types every declared value right."""
-    from mrcschema.de_info import InfoType, lookup_key, read_info_file
+    from mrcschema.de.info import InfoType, lookup_key, read_info_file
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "x_info.txt"
@@ -117,7 +117,7 @@ def test_fuzz_info_files(text, encoding):
 def test_fuzz_scan_coordinates(text, scan_shape):
     """read_scan_coordinates and place_frames: MrcFormatError or a placement, never a grid
     allocated beyond the bound (a 10^6 x 10^6 scan is refused before anything is allocated)."""
-    from mrcschema.de_files import place_frames, read_scan_coordinates
+    from mrcschema.de.files import place_frames, read_scan_coordinates
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "x_scan_coordinates.csv"

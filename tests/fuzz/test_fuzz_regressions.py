@@ -12,7 +12,7 @@ import pytest
 
 import mrcschema
 from mrcschema import MrcFormatError, MrcWarning
-from mrcschema.cli import main as cli_main
+from mrcschema.cli.main import main as cli_main
 
 import fuzzlib
 
@@ -149,7 +149,7 @@ def test_acquisition_of_extreme_values_warns_only_mrcwarnings(case, tmp_path):
     without a warning."""
     import struct
 
-    from mrcschema.schemas.fei import FEI2
+    from mrcschema.format.fei import FEI2
 
     if case == "fei2_timestamp_1e308":
         data = bytearray((REGRESSIONS / "fei2_timestamp_1e300.mrc").read_bytes())

@@ -1,0 +1,50 @@
+"""Byte order of a file, from its machine stamp (MACHST) or, failing that, from its numbers.
+
+MRC2014: "in practice it is safe to use 0x44 0x44 0x00 0x00 for little endian machines,
+and 0x11 0x11 0x00 0x00 for big endian machines"; CCP4 and IMOD write 0x44 0x41 for
+little-endian.  Real files also carry zeroed stamps, SerialEM's 0x44 0x00 0x00 0x00 and
+junk; for those the order is the one under which MODE is a known mode and NX, NY, NZ are
+sane, as the old FEI note suggests ("if NX < 0 or > 10000 the file format is reversed").
+"""
+
+from __future__ import annotations
+
+import struct
+
+from .modes import MODES
+
+STANDARD_STAMPS = {
+    b"\x44\x44\x00\x00": "<",
+    b"\x44\x41\x00\x00": "<",
+    b"\x11\x11\x00\x00": ">",
+}
+
+MACHINE_STAMP = {"<": b"\x44\x44\x00\x00", ">": b"\x11\x11\x00\x00"}
+
+
+def stamp_byteorder(machst: bytes):
+    """Order given by a stamp, reading only its first two bytes as mrcfile does; None if unknown."""
+    if machst[:1] == b"\x44" and machst[1:2] in (b"\x44", b"\x41"):
+        return "<"
+    if machst[:2] == b"\x11\x11":
+        return ">"
+    return None
+
+
+def _plausibility(header: bytes, order: str) -> int:
+    """A score: how many of MODE, NX, NY, NZ, NSYMBT look right when read in ``order``."""
+    nx, ny, nz, mode = struct.unpack_from(order + "4i", header, 0)
+    nsymbt = struct.unpack_from(order + "i", header, 92)[0]
+    score = 2 * (mode in MODES)
+    score += sum(0 < n < 1 << 20 for n in (nx, ny, nz))
+    score += 0 <= nsymbt < 1 << 28
+    return score
+
+
+def detect_byteorder(header: bytes):
+    """Return (byteorder, how) for a 1024-byte header; ``how`` is "stamp" or "guessed"."""
+    order = stamp_byteorder(header[212:216])
+    if order is not None:
+        return order, "stamp"
+    little, big = _plausibility(header, "<"), _plausibility(header, ">")
+    return (">" if big > little else "<"), "guessed"

@@ -1,0 +1,184 @@
+"""Reading the main header and working out where the data is and what shape it has.
+
+The checks here are the ones without which the data cannot be located at all
+(dimensions, mode, extended-header size, file size); everything that is merely
+non-conforming is left to :mod:`mrcschema.validate`.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import attrs
+import numpy as np
+
+from ..errors import MrcFormatError, MrcWarning
+from .byteorder import detect_byteorder, stamp_byteorder
+from .modes import MODES, Mode, data_nbytes, mode_info, stored_dtype
+from .mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, IMOD_STAMP, MRC2014_HEADER
+
+HEADER_SIZE = MRC2014_HEADER.size
+#: numpy cannot address more than this many bytes; larger products are a corrupt header
+MAX_DATA_BYTES = 1 << 62
+
+
+@attrs.frozen
+class ParsedHeader:
+    """The main header as read: the record, the file's byte order and how it was decided."""
+
+    header: object  #: the :class:`Mrc2014Header` record
+    byteorder: str  #: "<" or ">"
+    byteorder_source: str  #: "stamp" or "guessed"
+    raw: bytes  #: the 1024 bytes
+
+    @property
+    def imod(self):
+        """The IMOD view of bytes 96-195 (nint, nreal, imod_stamp, imod_flags, tilt angles...)."""
+        return IMOD_EXTRA.parse(self.raw, self.byteorder, offset=IMOD_EXTRA_OFFSET)
+
+
+@attrs.frozen
+class DataGeometry:
+    """Where the data block is, how it is stored and the array shape a user gets."""
+
+    offset: int  #: byte offset of the data block: 1024 + NSYMBT
+    dtype: np.dtype  #: dtype of one stored element, in the file's byte order
+    stored_shape: tuple  #: shape of the stored block (mode 101: bytes per row)
+    shape: tuple  #: shape of the array delivered (after unpacking mode 101)
+    nbytes: int  #: bytes the header promises for the data block
+    mode: Mode
+    sections: int  #: sections present (== NZ unless a permissive open of a truncated file)
+
+
+def parse_header(raw: bytes, byteorder=None, *, permissive=False) -> ParsedHeader:
+    """Parse 1024 header bytes in the byte order the file declares (or, failing that, implies);
+    ``byteorder`` ("<" or ">") overrides both.  ``permissive``: when MODE is a known mode only
+    in the order opposite to the stamp's, use that order, with a warning (as mrcfile's
+    permissive mode does)."""
+    if len(raw) < HEADER_SIZE:
+        raise MrcFormatError(
+            f"file is {len(raw)} bytes long, shorter than the {HEADER_SIZE}-byte MRC header",
+            field="header", offset=0,
+        )
+    raw = bytes(raw[:HEADER_SIZE])
+    if byteorder is None:
+        order, source = detect_byteorder(raw)
+    elif byteorder in ("<", ">"):
+        order, source = byteorder, "given"
+    else:
+        raise ValueError(f"byte order must be '<' or '>', not {byteorder!r}")
+    if permissive and source == "stamp":
+        other = ">" if order == "<" else "<"
+        mode, other_mode = (int.from_bytes(raw[12:16], "little" if o == "<" else "big", signed=True)
+                            for o in (order, other))
+        if mode not in MODES and other_mode in MODES:
+            warnings.warn(f"machst at offset 212: the stamp {raw[212:216].hex(' ')} says {_ORDER_NAMES[order]}, "
+                          f"but MODE is a known mode ({other_mode}) only read {_ORDER_NAMES[other]}; reading the "
+                          f"file {_ORDER_NAMES[other]}", MrcWarning, stacklevel=4)
+            order, source = other, "guessed"
+    return ParsedHeader(MRC2014_HEADER.parse(raw, order), order, source, raw)
+
+
+_ORDER_NAMES = {"<": "little-endian", ">": "big-endian"}
+#: MAP (offset 208) of an MRC file: 'MAP ' in MRC2014; mrcfile (and we) accept any 4th byte
+#: ('MAP\0' from MotionCor2); validate() flags anything but the space
+MAP_ID = b"MAP"
+
+
+def check_identity(parsed: ParsedHeader, *, permissive=False):
+    """The checks that say whether the bytes are an MRC file as declared, as mrcfile's open makes
+    them: MAP must start with 'MAP' (an ``MrcFormatError`` naming ``map`` at offset 208; a warning
+    when ``permissive``); a machine stamp that is neither little- nor big-endian's is a warning
+    saying which byte order was guessed (both modes: MRC2014 readers must cope with such stamps)."""
+    h = parsed.header
+    if h.map[:3] != MAP_ID:
+        message = f"MAP is {h.map!r}, expected b'MAP ' (the identifier of an MRC file)"
+        if not permissive:
+            raise MrcFormatError(message, field="map", offset=208)
+        warnings.warn(f"map at offset 208: {message}; reading the file anyway", MrcWarning, stacklevel=4)
+    if parsed.byteorder_source == "guessed" and stamp_byteorder(h.machst) is None:
+        warnings.warn(f"machst at offset 212: machine stamp {h.machst.hex(' ')} is neither little-endian's "
+                      f"(44 44 or 44 41) nor big-endian's (11 11); byte order guessed from MODE and the "
+                      f"dimensions: {_ORDER_NAMES[parsed.byteorder]}", MrcWarning, stacklevel=4)
+
+
+def unsigned_bytes(parsed: ParsedHeader) -> bool:
+    """Mode-0 bytes are unsigned only where IMOD's stamp is present without the 'signed' flag
+    and the file does not claim MRC2014 (which made mode 0 signed)."""
+    imod = parsed.imod
+    return imod.imod_stamp == IMOD_STAMP and not imod.imod_flags & 1 and parsed.header.nversion < 20140
+
+
+def _check_positive(header):
+    for name, offset in (("nx", 0), ("ny", 4), ("nz", 8)):
+        value = getattr(header, name)
+        if value <= 0:
+            raise MrcFormatError(f"{name.upper()} is {value}, expected a positive number", field=name, offset=offset)
+
+
+def check_structure(header) -> int:
+    """The header-only checks without which the data cannot be located or typed (dimensions,
+    mode, NSYMBT sign, size of the data block); returns the bytes the header declares:
+    1024 + NSYMBT + data.  Needs no file size, so it runs before a compressed file is inflated."""
+    h = header
+    _check_positive(h)
+    mode_info(h.mode)
+    if h.nsymbt < 0:
+        raise MrcFormatError(f"NSYMBT is {h.nsymbt}, expected >= 0", field="nsymbt", offset=92)
+    nbytes = data_nbytes(h.mode, h.nx, h.ny, h.nz)
+    if nbytes > MAX_DATA_BYTES:
+        raise MrcFormatError(
+            f"NX * NY * NZ = {h.nx} * {h.ny} * {h.nz} gives {nbytes} bytes, more than any file can hold",
+            field="nx", offset=0,
+        )
+    return HEADER_SIZE + h.nsymbt + nbytes
+
+
+def data_geometry(parsed: ParsedHeader, file_size: int, *, permissive=False) -> DataGeometry:
+    """Locate the data block, checking it against the file size before anything is allocated.
+
+    ``permissive``: an extended header running past the end of the file, or a data block shorter
+    than the header promises, give the whole sections present (maybe none), with a warning."""
+    h = parsed.header
+    check_structure(h)
+    mode = mode_info(h.mode)
+    offset = HEADER_SIZE + h.nsymbt
+    nbytes = data_nbytes(h.mode, h.nx, h.ny, h.nz)
+    section_bytes = nbytes // h.nz
+    sections = h.nz
+    if offset > file_size:
+        message = f"extended header of {h.nsymbt} bytes runs past the end of the {file_size}-byte file"
+        if not permissive:
+            raise MrcFormatError(message, field="nsymbt", offset=92)
+        warnings.warn(f"nsymbt at offset 92: {message}; no data", MrcWarning, stacklevel=4)
+        sections = 0
+    elif file_size - offset < nbytes:
+        available = file_size - offset
+        message = (f"data block is {available} bytes, the header promises {nbytes} "
+                   f"(NX {h.nx} x NY {h.ny} x NZ {h.nz}, mode {h.mode})")
+        sections = available // section_bytes
+        if not permissive:
+            raise MrcFormatError(message, field="data", offset=offset)
+        warnings.warn(f"data at offset {offset}: {message}; reading the {sections} whole sections present",
+                      MrcWarning, stacklevel=4)
+    dtype = stored_dtype(h.mode, parsed.byteorder, unsigned_bytes=h.mode == 0 and unsigned_bytes(parsed))
+    shape = _array_shape(h, sections, permissive)
+    row = ((h.nx + 1) // 2,) if mode.packed_4bit else (h.nx,)
+    stored = shape[:-1] + row
+    if mode.samples_per_pixel > 1:
+        shape = stored = shape + (mode.samples_per_pixel,)
+    return DataGeometry(offset, dtype, stored, shape, nbytes, mode, sections)
+
+
+def _array_shape(h, sections, permissive):
+    """(nz, ny, nx); (ny, nx) for a single section; (nz // mz, mz, ny, nx) for a volume stack."""
+    if 401 <= h.ispg <= 630:
+        if h.mz > 0 and sections % h.mz == 0:
+            return (sections // h.mz, h.mz, h.ny, h.nx)
+        warnings.warn(
+            f"mz at offset 36: ISPG {h.ispg} marks a volume stack but NZ {sections} is not a multiple of MZ {h.mz}; "
+            "reading the data as a stack of sections", MrcWarning, stacklevel=5,
+        )
+    if sections == 1:
+        return (h.ny, h.nx)
+    return (sections, h.ny, h.nx)

@@ -1,0 +1,84 @@
+"""MODE numbers and the numpy dtypes of the data block.
+
+MRC2014 (CCP-EM page and the 20141 update) defines modes 0, 1, 2, 3, 4, 6, 12 and
+101; IMOD adds 16 (RGB).  Mode 0 is signed per MRC2014; IMOD files written before
+IMOD 4.2.23 hold unsigned bytes, which IMOD marks by its stamp without flag bit 1.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from ..errors import MrcFormatError
+
+
+@attrs.frozen
+class Mode:
+    """One data mode: its number, the numpy dtype of one stored item, and what it holds."""
+
+    number: int
+    dtype: np.dtype  #: little-endian dtype of one stored element
+    doc: str
+    samples_per_pixel: int = 1  #: 3 for RGB (an extra trailing axis)
+    packed_4bit: bool = False  #: mode 101: two pixels per byte, rows padded to whole bytes
+
+
+MODES = {
+    0: Mode(0, np.dtype("i1"), "8-bit signed integer (range -128 to 127)"),
+    1: Mode(1, np.dtype("<i2"), "16-bit signed integer"),
+    2: Mode(2, np.dtype("<f4"), "32-bit signed real"),
+    3: Mode(3, np.dtype([("real", "<i2"), ("imag", "<i2")]), "transform: complex 16-bit integers"),
+    4: Mode(4, np.dtype("<c8"), "transform: complex 32-bit reals"),
+    6: Mode(6, np.dtype("<u2"), "16-bit unsigned integer"),
+    12: Mode(12, np.dtype("<f2"), "16-bit float (IEEE754 binary16)"),
+    16: Mode(16, np.dtype("u1"), "IMOD RGB: three unsigned bytes per pixel (non-standard)", samples_per_pixel=3),
+    101: Mode(101, np.dtype("u1"), "4-bit data packed two per byte (read as uint8)", packed_4bit=True),
+}
+
+#: numpy dtype -> mode, for writing
+DTYPE_TO_MODE = {
+    np.dtype("i1"): 0, np.dtype("i2"): 1, np.dtype("f4"): 2, np.dtype("c8"): 4,
+    np.dtype("u2"): 6, np.dtype("f2"): 12,
+}
+
+
+def mode_info(mode: int) -> Mode:
+    """The :class:`Mode` for ``mode``, or an :class:`MrcFormatError` naming the field."""
+    try:
+        return MODES[int(mode)]
+    except KeyError:
+        known = ", ".join(str(m) for m in MODES)
+        raise MrcFormatError(f"unknown mode {mode}, expected one of {known}", field="mode", offset=12) from None
+
+
+def stored_dtype(mode: int, byteorder: str, *, unsigned_bytes: bool = False) -> np.dtype:
+    """The dtype of one stored element in the file's byte order."""
+    info = mode_info(mode)
+    if info.number == 0 and unsigned_bytes:
+        return np.dtype("u1")
+    return info.dtype.newbyteorder(byteorder) if info.dtype.itemsize > 1 else info.dtype
+
+
+def data_nbytes(mode: int, nx: int, ny: int, nz: int) -> int:
+    """Size in bytes of the data block (mode 101 rows hold ceil(nx / 2) bytes)."""
+    info = mode_info(mode)
+    if info.packed_4bit:
+        return nz * ny * ((nx + 1) // 2)
+    return nx * ny * nz * info.dtype.itemsize * info.samples_per_pixel
+
+
+def unpack_4bit(packed: np.ndarray, nx: int) -> np.ndarray:
+    """Mode 101 -> uint8: the first pixel of each byte is in the low 4 bits (IMOD doc)."""
+    out = np.empty(packed.shape[:-1] + (packed.shape[-1] * 2,), dtype=np.uint8)
+    out[..., 0::2] = packed & 0x0F
+    out[..., 1::2] = packed >> 4
+    return out[..., :nx]
+
+
+def pack_4bit(values: np.ndarray) -> np.ndarray:
+    """uint8 values 0-15 -> mode 101 bytes, rows padded to whole bytes."""
+    values = np.asarray(values, dtype=np.uint8)
+    if values.shape[-1] % 2:
+        values = np.concatenate([values, np.zeros(values.shape[:-1] + (1,), np.uint8)], axis=-1)
+    return (values[..., 0::2] & 0x0F) | ((values[..., 1::2] & 0x0F) << 4)

@@ -1,0 +1,473 @@
+"""``file_reader``: a drop-in for RosettaSciIO's ``rsciio.mrc.file_reader``.
+
+``hs.load(path, file_format=mrcschema)`` calls it.  It returns the same structure
+RosettaSciIO returns (a list of one signal dict with ``data``, ``axes``,
+``metadata``, ``original_metadata`` and ``mapping``) with the same key names and
+units, and gives the right answer where RosettaSciIO does not: the byte order comes
+from the file, mode 0 is signed, volume stacks keep their 4D shape, FEI1/FEI2
+metadata reach ``metadata``, Direct Electron pixel sizes and frame rates give the
+axis scales, navigators are paired with their own files, and not-lazy loading maps
+the file instead of reading it.  docs/hyperspy.md lists every difference.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import warnings
+
+import attrs
+import numpy as np
+
+from ..de.files import DeFileSet, find_de_files, place_frames, read_scan_coordinates
+from ..de.info import read_info_file
+from ..errors import MrcFormatError, MrcWarning
+from ..reading import mrc_file
+from ..reading.lazy import lazy_frames, lazy_memmap, load_frames
+from ..reading.metadata import acquisition
+
+MMAP_MODES = ("r", "r+", "c", "w+")
+#: Not lazy, a non-raster scan is placed into a new zero-filled array; its grid may hold at most
+#: this many places per frame (so at most this many times the data's size is allocated).
+MAX_DENSE_PLACES_PER_FRAME = 16
+#: axis dict keys in RosettaSciIO's order
+AXIS_KEYS = ("size", "index_in_array", "name", "scale", "offset", "units", "navigate")
+
+
+def file_reader(filename, lazy=False, mmap_mode=None, endianess=None, navigation_shape=None,
+                distributed=False, chunks="auto", metadata_file="auto", virtual_images=None,
+                external_images=None, scan_file=None, endianness=None):
+    """Read an MRC file (with Direct Electron sidecar files) as a RosettaSciIO signal dict list.
+
+    Parameters follow RosettaSciIO (both its documented API and its current release):
+    ``mmap_mode`` None means "c" (copy-on-write) when not lazy and "r" when lazy; "w+" is
+    taken as "r+" (numpy's "w+" would zero the file).  ``endianness`` (or the old spelling
+    ``endianess``) overrides the byte order the file declares.  ``navigation_shape`` is in
+    HyperSpy order (x first) and must hold exactly the number of frames.  ``distributed``
+    is accepted: every lazy graph is file-path based and runs on dask.distributed workers.
+    ``metadata_file="auto"`` discovers DE files by DE's naming rules; explicit
+    ``metadata_file``, ``virtual_images``, ``external_images`` and ``scan_file`` are never
+    replaced by discovery.
+    """
+    path = os.fspath(filename)
+    byteorder = _byteorder_argument(endianness, endianess)
+    mode = _mmap_mode(mmap_mode, lazy)
+    related, navigator_files = _related_files(path, metadata_file, virtual_images, external_images, scan_file)
+    info = read_info_file(related.info) if related.info is not None else None
+    with mrc_file.open(path, "c" if mode == "c" else "r", byteorder=byteorder) as mrc:
+        plan = _plan(mrc, info, navigation_shape, related.scan_coordinates)
+        data = _load_data(mrc, plan, lazy=lazy, chunks=chunks, mode=mode)
+        acq = acquisition(mrc)
+        original_metadata = _original_metadata(mrc, acq, info)
+        metadata = _metadata(path, mrc, acq, info)
+    _attach_navigators(metadata, navigator_files, plan)
+    return [{"data": data, "axes": plan.axes, "metadata": metadata,
+             "original_metadata": original_metadata, "mapping": {}}]
+
+
+# --- arguments -------------------------------------------------------------------------------
+
+def _byteorder_argument(endianness, endianess):
+    order = endianness if endianness is not None else endianess
+    if order is None:
+        return None
+    if order not in ("<", ">"):
+        raise ValueError(f"endianness must be '<' or '>', not {order!r}")
+    return order
+
+
+def _mmap_mode(mmap_mode, lazy):
+    if mmap_mode is None:
+        return "r" if lazy else "c"
+    if mmap_mode not in MMAP_MODES:
+        raise ValueError(f"mmap_mode must be one of {MMAP_MODES}, not {mmap_mode!r}")
+    if lazy and mmap_mode in ("r+", "w+"):
+        raise ValueError(f"mmap_mode={mmap_mode!r} cannot be used with lazy=True: lazy data is read-only")
+    return "r+" if mmap_mode == "w+" else mmap_mode
+
+
+def _related_files(path, metadata_file, virtual_images, external_images, scan_file):
+    """The DE files to use, and the navigator images as (name, path) pairs."""
+    found = DeFileSet(movie=path)
+    if isinstance(metadata_file, str) and metadata_file == "auto":
+        found = find_de_files(path)
+    elif metadata_file is not None:
+        found = attrs.evolve(found, info=metadata_file)
+    names = dict(found.navigator_names()) if (virtual_images is None or external_images is None) else {}
+    by_path = {os.fspath(p): n for n, p in names.items()}
+    navigators = []
+    if virtual_images is not None:
+        navigators += [(f"virtual_image_{i}", p, "virtual") for i, p in enumerate(virtual_images)]
+    else:
+        navigators += [(by_path[os.fspath(im.path)], im.path, "virtual") for im in found.virtual_images]
+    if external_images is not None:
+        navigators += [(f"external_image_{i}", p, "external") for i, p in enumerate(external_images)]
+    else:
+        navigators += [(by_path[os.fspath(im.path)], im.path, "external") for im in found.external_images]
+    if scan_file is not None:
+        found = attrs.evolve(found, scan_coordinates=scan_file)
+    return found, navigators
+
+
+# --- layout: shape and axes --------------------------------------------------------------------
+
+@attrs.frozen
+class Plan:
+    """How the stored frames become the array a user gets."""
+
+    shape: tuple  #: final array shape (navigation + signal)
+    axes: list  #: RosettaSciIO-style axis dicts
+    frame_map: np.ndarray | None = None  #: non-raster scans: frame index per place (-1: none)
+    signal_ndim: int = 2
+
+
+def _axis(name, size, scale=1.0, offset=0.0, units=None, navigate=False):
+    return {"size": int(size), "index_in_array": None, "name": name, "scale": float(scale),
+            "offset": float(offset), "units": units, "navigate": navigate}
+
+
+def _finish(nav_axes, signal_axes, frame_map=None, signal_ndim=2, extra_shape=()):
+    """Drop size-1 navigation axes (as RosettaSciIO squeezes), number the axes."""
+    nav_axes = [a for a in nav_axes if a["size"] != 1]
+    axes = nav_axes + signal_axes
+    for i, axis in enumerate(axes):
+        axis["index_in_array"] = i
+    shape = tuple(a["size"] for a in axes) + extra_shape
+    return Plan(shape, axes, frame_map, signal_ndim)
+
+
+def _header_scale(length, sampling):
+    """Å cell length / sampling -> nm, or None when the header does not say (0 or negative)."""
+    return length / sampling / 10.0 if length > 0 and sampling > 0 else None
+
+
+def _spatial_axis(name, size, scale_nm, offset_nm=0.0, navigate=False, units="nm"):
+    if scale_nm is None:
+        return _axis(name, size, 1.0, offset_nm, None, navigate)
+    return _axis(name, size, scale_nm, offset_nm, units, navigate)
+
+
+def _signal_axes(mrc, names=("y", "x")):
+    """The two image axes, scaled from the FEI pixel size (m) or else from CELLA / M (Å)."""
+    h = mrc.header
+    acq = acquisition(mrc)
+    if acq.pixel_size is not None and acq.pixel_size[0] > 0:
+        sx, sy = acq.pixel_size[0] * 1e9, acq.pixel_size[1] * 1e9
+    else:
+        sx, sy = _header_scale(h.cella.x, h.mx), _header_scale(h.cella.y, h.my)
+    return [_spatial_axis(names[0], h.ny, sy, h.origin.y / 10.0),
+            _spatial_axis(names[1], h.nx, sx, h.origin.x / 10.0)]
+
+
+def _frame_count(mrc):
+    shape = mrc.geometry.shape
+    return int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+
+
+def _check_frames(what, expected, frames):
+    if expected != frames:
+        raise MrcFormatError(f"{what} holds {expected} frames, the file has {frames}", field="nz", offset=8)
+
+
+def _plan(mrc, info, navigation_shape, scan_file):
+    if mrc.geometry.mode.samples_per_pixel > 1:
+        raise MrcFormatError("RGB data (mode 16) has no HyperSpy signal layout here; use mrcschema.open",
+                             field="mode", offset=12)
+    frames = _frame_count(mrc)
+    if navigation_shape is not None:
+        nav = tuple(int(n) for n in navigation_shape)
+        _check_frames(f"navigation_shape {nav}", int(np.prod(nav)), frames)
+        return _user_navigation(mrc, info, nav)
+    if info is not None and info.scan_enabled:
+        return _de_scan(mrc, info, frames, scan_file)
+    if info is not None:
+        return _de_movie(mrc, info, frames)
+    return _generic(mrc)
+
+
+def _generic(mrc):
+    h = mrc.geometry.shape
+    header = mrc.header
+    signal = _signal_axes(mrc)
+    if len(h) == 2:
+        return _finish([], signal)
+    z = _spatial_axis("z", h[-3], _header_scale(header.cella.z, header.mz), header.origin.z / 10.0, navigate=True)
+    if len(h) == 4:
+        return _finish([_axis("volume", h[0], navigate=True), z], signal)
+    return _finish([z], signal)
+
+
+def _de_signal_axes(mrc, info):
+    """Frame axes of a DE movie: reciprocal (ky, kx) when diffracting, else real (y, x)."""
+    h = mrc.header
+    if info.is_diffracting:
+        size = info.diffraction_pixel_size
+        names, units = ("ky", "kx"), "nm^-1"
+    else:
+        size = info.real_pixel_size
+        names, units = ("y", "x"), "nm"
+    sx, sy = (None, None) if size is None else size
+    return [_spatial_axis(names[0], h.ny, sy, units=units), _spatial_axis(names[1], h.nx, sx, units=units)]
+
+
+def _scan_axes(info, ny, nx):
+    real = info.real_pixel_size
+    sx, sy = (None, None) if real is None else real
+    return [_spatial_axis("y", ny, sy, navigate=True), _spatial_axis("x", nx, sx, navigate=True)]
+
+
+def _repeat_axis(info, repeats):
+    scan_time = info.get_value("Scan - Time (seconds)")
+    delay = info.get_value("Scan - Repeat Delay (seconds)", 0.0)
+    if scan_time:
+        return _axis("repeat", repeats, scan_time + delay, 0.0, "s", True)
+    return _axis("repeat", repeats, navigate=True)
+
+
+def _de_scan(mrc, info, frames, scan_file):
+    signal = _de_signal_axes(mrc, info)
+    if not info.is_raster:
+        if scan_file is None:
+            raise MrcFormatError(f"Scan - Type is {info.scan_type!r}: a scan position file "
+                                 "(*_scan_coordinates.csv) is required for non-raster scans; pass scan_file=",
+                                 field="Scan - Type")
+        positions = read_scan_coordinates(scan_file, frames=frames)
+        _check_frames(f"the scan position file {os.fspath(scan_file)} ({len(positions)} positions)",
+                      len(positions), frames)
+        placement = place_frames(positions, info.scan_shape)
+        frame_map = placement.frame_map()
+        nav = [_repeat_axis(info, placement.repeats)] + _scan_axes(info, *placement.grid)
+        if placement.repeats == 1:
+            frame_map = frame_map[0]
+        return _finish(nav, signal, frame_map=frame_map)
+    if info.scan_shape is None:
+        raise MrcFormatError(f"{info.source} enables a raster scan but gives no 'Scan - Size X/Y'",
+                             field="Scan - Size X")
+    nx, ny = info.scan_shape
+    if nx <= 0 or ny <= 0:
+        key = "Scan - ROI Size" if info.roi_enabled else "Scan - Size"
+        raise MrcFormatError(f"{info.source} gives a {nx} x {ny} raster scan, expected positive sizes",
+                             field=f"{key} {'X' if nx <= 0 else 'Y'}")
+    points = nx * ny
+    repeats = frames // points if points and frames % points == 0 else 0
+    _check_frames(f"the {nx} x {ny} scan of {info.source}" + (f" x {repeats} repeats" if repeats > 1 else ""),
+                  points * max(repeats, 1), frames)
+    return _finish([_repeat_axis(info, repeats)] + _scan_axes(info, ny, nx), signal)
+
+
+def _de_movie(mrc, info, frames):
+    time = info.frame_time
+    axis = _axis("time", frames, time if time else 1.0, 0.0, "s" if time else None, True)
+    return _finish([axis], _de_signal_axes(mrc, info))
+
+
+def _user_navigation(mrc, info, nav):
+    """A user navigation shape (HyperSpy order): scan axes x, y, z over the frames (ky, kx)."""
+    if info is not None:
+        signal = _de_signal_axes(mrc, info)
+    else:
+        signal = _signal_axes(mrc, names=("ky", "kx"))
+    names = ("x", "y", "z") + tuple(f"axis{i}" for i in range(3, len(nav)))
+    nav_axes = [_axis(names[i], n, navigate=True) for i, n in enumerate(nav)][::-1]
+    return _finish(nav_axes, signal)
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+def _load_data(mrc, plan, *, lazy, chunks, mode):
+    g = mrc.geometry
+    frame_shape = g.shape[-2:]
+    in_memory = mrc._source.compressed or g.mode.packed_4bit
+    if plan.frame_map is not None:
+        places, frames = plan.frame_map.size, _frame_count(mrc)
+        if not lazy and places > MAX_DENSE_PLACES_PER_FRAME * frames:
+            raise MrcFormatError(f"the scan grid has {places} places for {frames} frames: more than "
+                                 f"{MAX_DENSE_PLACES_PER_FRAME} x the data would be allocated with zeros; "
+                                 "load it with lazy=True", field="scan coordinates")
+        if lazy:
+            return lazy_frames(mrc.path, g.offset, g.dtype, frame_shape, frames, plan.frame_map, chunks)
+        return load_frames(mrc.path, g.offset, g.dtype, frame_shape, frames, plan.frame_map)
+    if lazy:
+        if in_memory:
+            import dask.array as da
+
+            return da.from_array(np.asarray(mrc.data).reshape(plan.shape), chunks=chunks)
+        return lazy_memmap(mrc.path, g.offset, g.dtype, plan.shape, chunks, plan.signal_ndim)
+    if in_memory:
+        return np.asarray(mrc.data).reshape(plan.shape)
+    return np.memmap(mrc.path, dtype=g.dtype, mode=mode, offset=g.offset, shape=plan.shape)
+
+
+# --- metadata ------------------------------------------------------------------------------------
+
+def _hex(raw):
+    return raw.rstrip(b"\0").hex()
+
+
+def _std_header(mrc):
+    """RosettaSciIO's ``std_header`` names, with the values of the MRC2014 fields.
+
+    RosettaSciIO reads ISPG as a 16-bit word and calls the next 16 bits NSYMBT (the
+    pre-2012 IMOD layout); here ISPG is the MRC2014 int32 and NSYMBT equals NEXT."""
+    h, imod, raw = mrc.header, mrc.imod, mrc._parsed.raw
+    return {
+        "NX": h.nx, "NY": h.ny, "NZ": h.nz, "MODE": h.mode,
+        "NXSTART": h.nxstart, "NYSTART": h.nystart, "NZSTART": h.nzstart, "MX": h.mx, "MY": h.my, "MZ": h.mz,
+        "Xlen": h.cella.x, "Ylen": h.cella.y, "Zlen": h.cella.z,
+        "ALPHA": h.cellb.alpha, "BETA": h.cellb.beta, "GAMMA": h.cellb.gamma,
+        "MAPC": h.mapc, "MAPR": h.mapr, "MAPS": h.maps, "AMIN": h.dmin, "AMAX": h.dmax, "AMEAN": h.dmean,
+        "ISPG": h.ispg, "NSYMBT": h.nsymbt, "NEXT": h.nsymbt, "CREATID": imod.creatid,
+        "EXTRA": raw[98:128].hex(), "NINT": imod.nint, "NREAL": imod.nreal, "EXTRA2": raw[132:160].hex(),
+        "IDTYPE": imod.idtype, "LENS": imod.lens, "ND1": imod.nd1, "ND2": imod.nd2, "VD1": imod.vd1,
+        "VD2": imod.vd2, "TILTANGLES": np.array(imod.tiltangles, dtype=np.float32),
+        "XORIGIN": h.origin.x, "YORIGIN": h.origin.y, "ZORIGIN": h.origin.z,
+        "CMAP": _hex(h.map), "STAMP": _hex(h.machst), "RMS": h.rms, "NLABL": h.nlabl,
+        "LABELS": _hex(b"".join(h.label)),
+    }
+
+
+def _plain(value):
+    if isinstance(value, bytes):
+        return value.hex()
+    if attrs.has(type(value)):
+        return {k: _plain(v) for k, v in attrs.asdict(value, recurse=False).items()}
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _records_dict(records):
+    out = {}
+    for name in records.dtype.names:
+        column = records[name]
+        if column.dtype.kind == "S":
+            column = np.array([v.decode("latin-1") for v in column])
+        elif column.dtype.kind == "V":
+            column = np.array([v.tobytes().hex() for v in column])
+        out[name] = column
+    return out
+
+
+def _original_metadata(mrc, acq, info):
+    out = {"std_header": _std_header(mrc),
+           "mrc_header": {f: _plain(getattr(mrc.header, f)) for f in attrs.fields_dict(type(mrc.header))}}
+    ext = mrc.extended
+    if ext.kind == "FEI_LEGACY":
+        out["fei_header"] = {k: v for k, v in _records_dict(ext.records).items() if k != "reserved"}
+    elif ext.records is not None:
+        out["extended_header"] = {"type": ext.kind, **_records_dict(ext.records)}
+    elif ext.text:
+        out["extended_header"] = {"type": ext.kind, "symmetry": list(ext.text)}
+    if acq.source != "none":
+        out["acquisition"] = attrs.asdict(acq)
+    if info is not None:
+        out["de_metadata"] = dict(info.raw)
+    return out
+
+
+def _first(values):
+    if values is None or not len(values) or np.isnan(values[0]):
+        return None
+    return float(values[0])
+
+
+def _set(tree, dotted, value):
+    if value is None:
+        return
+    *parents, leaf = dotted.split(".")
+    for key in parents:
+        tree = tree.setdefault(key, {})
+    tree[leaf] = value
+
+
+def _metadata(path, mrc, acq, info):
+    md = {"General": {"original_filename": os.path.basename(path)}, "Signal": {"signal_type": ""},
+          "_HyperSpy": {"navigators": {}}}
+    tem = "Acquisition_instrument.TEM."
+    _set(md, tem + "beam_energy", None if acq.voltage is None else acq.voltage / 1000.0)  # keV
+    _set(md, tem + "magnification", acq.magnification)
+    _set(md, tem + "camera_length", None if not acq.camera_length else acq.camera_length * 1e3)  # mm
+    _set(md, tem + "microscope", acq.microscope)
+    _set(md, tem + "acquisition_mode", acq.instrument_mode)
+    _set(md, tem + "Stage.tilt_alpha", _first(acq.tilt_angles))
+    _set(md, tem + "Stage.tilt_beta", _first(acq.tilt_beta))
+    if acq.stage_position is not None and len(acq.stage_position):
+        for axis, value in zip("xyz", acq.stage_position[0]):
+            _set(md, tem + f"Stage.{axis}", None if np.isnan(value) else float(value) * 1e3)  # mm
+    _set(md, tem + "Detector.Camera.exposure", acq.exposure_time)
+    _set(md, tem + "Detector.Camera.name", acq.camera_name)
+    _set(md, tem + "Detector.STEM.name", acq.detector_name)
+    _set(md, tem + "dwell_time", acq.dwell_time or None)
+    _set_date(md, _first(acq.timestamps))
+    if info is not None:
+        _de_metadata(md, info)
+    return md
+
+
+def _set_date(md, seconds):
+    """General.date/time/time_zone from seconds since 1970 UTC; nothing for a time no calendar
+    holds (NaN, or a damaged value beyond year 9999)."""
+    if seconds is None:
+        return
+    try:
+        moment = datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        warnings.warn(f"timestamp {seconds} s is not a date; General.date not set", MrcWarning, stacklevel=3)
+        return
+    md["General"].update(date=moment.date().isoformat(), time=moment.time().isoformat(timespec="seconds"),
+                         time_zone="UTC")
+
+
+def _de_metadata(md, info):
+    """RosettaSciIO's DE keys, typed (RosettaSciIO keeps them as strings)."""
+    tem = "Acquisition_instrument.TEM."
+    _set(md, tem + "magnification", info.magnification)
+    _set(md, tem + "detector", info.get_value("Camera Model"))
+    _set(md, tem + "frames_per_second", info.fps)
+    _set(md, tem + "camera_length", None if info.camera_length is None else info.camera_length * 10.0)  # cm->mm
+    adu = info.get_value("ADUs Per Electron Bin1x") or info.get_value("ADUs Per Electron")
+    md["Signal"]["Noise_properties"] = {"gain_factor": 1.0 / float(adu) if adu else 1.0}
+    md["Signal"]["quantity"] = "$e^-$"
+    if info.timestamp is not None:
+        md["General"]["timestamp"] = info.timestamp
+        _set_date(md, info.timestamp)
+
+
+# --- navigators ----------------------------------------------------------------------------------
+
+def _navigator_signal(path, plan):
+    """One virtual/external image, reshaped to the navigation shape with the scan's axes."""
+    signal = file_reader(path, metadata_file=None)[0]
+    nav_axes = [dict(a) for a in plan.axes if a["navigate"]]
+    nav_shape = tuple(a["size"] for a in nav_axes)
+    data = signal["data"]
+    if nav_axes and data.size == int(np.prod(nav_shape)):
+        signal["data"] = np.asarray(data).reshape(nav_shape)
+        for i, axis in enumerate(nav_axes):
+            axis.update(navigate=False, index_in_array=i)
+        signal["axes"] = nav_axes
+        return signal, True
+    if nav_axes:
+        warnings.warn(f"{os.fspath(path)}: {data.size} pixels do not fill the navigation shape {nav_shape}; "
+                      "kept as it is", MrcWarning, stacklevel=3)
+    return signal, False
+
+
+def _attach_navigators(md, navigator_files, plan):
+    navigators = md["_HyperSpy"]["navigators"]
+    lists = {"virtual": [], "external": []}
+    for name, path, kind in navigator_files:
+        try:
+            signal, fits = _navigator_signal(path, plan)
+        except MrcFormatError as exc:  # a damaged side file does not stop the acquisition from loading
+            warnings.warn(f"{os.fspath(path)} is not attached as navigator {name!r}: {exc}", MrcWarning,
+                          stacklevel=3)
+            continue
+        navigators["_sig_" + name] = signal
+        lists[kind].append({"_sig_": dict(signal, metadata=dict(signal["metadata"]))})
+        if kind == "virtual" and fits and "_sig_navigator" not in md["_HyperSpy"]:
+            md["_HyperSpy"]["_sig_navigator"] = dict(signal, metadata=dict(signal["metadata"]))
+    if lists["virtual"]:
+        md["General"]["virtual_images"] = lists["virtual"]
+    if lists["external"]:
+        md["General"]["external_detectors"] = lists["external"]

@@ -1,0 +1,245 @@
+"""``mrcschema.open``: an MRC file with its header parsed and its data memory-mapped.
+
+Opening reads the 1024-byte header and nothing else: the extended header is read
+when first asked for and the data block is a ``numpy.memmap`` at ``1024 + NSYMBT``,
+so opening costs the same for a 1 MB and a 100 GB file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+
+import attrs
+import numpy as np
+
+from ..errors import MrcFormatError
+from ..format import header_edits
+from ..format.extended import parse_extended_header
+from ..format.geometry import (
+    HEADER_SIZE,
+    check_identity,
+    check_structure,
+    data_geometry,
+    parse_header,
+)
+from ..format.modes import unpack_4bit
+from ..format.mrc2014 import MRC2014_HEADER
+from ..sources import CompressedSource, open_source
+from .labels import LabelList, read_only_error
+
+#: numpy.memmap modes for our open modes
+_MEMMAP_MODES = {"r": "r", "r+": "r+", "c": "c"}
+
+
+@attrs.frozen
+class Vec3:
+    """Three numbers along X, Y, Z (a voxel size in Å, an origin)."""
+
+    x: float
+    y: float
+    z: float
+
+    def __iter__(self):
+        return iter((self.x, self.y, self.z))
+
+
+class MrcFile:
+    """An open MRC file.  Use :func:`open`; close it (or use ``with``) to release the map.
+
+    Attributes: ``header`` (the attrs record; assign an evolved copy in ``"r+"`` mode),
+    ``byteorder``, ``data``, ``extended_header``, ``voxel_size``, ``origin``, ``labels``.
+    """
+
+    def __init__(self, path, mode="r", *, permissive=False, byteorder=None):
+        if mode not in _MEMMAP_MODES:
+            raise ValueError(f"mode must be 'r', 'r+' or 'c', not {mode!r}")
+        self.path = os.fspath(path)
+        self.mode = mode
+        self.permissive = permissive
+        self._source = open_source(self.path, permissive=permissive)
+        if isinstance(self._source, CompressedSource) and mode == "r+":
+            raise MrcFormatError(
+                f"{self._source.compressed}-compressed files cannot be opened 'r+': decompress it first",
+                field="file", offset=0)
+        self._parsed = parse_header(self._source.read_header(HEADER_SIZE), byteorder, permissive=permissive)
+        check_structure(self._parsed.header)  # before a compressed file is inflated to learn its size
+        self.file_size = self._source.size
+        self.geometry = data_geometry(self._parsed, self.file_size, permissive=permissive)
+        check_identity(self._parsed, permissive=permissive)
+        self._header = self._parsed.header
+        self._data = None
+        self._extended = None
+        self._labels = None
+        self._labels_base = None  #: the labels as last read or folded into the header
+        self._stats_stale = False  #: set by mrcschema.new: statistics to compute on close
+        self.closed = False
+
+    # -- header views --------------------------------------------------------
+    @property
+    def header(self):
+        """The header record.  In ``"r+"`` mode assign an evolved copy; it is written on
+        flush/close (with any change made through ``labels``)."""
+        if self._labels is not None and self._labels != self._labels_base:
+            self._header = header_edits.with_labels(self._header, self._labels)
+            self._labels_base = list(self._labels)
+        return self._header
+
+    @header.setter
+    def header(self, record):
+        if self.mode != "r+" or self.closed:
+            raise read_only_error(self, "header")
+        if not isinstance(record, MRC2014_HEADER.record_class):
+            raise TypeError(f"header must be a {MRC2014_HEADER.record_class.__name__} record "
+                            f"(attrs.evolve(f.header, ...)), not {type(record).__name__}")
+        old = self.header  # with pending label changes folded in
+        self._header = record
+        if (record.label, record.nlabl) != (old.label, old.nlabl):
+            self._labels = None  # labels changed through the record: read them from it again
+
+    @property
+    def byteorder(self):
+        """"<" (little-endian) or ">" (big-endian), from MACHST or the header's numbers."""
+        return self._parsed.byteorder
+
+    @property
+    def imod(self):
+        """The IMOD fields in EXTRA: nint, nreal, imod_stamp, imod_flags, tilt angles..."""
+        return self._parsed.imod
+
+    @property
+    def voxel_size(self):
+        """Voxel size in Å: CELLA / (MX, MY, MZ); 0 along an axis whose sampling is not positive."""
+        h = self.header
+        cell = (h.cella.x, h.cella.y, h.cella.z)
+        return Vec3(*(c / m if m > 0 else 0.0 for c, m in zip(cell, (h.mx, h.my, h.mz))))
+
+    @voxel_size.setter
+    def voxel_size(self, value):
+        """``"r+"`` only: one number or (x, y, z) in Å; sets CELLA = size x (MX, MY, MZ)."""
+        if self.mode != "r+" or self.closed:
+            raise read_only_error(self, "voxel_size")
+        self.header = header_edits.with_voxel_size(self.header, value)
+
+    @property
+    def origin(self):
+        """ORIGIN (x, y, z): subvolume origin in Å (phase origin in pixels for modes 3/4)."""
+        o = self.header.origin
+        return Vec3(o.x, o.y, o.z)
+
+    @origin.setter
+    def origin(self, value):
+        """``"r+"`` only: (x, y, z)."""
+        if self.mode != "r+" or self.closed:
+            raise read_only_error(self, "origin")
+        self.header = header_edits.with_origin(self.header, value)
+
+    @property
+    def labels(self):
+        """The text labels in use (blank ones dropped, trailing blanks stripped).  A list; in
+        ``"r+"`` mode changes to it (``f.labels.append("text")``) are written on flush/close."""
+        if self._labels is None:
+            texts = (label.rstrip(b"\0 ").decode("latin-1") for label in self._header.label)
+            self._labels_base = [text for text in texts if text]
+            self._labels = LabelList(self._labels_base, self)
+        return self._labels
+
+    @property
+    def nsymbt(self):
+        return self.header.nsymbt
+
+    @property
+    def extended_header_bytes(self):
+        """The raw extended header (NSYMBT bytes after the main header)."""
+        return self._source.read(HEADER_SIZE, self.header.nsymbt)
+
+    @property
+    def extended(self):
+        """The :class:`~mrcschema.format.extended.ExtendedHeader`: kind, records, record size, padding, notes."""
+        if self._extended is None:
+            self._extended = parse_extended_header(self.extended_header_bytes, self.header, self.imod,
+                                                   self.byteorder)
+        return self._extended
+
+    @property
+    def extended_header(self):
+        """The extended header: one numpy structured record per section for record kinds
+        (FEI1, FEI2, old FEI, SERI, AGAR), else the raw bytes."""
+        ext = self.extended
+        return ext.records if ext.records is not None else self.extended_header_bytes
+
+    # -- data -----------------------------------------------------------------
+    @property
+    def data(self):
+        """The data block: a ``numpy.memmap`` in the file's byte order (in memory for
+        compressed files and for mode 101, which is unpacked to uint8)."""
+        if self._data is None:
+            self._data = self._map_data()
+            self._stats_stale = self._stats_stale or self.mode == "r+"
+        return self._data
+
+    def _map_data(self):
+        g = self.geometry
+        if g.sections == 0:  # permissive open of a file whose data is missing: nothing to map
+            array = np.empty(g.stored_shape, dtype=g.dtype)
+            array.flags.writeable = False
+        elif isinstance(self._source, CompressedSource):
+            count = int(np.prod(g.stored_shape))
+            array = np.frombuffer(self._source.content, dtype=g.dtype, count=count, offset=g.offset)
+            array = array.reshape(g.stored_shape)
+            if self.mode == "r":
+                array.flags.writeable = False
+        else:
+            array = np.memmap(self.path, dtype=g.dtype, mode=_MEMMAP_MODES[self.mode],
+                              offset=g.offset, shape=g.stored_shape)
+        if g.mode.packed_4bit:
+            return unpack_4bit(np.asarray(array), self.header.nx)
+        return array
+
+    # -- life cycle -------------------------------------------------------------
+    def flush(self, update_stats=True):
+        """In ``"r+"`` mode, write the header record and any data changes to disk.
+
+        Once the data has been mapped in ``"r+"`` mode (or the file was made by
+        ``mrcschema.new``), DMIN/DMAX/DMEAN/RMS are recomputed from it block by block;
+        ``update_stats=False`` writes them as ``header`` holds them."""
+        if self.mode != "r+":
+            return
+        if isinstance(self._data, np.memmap):
+            self._data.flush()
+        if update_stats and self._stats_stale:
+            self.header = header_edits.with_stats(self.header, self.data)  # the map stays writable: stale still
+        if self.header != self._parsed.header:
+            raw = MRC2014_HEADER.build(self.header, self.byteorder)
+            with io.open(self.path, "r+b") as f:
+                f.write(raw)
+            self._parsed = parse_header(raw, self.byteorder)
+
+    def close(self, update_stats=True):
+        """Flush (``"r+"``; see :meth:`flush` for ``update_stats``) and release the memory map."""
+        if self.closed:
+            return
+        self.flush(update_stats)
+        self._data = None
+        self.closed = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def __repr__(self):
+        state = "closed" if self.closed else f"mode {self.mode!r}"
+        return f"<MrcFile {self.path!r} {state} shape={self.geometry.shape} dtype={self.geometry.dtype}>"
+
+
+def open(path, mode="r", *, permissive=False, byteorder=None):  # noqa: A001 - mirrors builtins.open
+    """Open an MRC file: ``"r"`` read-only, ``"c"`` copy-on-write data, ``"r+"`` read-write.
+
+    ``.gz`` and ``.bz2`` files are read transparently (their data in memory).
+    ``permissive=True`` opens what it can of a damaged file, turning problems into warnings.
+    ``byteorder`` ("<" or ">") overrides the byte order the file declares.
+    """
+    return MrcFile(path, mode, permissive=permissive, byteorder=byteorder)

@@ -1,0 +1,678 @@
+"""The validation rules, declared as data: one :class:`Rule` record per requirement.
+
+A rule names the field it reads, the field's byte offset, a severity, the check, the
+text of what a conforming file has, the specification it comes from and what
+``mrcfile.validate`` (1.5.4) does about the same thing.  Most checks are plain data:
+allowed values (:class:`OneOf`), ranges (:class:`InRanges`, :class:`Above`,
+:class:`AtLeast`), required values of other fields (:class:`FieldValues`) and
+preconditions (``when``).  Where a requirement relates several fields, the file size
+or the data, the check is a :class:`Relation`: a small function of the
+:class:`~mrcschema.validate` context that returns the problems it finds.
+
+``docs/validation_rules.md`` is generated from :data:`RULES` by ``docs/generate_rules.py``;
+:func:`mrcschema.validate` evaluates them.  One rule has one severity: where a value is
+tolerated but not conforming (``MAP\\0``, mode 16) that is a separate, weaker rule.
+
+Severity: ``error`` the file breaks the specification (or cannot be read as declared);
+``warning`` it departs from the specification in a way readers tolerate;
+``info`` a fact worth knowing, not a fault (a check skipped, padding).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Iterable
+
+import attrs
+
+from ..format.byteorder import STANDARD_STAMPS
+from ..format.modes import MODES
+from ..format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
+from ..format.seri import is_seri_header, seri_record_nbytes
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+SEVERITIES = (ERROR, WARNING, INFO)
+
+#: EXTTYP codes agreed by CCP-EM (MRC2014 note 8 and the 20141 update)
+AGREED_EXTTYPS = ("CCP4", "MRCO", "SERI", "AGAR", "FEI1", "FEI2", "HDF5")
+#: FEI record size (``metadata_size``) and the ``metadata_version`` values seen for each EXTTYP
+FEI_RECORD_SIZES = {"FEI1": 768, "FEI2": 888}
+FEI_METADATA_VERSIONS = {"FEI1": (0, 1), "FEI2": (2,)}
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+HEADER_SIZE = MRC2014_HEADER.size
+
+# -- citations ---------------------------------------------------------------------------------
+CCPEM = "CCP-EM MRC2014"
+CCPEM_20141 = "CCP-EM MRC2014 update 20141"
+IMOD_DOC = "IMOD mrc_format.txt"
+TFS = "Thermo Fisher MRC2014 (doc 306687) via mrcfile/ExifTool, specs/fei1.csv, specs/fei2.csv"
+DE_OBSERVED = ("Direct Electron DE-Server file set as observed (no published specification); "
+               "RosettaSciIO DE reader")
+
+
+# -- where fields are ---------------------------------------------------------------------------
+def _offsets():
+    table = {}
+    for field in MRC2014_HEADER.fields:
+        table[field.name] = field.offset
+        for child in field.children:
+            table[f"{field.name}.{child.name}"] = child.offset
+    for index in range(10):
+        table[f"label[{index}]"] = MRC2014_HEADER.field("label").offset + 80 * index
+    for field in IMOD_EXTRA.fields:
+        table.setdefault(field.name, IMOD_EXTRA_OFFSET + field.offset)
+    return table
+
+
+#: byte offset of every header field (nested ``cella.x``, ``label[3]``, IMOD ``nint``/``nreal``)
+FIELD_OFFSETS = _offsets()
+
+
+def field_offset(name):
+    """Byte offset of a header field by its dump name, None for things that are not header fields."""
+    return FIELD_OFFSETS.get(name)
+
+
+def show(value):
+    """A value as a finding shows it: bytes as text and hex, floats short."""
+    if isinstance(value, bytes):
+        return f"{value!r} ({value.hex(' ').upper()})"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return repr(value)
+
+
+def is_blank(raw: bytes) -> bool:
+    """Only NUL and whitespace."""
+    return not raw.strip(b"\0 \t\r\n\x0b\x0c")
+
+
+_PRINTABLE = bytes([0, *range(32, 127)])
+
+
+def is_printable(raw: bytes) -> bool:
+    """Printable ASCII (0x20-0x7E), NUL allowed as padding."""
+    return not raw.translate(None, _PRINTABLE)
+
+
+# -- value tests (data) -----------------------------------------------------------------------------
+@attrs.frozen
+class OneOf:
+    values: tuple
+
+    def __call__(self, value):
+        return value in self.values
+
+    @property
+    def text(self):
+        shown = [show(v) for v in self.values]
+        return shown[0] if len(shown) == 1 else "one of " + ", ".join(shown)
+
+
+@attrs.frozen
+class InRanges:
+    ranges: tuple  #: inclusive (low, high) pairs
+
+    def __call__(self, value):
+        return any(low <= value <= high for low, high in self.ranges)
+
+    @property
+    def text(self):
+        return "in " + ", ".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in self.ranges)
+
+
+@attrs.frozen
+class Above:
+    minimum: float
+
+    def __call__(self, value):
+        return value > self.minimum and not _is_nan(value)
+
+    @property
+    def text(self):
+        return f"> {self.minimum}"
+
+
+@attrs.frozen
+class AtLeast:
+    minimum: float
+
+    def __call__(self, value):
+        return value >= self.minimum and math.isfinite(value)
+
+    @property
+    def text(self):
+        return f">= {self.minimum} (finite)"
+
+
+@attrs.frozen
+class StartsWith:
+    prefix: bytes
+
+    def __call__(self, value):
+        return value.startswith(self.prefix)
+
+    @property
+    def text(self):
+        return f"starting with {self.prefix!r}"
+
+
+@attrs.frozen
+class Printable:
+    def __call__(self, value):
+        return is_printable(value)
+
+    @property
+    def text(self):
+        return "printable ASCII (0x20-0x7E), NUL padding"
+
+
+@attrs.frozen
+class CodeIn:
+    """A 4-character code: one of ``codes`` (trailing NUL/space ignored), or blank if ``blank``."""
+
+    codes: tuple
+    blank: bool = True
+
+    def __call__(self, value):
+        code = value.rstrip(b"\0 ").decode("latin-1")
+        return code in self.codes or (self.blank and not code)
+
+    @property
+    def text(self):
+        codes = self.codes[0] if len(self.codes) == 1 else "one of " + ", ".join(self.codes)
+        return ("is " if len(self.codes) == 1 else "") + codes + (" or blank" if self.blank else "")
+
+
+@attrs.frozen
+class NotBlank:
+    def __call__(self, value):
+        return not is_blank(value)
+
+    @property
+    def text(self):
+        return "not blank"
+
+
+@attrs.frozen
+class Not:
+    test: object
+
+    def __call__(self, value):
+        return not self.test(value)
+
+    @property
+    def text(self):
+        return f"not {self.test.text}"
+
+
+def _is_nan(value):
+    return isinstance(value, float) and math.isnan(value)
+
+
+# -- checks: what a rule tests -----------------------------------------------------------------------
+@attrs.frozen
+class Problem:
+    """One departure a check found: where, and what was found there."""
+
+    field: str
+    offset: int | None
+    found: str
+
+
+@attrs.frozen
+class EachField:
+    """Every field in ``fields`` passes ``test``."""
+
+    fields: tuple
+    test: object
+
+    def problems(self, ctx):
+        for name in self.fields:
+            value = ctx.value(name)
+            if not self.test(value):
+                yield Problem(name, field_offset(name), f"{name.upper()} is {show(value)}")
+
+    @property
+    def text(self):
+        return f"{', '.join(self.fields)} {self.test.text}"
+
+
+@attrs.frozen
+class FieldValues:
+    """Each field has the value paired with it."""
+
+    pairs: tuple  #: (field, value) pairs
+
+    def problems(self, ctx):
+        found = [(name, ctx.value(name), value) for name, value in self.pairs]
+        if any(actual != value for _, actual, value in found):
+            names = [name for name, _, _ in found]
+            upper = ", ".join(name.upper() for name in names)
+            values = ", ".join(show(actual) for _, actual, _ in found)
+            yield Problem(", ".join(names), field_offset(names[0]),
+                          f"{upper} {'are' if len(names) > 1 else 'is'} {values}")
+
+    @property
+    def text(self):
+        return ", ".join(f"{name} = {show(value)}" for name, value in self.pairs)
+
+
+@attrs.frozen
+class Relation:
+    """A requirement relating several fields, the file size or the data: ``function(ctx)``
+    yields the :class:`Problem` s it finds."""
+
+    function: Callable[[object], Iterable[Problem]]
+
+    def problems(self, ctx):
+        return self.function(ctx)
+
+
+# -- preconditions ---------------------------------------------------------------------------------------
+@attrs.frozen
+class FieldIs:
+    field: str
+    test: object
+
+    def __call__(self, ctx):
+        return self.test(ctx.value(self.field))
+
+    @property
+    def text(self):
+        return f"{self.field} {self.test.text}"
+
+
+@attrs.frozen
+class Condition:
+    function: Callable[[object], bool]
+    text: str
+
+    def __call__(self, ctx):
+        return self.function(ctx)
+
+
+@attrs.frozen
+class AllOf:
+    conditions: tuple
+
+    def __call__(self, ctx):
+        return all(condition(ctx) for condition in self.conditions)
+
+    @property
+    def text(self):
+        return " and ".join(condition.text for condition in self.conditions)
+
+
+# -- the rule record ----------------------------------------------------------------------------------------
+@attrs.frozen
+class Rule:
+    """One requirement: what it reads, how bad a departure is, the check and where it comes from."""
+
+    id: str  #: stable identifier, e.g. ``MRC2014-MAP``
+    severity: str  #: "error", "warning" or "info"
+    field: str  #: the field(s) read, as ``dump`` names them, or "file", "data", "extended header"...
+    offset: int | None  #: byte offset of the field (None: no single place, e.g. the file size)
+    check: object  #: :class:`EachField`, :class:`FieldValues` or :class:`Relation`
+    expected: str  #: what a conforming file has (used in messages and the docs)
+    spec: str  #: specification and section
+    when: object = None  #: precondition; the rule is not evaluated unless it holds
+    mrcfile: str = "not checked"  #: what ``mrcfile.validate`` 1.5.4 does about it
+    scope: str = "main header"  #: "main header", "file", "data", "extended header", "DE file set"
+
+    def __attrs_post_init__(self):
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"{self.id}: severity {self.severity!r}")
+
+    def applies(self, ctx):
+        return self.when is None or bool(self.when(ctx))
+
+    def evaluate(self, ctx):
+        """The problems this rule finds in ``ctx`` (none when its precondition does not hold)."""
+        if not self.applies(ctx):
+            return []
+        return list(self.check.problems(ctx))
+
+
+# -- relations -----------------------------------------------------------------------------------------------
+def _structure(ctx):
+    yield from ctx.structure_problems
+
+
+def _plausible(ctx):
+    h = ctx.header
+    return h.mode in MODES and h.nx > 0 and h.ny > 0 and h.nz > 0
+
+
+def _byteorder_readable(ctx):
+    return ctx.byteorder_source == "stamp" or _plausible(ctx)
+
+
+def _byteorder(ctx):
+    if not _byteorder_readable(ctx):
+        yield Problem("machst", field_offset("machst"),
+                      f"MACHST is {show(ctx.header.machst)} and neither byte order gives a known MODE "
+                      "with positive NX, NY, NZ")
+
+
+def _axes(ctx):
+    h = ctx.header
+    axes = (h.mapc, h.mapr, h.maps)
+    if sorted(axes) != [1, 2, 3]:
+        yield Problem("mapc, mapr, maps", field_offset("mapc"), f"MAPC, MAPR, MAPS are {axes}")
+
+
+def _axes_are_permutation(ctx):
+    h = ctx.header
+    return sorted((h.mapc, h.mapr, h.maps)) == [1, 2, 3]
+
+
+def _volume_stack(ctx):
+    h = ctx.header
+    if h.mz <= 0 or h.nz % h.mz:
+        yield Problem("nz, mz", field_offset("nz"),
+                      f"ISPG {h.ispg} (volume stack) with NZ {h.nz} and MZ {h.mz}: NZ is not a multiple of MZ")
+
+
+def _label_used(raw):
+    return not is_blank(raw)
+
+
+def _nlabl(ctx):
+    h = ctx.header
+    used = sum(_label_used(label) for label in h.label)
+    if h.nlabl != used:
+        yield Problem("nlabl", field_offset("nlabl"), f"NLABL is {h.nlabl} but {used} labels contain text")
+
+
+def _label_order(ctx):
+    seen_blank = None
+    for index, label in enumerate(ctx.header.label):
+        if not _label_used(label):
+            seen_blank = index if seen_blank is None else seen_blank
+        elif seen_blank is not None:
+            yield Problem(f"label[{seen_blank}]", field_offset(f"label[{seen_blank}]"),
+                          f"label {seen_blank} is blank but label {index} holds text")
+            return
+
+
+def _file_size(ctx):
+    expected = ctx.expected_file_size
+    if expected is None or ctx.file_size == expected:
+        return
+    h = ctx.header
+    difference = ctx.file_size - expected
+    what = "longer" if difference > 0 else "shorter"
+    compressed = " (decompressed)" if ctx.compressed else ""
+    yield Problem("file", None,
+                  f"file{compressed} is {ctx.file_size} bytes, {abs(difference)} bytes {what} than the "
+                  f"{expected} the header implies (1024 + NSYMBT {h.nsymbt} + data {ctx.data_nbytes})")
+
+
+def _stats(ctx):
+    yield from ctx.statistics_problems()
+
+
+def _stats_skipped(ctx):
+    reason = ctx.statistics_skipped()
+    if reason:
+        offset = ctx.data_offset if ctx.header.nsymbt >= 0 else None
+        yield Problem("data", offset, f"DMIN/DMAX/DMEAN/RMS not compared with the data: {reason}")
+
+
+def _exttyp(ctx):
+    return ctx.header.exttyp.rstrip(b"\0 ").decode("latin-1")
+
+
+def _fei(ctx):
+    return _exttyp(ctx) in FEI_RECORD_SIZES
+
+
+def _fei_metadata_size(ctx):
+    kind, size = _exttyp(ctx), ctx.fei_int(0)
+    if size is None:
+        yield Problem("extended header", HEADER_SIZE,
+                      f"EXTTYP {kind} but NSYMBT is {ctx.header.nsymbt}: no room for metadata_size")
+    elif size != FEI_RECORD_SIZES[kind]:
+        yield Problem("metadata_size", HEADER_SIZE, f"{kind} metadata_size is {size}")
+
+
+def _fei_metadata_version(ctx):
+    kind, version = _exttyp(ctx), ctx.fei_int(4)
+    if version is not None and version not in FEI_METADATA_VERSIONS[kind]:
+        yield Problem("metadata_version", HEADER_SIZE + 4, f"{kind} metadata_version is {version}")
+
+
+def _fei_record_size_valid(ctx):
+    size = ctx.fei_int(0)
+    return size is not None and size > 0
+
+
+def _fei_records(ctx):
+    h, size = ctx.header, ctx.fei_int(0)
+    if h.nsymbt // size < h.nz:
+        yield Problem("nsymbt", field_offset("nsymbt"),
+                      f"NSYMBT {h.nsymbt} holds {h.nsymbt // size} records of {size} bytes for NZ {h.nz} sections")
+
+
+def _fei_padding(ctx):
+    h, size = ctx.header, ctx.fei_int(0)
+    if h.nsymbt % size:
+        yield Problem("nsymbt", field_offset("nsymbt"),
+                      f"NSYMBT {h.nsymbt} is {h.nsymbt // size} records of {size} bytes "
+                      f"and {h.nsymbt % size} bytes of padding")
+
+
+def _seri_flags(ctx):
+    nint, nreal = ctx.imod.nint, ctx.imod.nreal
+    if not is_seri_header(nint, nreal):
+        yield Problem("nint, nreal", field_offset("nint"),
+                      f"NINT {nint}, NREAL {nreal}: the items the NREAL flags announce take "
+                      f"{seri_record_nbytes(nreal) if nreal >= 0 else '?'} bytes")
+
+
+def _seri_records(ctx):
+    h, nint = ctx.header, ctx.imod.nint
+    if h.nsymbt < h.nz * nint:
+        yield Problem("nsymbt", field_offset("nsymbt"),
+                      f"NSYMBT {h.nsymbt} is less than NZ {h.nz} x NINT {nint} = {h.nz * nint}")
+
+
+def _ccp4_symmetry(ctx):
+    h = ctx.header
+    if h.nsymbt % 80:
+        yield Problem("nsymbt", field_offset("nsymbt"), f"NSYMBT {h.nsymbt} is not a multiple of 80")
+    raw = ctx.extended_bytes(min(h.nsymbt, 1 << 20))  # symmetry records are short; never read more than 1 MiB
+    if not is_printable(raw):
+        yield Problem("extended header", HEADER_SIZE, "the symmetry records hold bytes that are not printable ASCII")
+
+
+def _hdf5_signature(ctx):
+    start = ctx.extended_bytes(len(HDF5_SIGNATURE))
+    if start != HDF5_SIGNATURE:
+        yield Problem("extended header", HEADER_SIZE, f"extended header starts with {show(start)}")
+
+
+def _has_de_info(ctx):
+    return ctx.de is not None
+
+
+def _de_info(ctx):
+    yield from ctx.de.problems
+
+
+def _de_frame_size(ctx):
+    shape = ctx.de.frame_shape
+    h = ctx.header
+    if shape is not None and (h.nx, h.ny) != tuple(shape):
+        yield Problem("nx, ny", field_offset("nx"),
+                      f"NX, NY are {h.nx}, {h.ny} but the info file says Image Size X, Y = {shape[0]}, {shape[1]}")
+
+
+def _de_frames(ctx):
+    expected, how = ctx.de.expected_frames
+    if expected is not None and ctx.header.nz != expected:
+        yield Problem("nz", field_offset("nz"),
+                      f"NZ is {ctx.header.nz} but the info file implies {expected} frames ({how})")
+
+
+def _de_is_movie(ctx):
+    return ctx.de is not None and ctx.de.is_movie
+
+
+# -- the table ------------------------------------------------------------------------------------------------
+#: preconditions shared by the FEI rules
+_IS_FEI = Condition(_fei, "EXTTYP is FEI1 or FEI2")
+_FEI_WITH_RECORD_SIZE = AllOf((_IS_FEI, Condition(_fei_record_size_valid, "metadata_size > 0")))
+
+
+def _rule(id, severity, field, check, expected, spec, **kw):
+    offset = kw.pop("offset", field_offset(field.split(",")[0].strip()))
+    return Rule(id, severity, field, offset, check, expected, spec, **kw)
+
+
+_FILE_SIZE_TEXT = "exactly 1024 + NSYMBT + NX x NY x NZ x bytes per voxel (mode 101: NZ x NY x ceil(NX / 2))"
+
+RULES: tuple[Rule, ...] = (
+    _rule("MRC-STRUCTURE", ERROR, "file", Relation(_structure),
+          "a file that can be read as MRC: at least the 1024-byte header, an intact gzip/bzip2 stream",
+          f"{CCPEM}, main header (1024 bytes)", offset=0, scope="file",
+          mrcfile="error (prints a traceback or 'Couldn't read enough bytes for MRC header')"),
+    _rule("MRC2014-MAP", ERROR, "map", EachField(("map",), StartsWith(b"MAP")),
+          "'MAP ' identifying the file type (at least its first three characters)", f"{CCPEM}, word 53 (MAP)",
+          mrcfile="error ('Map ID string is incorrect')"),
+    _rule("MRC2014-MAP-PADDING", WARNING, "map", EachField(("map",), OneOf((b"MAP ",))),
+          "'MAP ' with a trailing space, not NUL (MotionCor2 writes 'MAP\\0'; mrcfile reads it since 1.2)",
+          f"{CCPEM}, word 53 (MAP); CCP4 maplib; {IMOD_DOC}", when=FieldIs("map", StartsWith(b"MAP")),
+          mrcfile="error ('Map ID string is incorrect')"),
+    _rule("MRC2014-BYTEORDER", ERROR, "machst", Relation(_byteorder),
+          "a byte order that can be told: from MACHST, else from a known MODE and positive NX, NY, NZ",
+          f"{CCPEM}, note 11 (MACHST)", mrcfile="error ('Invalid machine stamp')"),
+    _rule("MRC2014-MACHST", WARNING, "machst", EachField(("machst",), OneOf(tuple(STANDARD_STAMPS))),
+          "44 44 00 00 or 44 41 00 00 (little-endian), 11 11 00 00 (big-endian)", f"{CCPEM}, note 11 (MACHST)",
+          when=Condition(_byteorder_readable, "the byte order can be told (MRC2014-BYTEORDER holds)"),
+          mrcfile="error ('Invalid machine stamp')"),
+    _rule("MRC2014-MODE", ERROR, "mode", EachField(("mode",), OneOf(tuple(sorted(MODES)))),
+          "a known mode: 0, 1, 2, 3, 4, 6, 12, 101 (MRC2014 and 20141) or 16 (IMOD RGB)",
+          f"{CCPEM}, word 4 (MODE); {CCPEM_20141}; {IMOD_DOC}",
+          mrcfile="error, also for 3, 16 and 101 ('Invalid mode': mrcfile reads 0, 1, 2, 4, 6, 12 only)"),
+    _rule("IMOD-MODE-16", WARNING, "mode", EachField(("mode",), Not(OneOf((16,)))),
+          "an MRC2014 mode; 16 (RGB) is IMOD's non-standard extension", f"{IMOD_DOC}, modes",
+          when=FieldIs("mode", OneOf(tuple(sorted(MODES)))), mrcfile="error ('Invalid mode')"),
+    _rule("MRC2014-DIMENSIONS", ERROR, "nx, ny, nz", EachField(("nx", "ny", "nz"), Above(0)),
+          "NX, NY, NZ > 0", f"{CCPEM}, words 1-3 and note 1",
+          mrcfile="error for negative values (a traceback: the data cannot be shaped); 0 passes"),
+    _rule("MRC2014-SAMPLING", ERROR, "mx, my, mz", EachField(("mx", "my", "mz"), Above(0)),
+          "MX, MY, MZ > 0 (the voxel size is CELLA / M)", f"{CCPEM}, words 8-10 and note 3",
+          mrcfile="error for negative values only ('Header field ... is negative'); 0 passes"),
+    _rule("MRC2014-CELLA", ERROR, "cella", EachField(("cella.x", "cella.y", "cella.z"), AtLeast(0.0)),
+          "CELLA >= 0 Å (Direct Electron writes negative cells)", f"{CCPEM}, words 11-13 (CELLA)",
+          offset=field_offset("cella.x"), mrcfile="error ('Cell dimension ... is negative'); NaN passes"),
+    _rule("MRC2014-AXES", ERROR, "mapc, mapr, maps", Relation(_axes), "MAPC, MAPR, MAPS a permutation of 1, 2, 3",
+          f"{CCPEM}, words 17-19 and note 4", mrcfile="error ('Invalid axis mapping')"),
+    _rule("MRC2014-AXES-IMAGE", WARNING, "mapc, mapr, maps",
+          FieldValues((("mapc", 1), ("mapr", 2), ("maps", 3))),
+          "MAPC, MAPR, MAPS = 1, 2, 3 for images and image stacks", f"{CCPEM}, note 4",
+          when=AllOf((FieldIs("ispg", OneOf((0,))),
+                      Condition(_axes_are_permutation, "MAPC, MAPR, MAPS a permutation"))),
+          mrcfile="not checked"),
+    _rule("MRC2014-ISPG", ERROR, "ispg", EachField(("ispg",), InRanges(((0, 0), (1, 230), (401, 630)))),
+          "0 (images), 1-230 (space groups, 1 for EM volumes) or 401-630 (volume stacks)",
+          f"{CCPEM}, note 6 (ISPG)", mrcfile="error for negative values only; 231-400 and > 630 pass"),
+    _rule("MRC2014-VOLUME-STACK", ERROR, "nz, mz", Relation(_volume_stack),
+          "NZ a multiple of MZ (NZ / MZ volumes of MZ sections)", f"{CCPEM}, notes 3 and 6",
+          when=FieldIs("ispg", InRanges(((401, 630),))),
+          mrcfile="error ('Error in dimensions for volume stack'); MZ 0 is a division by zero"),
+    _rule("MRC2014-IMAGE-MZ", WARNING, "mz", FieldValues((("mz", 1),)),
+          "MZ = 1 for images and image stacks (ISPG 0), as mrcfile writes", f"{CCPEM}, note 3 ('For images, MZ = 1')",
+          when=FieldIs("ispg", OneOf((0,))), mrcfile="not checked"),
+    _rule("MRC2014-NSYMBT", ERROR, "nsymbt", EachField(("nsymbt",), AtLeast(0)),
+          "NSYMBT >= 0 (bytes of extended header)", f"{CCPEM}, note 7 (NSYMBT)",
+          mrcfile="not checked (a negative NSYMBT is a traceback)"),
+    _rule("MRC2014-EXTTYP-TEXT", ERROR, "exttyp", EachField(("exttyp",), Printable()),
+          "4 characters of printable ASCII (or NUL)", f"{CCPEM}, note 8 (EXTTYP)",
+          mrcfile="not checked (with NSYMBT > 0, a non-ASCII EXTTYP is a traceback)"),
+    _rule("MRC2014-EXTTYP", WARNING, "exttyp", EachField(("exttyp",), CodeIn(AGREED_EXTTYPS)),
+          "an agreed code: " + ", ".join(AGREED_EXTTYPS) + ", or blank", f"{CCPEM}, note 8; {CCPEM_20141}",
+          when=FieldIs("exttyp", Printable()),
+          mrcfile="error when NSYMBT > 0 ('Extended header type is undefined or unrecognised'); else not checked"),
+    _rule("MRC2014-EXTTYP-MISSING", WARNING, "exttyp", EachField(("exttyp",), NotBlank()),
+          "an EXTTYP naming the kind of extended header present (pre-2014 files have none)",
+          f"{CCPEM}, note 8", when=FieldIs("nsymbt", Above(0)),
+          mrcfile="error ('Extended header type is undefined or unrecognised')"),
+    _rule("MRC2014-NVERSION", WARNING, "nversion", EachField(("nversion",), OneOf((20140, 20141))),
+          "20140 or 20141 (pre-2014 files have 0)", f"{CCPEM}, note 9 (NVERSION); {CCPEM_20141}",
+          mrcfile="error ('File does not declare MRC format version 20140 or 20141')"),
+    _rule("MRC2014-NLABL", ERROR, "nlabl", Relation(_nlabl), "NLABL = the number of labels holding text",
+          f"{CCPEM}, word 56 (NLABL)", mrcfile="error ('Error in header labels: nlabl is ...')"),
+    _rule("MRC2014-LABEL-ORDER", ERROR, "label", Relation(_label_order),
+          "the labels in use first, no blank label before one holding text", f"{CCPEM}, words 57-256 (LABEL)",
+          mrcfile="error ('empty labels appear between text-containing labels')"),
+    _rule("MRC2014-LABEL-TEXT", WARNING, "label", EachField(tuple(f"label[{i}]" for i in range(10)), Printable()),
+          "printable ASCII text, blank- or NUL-padded", f"{CCPEM}, words 57-256 (LABEL); {IMOD_DOC}",
+          mrcfile="not checked"),
+    _rule("MRC2014-FILE-SIZE", ERROR, "file", Relation(_file_size), _FILE_SIZE_TEXT,
+          f"{CCPEM}, data block; note 7", offset=None, scope="file",
+          mrcfile="error ('File is larger than expected'; a short file: 'Data block could not be read')"),
+    _rule("MRC2014-STATS", ERROR, "dmin, dmax, dmean, rms", Relation(_stats),
+          "the statistics of the data, or marked undetermined: DMIN = min and DMAX = max exactly "
+          "(checked if DMIN < DMAX), DMEAN within 1% (if DMEAN > min(DMIN, DMAX)), "
+          "RMS = standard deviation within 1% (if RMS >= 0)",
+          f"{CCPEM}, words 20-22, 55 and note 5", scope="data",
+          mrcfile="error, same tolerances ('Data statistics appear to be inaccurate')"),
+    _rule("MRC2014-STATS-SKIPPED", INFO, "data", Relation(_stats_skipped),
+          "the data statistics compared in full (strict=True always does)", f"{CCPEM}, note 5",
+          offset=None, scope="data", mrcfile="never skipped: reads the whole data block into memory"),
+    _rule("FEI-METADATA-SIZE", ERROR, "metadata_size", Relation(_fei_metadata_size),
+          "the first record's metadata_size (int32, extended header offset 0): 768 for FEI1, 888 for FEI2",
+          f"{TFS}, Metadata size", offset=HEADER_SIZE, when=_IS_FEI,
+          scope="extended header"),
+    _rule("FEI-METADATA-VERSION", WARNING, "metadata_version", Relation(_fei_metadata_version),
+          "metadata_version (int32, extended header offset 4): 0 for FEI1 (1 tolerated), 2 for FEI2",
+          f"{TFS}, Metadata version", offset=HEADER_SIZE + 4, when=_IS_FEI,
+          scope="extended header"),
+    _rule("FEI-RECORDS", ERROR, "nsymbt", Relation(_fei_records),
+          "NSYMBT // metadata_size >= NZ: one record per section (EPU allocates 1024)",
+          f"{TFS}; specs/README.md conflict 11",
+          when=_FEI_WITH_RECORD_SIZE,
+          scope="extended header"),
+    _rule("FEI-PADDING", INFO, "nsymbt", Relation(_fei_padding),
+          "NSYMBT a whole number of records (Velox pads the block to a multiple of 512 bytes)",
+          f"{TFS}; observed Velox files",
+          when=_FEI_WITH_RECORD_SIZE,
+          scope="extended header"),
+    _rule("SERI-FLAGS", ERROR, "nint, nreal", Relation(_seri_flags),
+          "NINT = the bytes of the items the NREAL flags announce (IMOD's SerialEM rule)",
+          f"{IMOD_DOC}, SERI extended header; IMOD extraIsNbytesAndFlags",
+          when=FieldIs("exttyp", CodeIn(("SERI",), blank=False)), scope="extended header"),
+    _rule("SERI-RECORDS", ERROR, "nsymbt", Relation(_seri_records), "NSYMBT >= NZ x NINT: one record per section",
+          f"{IMOD_DOC}, SERI extended header",
+          when=AllOf((FieldIs("exttyp", CodeIn(("SERI",), blank=False)),
+                      Condition(lambda ctx: is_seri_header(ctx.imod.nint, ctx.imod.nreal), "SERI-FLAGS holds"))),
+          scope="extended header"),
+    _rule("CCP4-SYMMETRY", WARNING, "nsymbt", Relation(_ccp4_symmetry),
+          "symmetry records: printable text in whole 80-character lines",
+          f"{CCPEM}, extended header; CCP4 maplib", when=FieldIs("exttyp", CodeIn(("CCP4",), blank=False)),
+          scope="extended header"),
+    _rule("HDF5-SIGNATURE", WARNING, "extended header", Relation(_hdf5_signature),
+          "an extended header starting with the HDF5 signature 89 48 44 46 0D 0A 1A 0A",
+          f"{CCPEM_20141} (EXTTYP HDF5); HDF5 file format specification, superblock", offset=HEADER_SIZE,
+          when=FieldIs("exttyp", CodeIn(("HDF5",), blank=False)), scope="extended header"),
+    _rule("DE-INFO", WARNING, "info file", Relation(_de_info),
+          "a readable info file, one 'key = value' per line", DE_OBSERVED, offset=None,
+          when=Condition(_has_de_info, "an info file belongs to the file (info_file=, or beside a *_movie.mrc)"),
+          scope="DE file set"),
+    _rule("DE-FRAME-SIZE", ERROR, "nx, ny", Relation(_de_frame_size),
+          "NX, NY = the info file's Image Size X, Y (pixels)", DE_OBSERVED,
+          when=Condition(_de_is_movie, "the file is a DE movie with an info file"), scope="DE file set"),
+    _rule("DE-FRAMES", ERROR, "nz", Relation(_de_frames),
+          "NZ = the scan's frames: Scan - Size X x Y x Repeats (ROI size when the ROI is on) for raster scans, "
+          "the rows of *_scan_coordinates.csv for other scans", DE_OBSERVED,
+          when=Condition(_de_is_movie, "the file is a DE movie with an info file"), scope="DE file set"),
+    _rule("DE-ISPG", WARNING, "ispg", FieldValues((("ispg", 0),)),
+          "ISPG 0 for a movie (a stack of frames); DE-Server writes 1", f"{CCPEM}, note 6; {DE_OBSERVED}",
+          when=Condition(_de_is_movie, "the file is a DE movie with an info file"), scope="DE file set"),
+)
+
+RULES_BY_ID = {rule.id: rule for rule in RULES}
+assert len(RULES_BY_ID) == len(RULES), "rule ids must be unique"
