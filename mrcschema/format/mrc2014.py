@@ -11,7 +11,11 @@ bytes 96-195 comes from "The MRC file format used by IMOD"
 
 from construct import Array, Bytes, Float32l, Int16sl, Int32sl, Struct
 
+from ..errors import MrcFormatError
 from .engine import Layout
+
+#: the text labels: how many a header holds and how long each is
+LABEL_COUNT, LABEL_LENGTH = 10, 80
 
 
 def _xyz(doc_x, doc_y, doc_z):
@@ -55,10 +59,10 @@ MRC2014_HEADER_SCHEMA = Struct(
     "machst" / Bytes(4) * "machine stamp encoding byte ordering of data (44 44 00 00 little, 11 11 00 00 big)",
     "rms" / Float32l * "rms deviation of map from mean density (negative: not computed)",
     "nlabl" / Int32sl * "number of labels being used",
-    "label" / Array(10, Bytes(80)) * "10 80-character text labels",
+    "label" / Array(LABEL_COUNT, Bytes(LABEL_LENGTH)) * "10 80-character text labels",
 )
 
-#: Bytes 96-195 of the header as IMOD reads them (same bytes as extra1 .. extra2).
+#: Bytes 96-195 of the header (EXTRA) as IMOD reads them (same bytes as extra1 .. extra2).
 IMOD_EXTRA_SCHEMA = Struct(
     "creatid" / Int16sl * "used to be an ID number, 0 as of IMOD 4.2.23",
     "extra_a" / Bytes(6) * "not used, first two bytes should be 0",
@@ -83,8 +87,48 @@ IMOD_EXTRA_SCHEMA = Struct(
 MRC2014_HEADER = Layout("mrc2014_header", MRC2014_HEADER_SCHEMA, doc="MRC2014 main header")
 IMOD_EXTRA = Layout("imod_extra", IMOD_EXTRA_SCHEMA, doc="IMOD fields in bytes 96-195")
 
-#: offset of the IMOD view inside the main header
-IMOD_EXTRA_OFFSET = 96
+HEADER_SIZE = MRC2014_HEADER.size
+#: offset of the IMOD view inside the main header: where EXTRA begins
+IMOD_EXTRA_OFFSET = MRC2014_HEADER.field("extra1").offset
+#: IMOD's stamp ('IMOD' read as a little-endian int32) in ``imod_stamp``
 IMOD_STAMP = 1146047817
 
-assert MRC2014_HEADER.size == 1024 and IMOD_EXTRA.size == 100
+
+def _field_offsets() -> dict[str, int]:
+    table = {}
+    for field in MRC2014_HEADER.fields:
+        table[field.name] = field.offset
+        for child in field.children:
+            table[f"{field.name}.{child.name}"] = child.offset
+    label = MRC2014_HEADER.field("label").offset
+    for index in range(LABEL_COUNT):
+        table[f"label[{index}]"] = label + LABEL_LENGTH * index
+    for field in IMOD_EXTRA.fields:
+        table.setdefault(field.name, IMOD_EXTRA_OFFSET + field.offset)
+    return table
+
+
+#: byte offset of every header field by its dump name (nested ``cella.x``, ``label[3]``, IMOD
+#: ``nint``/``nreal``/``imod_stamp``)
+FIELD_OFFSETS = _field_offsets()
+
+
+def field_offset(name: str) -> int | None:
+    """Byte offset of a header field by its dump name; None for what is not a header field."""
+    return FIELD_OFFSETS.get(name)
+
+
+def header_error(field: str, message: str) -> MrcFormatError:
+    """The :class:`MrcFormatError` for a header field, its offset looked up in the layout."""
+    offset = field_offset(field)
+    if offset is None:
+        raise KeyError(f"{field!r} is not a header field")
+    return MrcFormatError(message, field=field, offset=offset)
+
+
+def header_location(field: str) -> str:
+    """``"nsymbt at offset 92"``: where a header field is, for warnings and messages."""
+    return f"{field} at offset {field_offset(field)}"
+
+
+assert HEADER_SIZE == 1024 and IMOD_EXTRA.size == 100
