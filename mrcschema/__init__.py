@@ -44,7 +44,14 @@ if TYPE_CHECKING:  # what the lazy loader below returns, for type checkers and I
     from .writing.extended_ranges import set_extended_header
     from .writing.writer import new, write
 
-__all__ = sorted(_EXPORTS) + ["__version__"]
+__all__ = [
+    "Acquisition", "Finding", "MrcFile", "MrcFormatError", "MrcWarning", "Report", "Vec3", "__version__",
+    "acquisition", "file_reader", "file_writer", "new", "open", "read_header", "set_extended_header",
+    "validate", "write", "ExtendedHeader",
+]
+
+
+assert set(__all__) == set(_EXPORTS) | {"__version__"}
 
 
 def __getattr__(name: str) -> object:

@@ -189,7 +189,8 @@ def test_ccp4_symmetry_lines_of_emd_3001():
     with mrcschema.open(path) as f:
         assert f.extended.kind == "CCP4"
         assert f.extended.text == ("X,  Y,  Z", "-X,  Y+1/2,  -Z")
-        assert f.extended_header == path.read_bytes()[1024:1184]
+        assert f.extended_header_bytes == path.read_bytes()[1024:1184]
+        assert f.extended_header.dtype == np.uint8 and f.extended_header.tobytes() == f.extended_header_bytes
 
 
 @pytest.mark.parametrize("exttyp,kind", [(b"MRCO", "MRCO"), (b"HDF5", "HDF5"), (b"XYZW", "unknown")])
@@ -198,7 +199,8 @@ def test_opaque_kinds_keep_raw_bytes(tmp_path, exttyp, kind):
     path = write_file(tmp_path / "x.mrc", valid_header(nsymbt=64, exttyp=exttyp), b"\0" * 96, extended=raw)
     with mrcschema.open(path) as f:
         assert (f.extended.kind, f.extended.exttyp) == (kind, exttyp.decode())
-        assert f.extended_header == raw
+        assert f.extended_header_bytes == raw
+        assert f.extended_header.dtype == np.uint8 and f.extended_header.tobytes() == raw
 
 
 CORPUS_EXTENDED = {

@@ -9,7 +9,7 @@ import mrcschema
 
 from conftest import CORPUS, CORPUS_MRC, corpus_id
 
-hs = pytest.importorskip("hyperspy.api", reason="HyperSpy is a test dependency")
+import hyperspy.api as hs
 
 #: corpus files where RosettaSciIO's axes are right (positive CELLA; no DE sidecars)
 RIGHT_FILES = [p for p in CORPUS_MRC if p.name in ("HAADFscan.mrc", "fei-extended.mrc", "epu2.9_example.mrc",

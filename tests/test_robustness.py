@@ -8,7 +8,6 @@ import time
 import tracemalloc
 import warnings
 
-import attrs
 import numpy as np
 import pytest
 
@@ -78,7 +77,10 @@ def test_bad_map_is_an_error_strict_and_a_warning_permissive(tmp_path, map_id):
     assert [str(w.message).split(";")[0] for w in caught] == [f"map at offset 208: MAP is {map_id!r}, "
                                                               "expected b'MAP ' (the identifier of an MRC file)"]
     np.testing.assert_array_equal(data.ravel(), np.frombuffer(DATA[:96], "<f4"))
-    assert mrcschema.read_header(path).map == map_id  # the header alone is always readable
+    with pytest.raises(MrcFormatError, match="map at offset 208: MAP is"):
+        mrcschema.read_header(path)  # the same identity check as open
+    with pytest.warns(mrcschema.MrcWarning, match="map at offset 208: MAP is"):
+        assert mrcschema.read_header(path, permissive=True).map == map_id
     assert cli_main(["dump", str(path)]) == 0  # dump opens permissively
 
 
@@ -331,7 +333,7 @@ def test_dump_reports_what_permissive_reading_departs_from_as_warning_lines(tmp_
     path = crafted(tmp_path, map=b"XXXX", machst=b"\0\0\0\0", data=DATA[:50])
     assert cli_main(["dump", str(path)]) == 0
     err = capsys.readouterr().err.splitlines()
-    assert [line.split(": warning: ")[1].split(" ")[0] for line in err] == ["data", "map", "machst"]
+    assert [line.split(": warning: ")[1].split(" ")[0] for line in err] == ["map", "machst", "data"]
     assert all(line.startswith(f"mrcschema dump: {path}: warning: ") for line in err)
 
 

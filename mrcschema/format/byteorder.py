@@ -10,6 +10,7 @@ sane, as the old FEI note suggests ("if NX < 0 or > 10000 the file format is rev
 from __future__ import annotations
 
 import struct
+import sys
 
 from .modes import MODES
 
@@ -48,3 +49,20 @@ def detect_byteorder(header: bytes):
         return order, "stamp"
     little, big = _plausibility(header, "<"), _plausibility(header, ">")
     return (">" if big > little else "<"), "guessed"
+
+
+NATIVE = "<" if sys.byteorder == "little" else ">"
+#: what the ``byteorder`` argument of ``open``, ``read_header``, ``write`` and ``new`` accepts
+BYTEORDER_NAMES = {"<": "<", "little": "<", ">": ">", "big": ">", "=": NATIVE, "native": NATIVE, "|": NATIVE}
+
+
+def byteorder_argument(value, default=None):
+    """A ``byteorder`` argument as "<" or ">": "<"/"little", ">"/"big", "="/"native"/"|" (this
+    machine's); None gives ``default`` (``open`` and ``read_header``: None, the file's own order)."""
+    if value is None:
+        return default
+    try:
+        return BYTEORDER_NAMES[value]
+    except (KeyError, TypeError):
+        raise ValueError(f"byteorder must be one of {', '.join(map(repr, BYTEORDER_NAMES))} or None, "
+                         f"not {value!r}") from None

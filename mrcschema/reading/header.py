@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from ..format.geometry import parse_header
+import os
+
+from ..format.byteorder import byteorder_argument
+from ..format.geometry import HEADER_SIZE, check_identity, parse_header
 from ..sources import open_source
 
 
-def read_header(path):
-    """Read only the main header of ``path`` (plain or compressed) and return the record."""
-    with open_source(path) as source:
-        return parse_header(source.read_header()).header
+def read_header(path: str | os.PathLike, *, permissive: bool = False, byteorder: str | None = None):
+    """Read only the main header of ``path`` (plain or compressed) and return the record.
+
+    The identity checks are those of :func:`mrcschema.open`: bytes whose MAP field is not 'MAP '
+    raise :class:`~mrcschema.MrcFormatError` (a warning with ``permissive=True``).  ``byteorder``
+    as for :func:`mrcschema.open`.
+    """
+    with open_source(path, permissive=permissive) as source:
+        parsed = parse_header(source.read_header(HEADER_SIZE), byteorder_argument(byteorder), permissive=permissive)
+    check_identity(parsed, permissive=permissive)
+    return parsed.header

@@ -11,11 +11,14 @@ k-th field after it, the 48-byte ``unused_range`` taking bits 16-21 of ``bitmask
 
 from __future__ import annotations
 
+import os
+
 import attrs
 import numpy as np
 
 from ..format.extended import ExtendedHeader, seri_values
 from ..format.fei import FEI2
+from .mrc_file import MrcFile
 
 #: fields FEI documents with several bits (48 reserved bytes = 6 values)
 _MULTI_BIT_FIELDS = {"unused_range": 6}
@@ -154,6 +157,10 @@ def acquisition_from_extended(ext: ExtendedHeader) -> Acquisition:
     return Acquisition(source=ext.kind, sections=len(ext.records))
 
 
-def acquisition(mrc) -> Acquisition:
-    """Acquisition metadata of an open file (see :class:`Acquisition`)."""
-    return acquisition_from_extended(mrc.extended)
+def acquisition(target: str | os.PathLike | MrcFile) -> Acquisition:
+    """Acquisition metadata of a file: a path (opened read-only for the call) or an open
+    :class:`~mrcschema.MrcFile` (see :class:`Acquisition`)."""
+    if isinstance(target, MrcFile):
+        return acquisition_from_extended(target.extended)
+    with MrcFile(target) as mrc:
+        return acquisition_from_extended(mrc.extended)

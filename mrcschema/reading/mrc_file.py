@@ -23,13 +23,12 @@ from ..format.geometry import (
     data_geometry,
     parse_header,
 )
-from ..format.modes import unpack_4bit
+from ..format.byteorder import byteorder_argument
+from ..format.modes import pack_4bit, unpack_4bit
 from ..format.mrc2014 import MRC2014_HEADER
-from ..sources import CompressedSource, open_source
+from ..sources import CompressedSource, Source, open_source
 from .labels import LabelList, read_only_error
-
-#: numpy.memmap modes for our open modes
-_MEMMAP_MODES = {"r": "r", "r+": "r+", "c": "c"}
+from .window import MEMMAP_MODES, read_window
 
 
 @attrs.frozen
@@ -52,7 +51,7 @@ class MrcFile:
     """
 
     def __init__(self, path, mode="r", *, permissive=False, byteorder=None):
-        if mode not in _MEMMAP_MODES:
+        if mode not in MEMMAP_MODES:
             raise ValueError(f"mode must be 'r', 'r+' or 'c', not {mode!r}")
         self.path = os.fspath(path)
         self.mode = mode
@@ -62,17 +61,21 @@ class MrcFile:
             raise MrcFormatError(
                 f"{self._source.compressed}-compressed files cannot be opened 'r+': decompress it first",
                 field="file", offset=0)
-        self._parsed = parse_header(self._source.read_header(HEADER_SIZE), byteorder, permissive=permissive)
+        self._parsed = parse_header(self._source.read_header(HEADER_SIZE), byteorder_argument(byteorder),
+                                    permissive=permissive)
+        check_identity(self._parsed, permissive=permissive)  # not an MRC file: say so first
         check_structure(self._parsed.header)  # before a compressed file is inflated to learn its size
         self.file_size = self._source.size
         self.geometry = data_geometry(self._parsed, self.file_size, permissive=permissive)
-        check_identity(self._parsed, permissive=permissive)
         self._header = self._parsed.header
         self._data = None
         self._extended = None
         self._labels = None
         self._labels_base = None  #: the labels as last read or folded into the header
-        self._stats_stale = False  #: set by mrcschema.new: statistics to compute on close
+        self._packed = None  #: mode 101: the mapped packed bytes behind the unpacked ``data``
+        #: DMIN/DMAX/DMEAN/RMS are recomputed on flush/close ("r+": set once the data is mapped,
+        #: and by :func:`mrcschema.new`)
+        self.statistics_stale = False
         self.closed = False
 
     # -- header views --------------------------------------------------------
@@ -101,6 +104,27 @@ class MrcFile:
     def byteorder(self):
         """"<" (little-endian) or ">" (big-endian), from MACHST or the header's numbers."""
         return self._parsed.byteorder
+
+    @property
+    def byteorder_source(self):
+        """How the byte order was decided: "stamp" (MACHST), "guessed" (from the numbers) or
+        "given" (the ``byteorder`` argument)."""
+        return self._parsed.byteorder_source
+
+    @property
+    def source(self) -> Source:
+        """Where the bytes come from (:mod:`mrcschema.sources`)."""
+        return self._source
+
+    @property
+    def compression(self):
+        """"gzip", "bzip2" or None."""
+        return self._source.compressed
+
+    @property
+    def raw_header(self) -> bytes:
+        """The 1024 header bytes as last read or written."""
+        return self._parsed.raw
 
     @property
     def imod(self):
@@ -145,10 +169,6 @@ class MrcFile:
         return self._labels
 
     @property
-    def nsymbt(self):
-        return self.header.nsymbt
-
-    @property
     def extended_header_bytes(self):
         """The raw extended header (NSYMBT bytes after the main header)."""
         return self._source.read(HEADER_SIZE, self.header.nsymbt)
@@ -163,38 +183,44 @@ class MrcFile:
 
     @property
     def extended_header(self):
-        """The extended header: one numpy structured record per section for record kinds
-        (FEI1, FEI2, old FEI, SERI, AGAR), else the raw bytes."""
+        """The extended header as a numpy array: one structured record per section for record
+        kinds (FEI1, FEI2, old FEI, SERI, AGAR), else its NSYMBT bytes as ``uint8``
+        (``extended_header_bytes`` gives them as ``bytes``)."""
         ext = self.extended
-        return ext.records if ext.records is not None else self.extended_header_bytes
+        if ext.records is not None:
+            return ext.records
+        return np.frombuffer(self.extended_header_bytes, dtype=np.uint8)
 
     # -- data -----------------------------------------------------------------
     @property
     def data(self):
         """The data block: a ``numpy.memmap`` in the file's byte order (in memory for
-        compressed files and for mode 101, which is unpacked to uint8)."""
+        compressed files and for mode 101, which is unpacked to uint8 and, in ``"r+"``,
+        packed back on flush/close).  Raises ``ValueError`` once the file is closed."""
+        if self.closed:
+            raise ValueError(f"{self.path} is closed: its data is no longer mapped")
         if self._data is None:
             self._data = self._map_data()
-            self._stats_stale = self._stats_stale or self.mode == "r+"
+            self.statistics_stale = self.statistics_stale or self.mode == "r+"
         return self._data
 
     def _map_data(self):
         g = self.geometry
-        if g.sections == 0:  # permissive open of a file whose data is missing: nothing to map
-            array = np.empty(g.stored_shape, dtype=g.dtype)
-            array.flags.writeable = False
-        elif isinstance(self._source, CompressedSource):
-            count = int(np.prod(g.stored_shape))
-            array = np.frombuffer(self._source.content, dtype=g.dtype, count=count, offset=g.offset)
-            array = array.reshape(g.stored_shape)
-            if self.mode == "r":
-                array.flags.writeable = False
-        else:
-            array = np.memmap(self.path, dtype=g.dtype, mode=_MEMMAP_MODES[self.mode],
-                              offset=g.offset, shape=g.stored_shape)
-        if g.mode.packed_4bit:
-            return unpack_4bit(np.asarray(array), self.header.nx)
-        return array
+        array = read_window(self._source, g.offset, g.dtype, g.stored_shape, self.mode)
+        if not g.mode.packed_4bit:
+            return array
+        self._packed = array
+        values = unpack_4bit(np.asarray(array), self.header.nx)
+        values.flags.writeable = self.mode != "r"
+        return values
+
+    def _write_back_packed(self):
+        """Mode 101 in ``"r+"``: pack the unpacked values into the mapped bytes."""
+        values = self._data
+        if values.size and int(values.max()) > 15:
+            raise ValueError(f"{self.path}: mode 101 stores 4-bit values (0-15); the data holds "
+                             f"{int(values.max())}, which would not survive; nothing written")
+        self._packed[...] = pack_4bit(values)
 
     # -- life cycle -------------------------------------------------------------
     def flush(self, update_stats=True):
@@ -203,11 +229,14 @@ class MrcFile:
         Once the data has been mapped in ``"r+"`` mode (or the file was made by
         ``mrcschema.new``), DMIN/DMAX/DMEAN/RMS are recomputed from it block by block;
         ``update_stats=False`` writes them as ``header`` holds them."""
-        if self.mode != "r+":
+        if self.mode != "r+" or self.closed:
             return
-        if isinstance(self._data, np.memmap):
-            self._data.flush()
-        if update_stats and self._stats_stale:
+        if self._packed is not None and self._data is not None:
+            self._write_back_packed()
+        for array in (self._data, self._packed):
+            if isinstance(array, np.memmap):
+                array.flush()
+        if update_stats and self.statistics_stale:
             self.header = header_edits.with_stats(self.header, self.data)  # the map stays writable: stale still
         if self.header != self._parsed.header:
             raw = MRC2014_HEADER.build(self.header, self.byteorder)
@@ -220,7 +249,10 @@ class MrcFile:
         if self.closed:
             return
         self.flush(update_stats)
-        self._data = None
+        for array in (self._data, self._packed):
+            if isinstance(array, np.ndarray):
+                array.flags.writeable = False  # a reference kept by the caller no longer writes
+        self._data = self._packed = None
         self.closed = True
 
     def __enter__(self):
@@ -240,6 +272,7 @@ def open(path, mode="r", *, permissive=False, byteorder=None):  # noqa: A001 - m
 
     ``.gz`` and ``.bz2`` files are read transparently (their data in memory).
     ``permissive=True`` opens what it can of a damaged file, turning problems into warnings.
-    ``byteorder`` ("<" or ">") overrides the byte order the file declares.
+    ``byteorder`` ("<"/"little", ">"/"big", "="/"native") overrides the byte order the file
+    declares; None (the default) reads it from the file.
     """
     return MrcFile(path, mode, permissive=permissive, byteorder=byteorder)

@@ -23,6 +23,11 @@ class Source:
         """Up to ``nbytes`` at ``offset`` (fewer at the end; never more than the source holds)."""
         raise NotImplementedError
 
+    @property
+    def content(self) -> bytes | bytearray:
+        """Every byte of the source, in memory (for sources that cannot be mapped)."""
+        return self.read(0, self.size)
+
     def read_header(self, nbytes: int = 1024) -> bytes:
         """The first ``nbytes`` (the main header)."""
         return self.read(0, nbytes)

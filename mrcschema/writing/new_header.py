@@ -3,8 +3,6 @@ field set as ``mrcfile`` sets it for the same data (nothing left from an older f
 
 from __future__ import annotations
 
-import sys
-
 import attrs
 
 from ..format.byteorder import MACHINE_STAMP
@@ -17,14 +15,6 @@ from ..format.statistics import UNDETERMINED
 INT32_MAX = 2**31 - 1
 #: the NVERSION we write (MRC2014, 20141 update)
 NVERSION = 20141
-
-
-def byteorder_of(byteorder):
-    if byteorder in ("<", ">"):
-        return byteorder
-    if byteorder in ("=", "|", None):
-        return "<" if sys.byteorder == "little" else ">"
-    raise ValueError(f"byteorder must be '<' (little-endian) or '>' (big-endian), not {byteorder!r}")
 
 
 @attrs.frozen

@@ -28,6 +28,7 @@ import os
 import attrs
 import numpy as np
 
+from ..format.byteorder import NATIVE, byteorder_argument
 from ..format.geometry import HEADER_SIZE
 from ..format.mrc2014 import MRC2014_HEADER
 from ..format.statistics import BLOCK_BYTES, StatsAccumulator, iter_blocks
@@ -35,7 +36,7 @@ from ..reading.mrc_file import MrcFile
 from .atomic import TempFile, check_destination
 from .conversion import convert_block, integer_target, new_conversion, target_mode
 from .extended import extended_bytes
-from .new_header import byteorder_of, geometry_of, make_header
+from .new_header import geometry_of, make_header
 
 __all__ = ["write", "new"]
 
@@ -61,7 +62,7 @@ def write(path, data, *, voxel_size=None, origin=None, labels=(), extended_heade
     ``byteorder`` "<" or ">".  Refuses an existing ``path`` unless ``overwrite=True``.
     The file appears complete or not at all.  Returns the path.
     """
-    byteorder = byteorder_of(byteorder)
+    byteorder = byteorder_argument(byteorder, NATIVE)
     path = os.fspath(path)
     check_destination(os.path.abspath(path), overwrite)
     source = _as_source(data)
@@ -109,7 +110,7 @@ def new(path, shape, dtype=np.float32, *, voxel_size=None, origin=None, labels=(
     memory; fill ``f.data`` (a writable memmap) in place.  DMIN/DMAX/DMEAN/RMS are computed
     block by block when the file is flushed or closed.  Other arguments as for :func:`write`.
     """
-    byteorder = byteorder_of(byteorder)
+    byteorder = byteorder_argument(byteorder, NATIVE)
     path = os.fspath(path)
     check_destination(os.path.abspath(path), overwrite)
     geo = geometry_of(shape, volume)
@@ -129,5 +130,5 @@ def new(path, shape, dtype=np.float32, *, voxel_size=None, origin=None, labels=(
     except BaseException:
         os.unlink(path)
         raise
-    mrc._stats_stale = True
+    mrc.statistics_stale = True
     return mrc

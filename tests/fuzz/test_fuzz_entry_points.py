@@ -21,45 +21,36 @@ import hypothesis.strategies as st
 from hypothesis import given
 
 import fuzzlib
-from fuzzlib import Budget, fuzz_settings
-
-_BUDGETS = {}
+from fuzzlib import fuzz_settings
 
 
-def _budget(name):
-    return _BUDGETS.setdefault(name, Budget())
-
-
-def _exercise_bytes(case, budget):
-    if budget.exhausted():
-        return
-    with budget.watch():
-        _name, data, compression = case
-        with tempfile.TemporaryDirectory(prefix="mrcschema-fuzz-") as tmp:
-            path = Path(tmp) / ("fuzzed.mrc" + {None: "", "gzip": ".gz", "bzip2": ".bz2"}[compression])
-            path.write_bytes(data)
-            fuzzlib.exercise(path, fuzzlib.decompressed_size(data))
+def _exercise_bytes(case):
+    _name, data, compression = case
+    with tempfile.TemporaryDirectory(prefix="mrcschema-fuzz-") as tmp:
+        path = Path(tmp) / ("fuzzed.mrc" + {None: "", "gzip": ".gz", "bzip2": ".bz2"}[compression])
+        path.write_bytes(data)
+        fuzzlib.exercise(path, fuzzlib.decompressed_size(data))
 
 
 @fuzz_settings(200)
 @given(case=fuzzlib.mutated_mrc())
 def test_fuzz_damaged_files(case):
     """Any mutation of any seed: every entry point keeps the contract."""
-    _exercise_bytes(case, _budget("damaged"))
+    _exercise_bytes(case)
 
 
 @fuzz_settings(100)
 @given(case=fuzzlib.mutated_mrc(kinds=fuzzlib.EXTENDED_KINDS, seed_names=fuzzlib.EXTENDED_SEEDS))
 def test_fuzz_extended_headers(case):
     """FEI metadata_size, versions, bitmasks and values, SERI/AGAR NINT/NREAL, EXTTYP."""
-    _exercise_bytes(case, _budget("extended"))
+    _exercise_bytes(case)
 
 
 @fuzz_settings(60)
 @given(case=fuzzlib.mutated_mrc(max_mutations=2, kinds=fuzzlib.LENGTH_KINDS))
 def test_fuzz_lengths(case):
     """Truncated and extended files (at the header, extended-header and data boundaries)."""
-    _exercise_bytes(case, _budget("lengths"))
+    _exercise_bytes(case)
 
 
 @fuzz_settings(40)
@@ -67,7 +58,7 @@ def test_fuzz_lengths(case):
 def test_fuzz_compressed(case):
     """gzip and bzip2 files, with damaged content and damaged streams, and streams longer than the
     header declares by more than the decompression margin."""
-    _exercise_bytes(case, _budget("compressed"))
+    _exercise_bytes(case)
 
 
 @fuzz_settings(100)
@@ -76,15 +67,11 @@ def test_fuzz_de_acquisitions(case):
     """DE acquisitions (raster with navigators, random ROI, XY-file with repeats) whose info file
     (garbage lines, huge values, missing and repeated keys, junk), scan coordinates (huge,
     negative, garbage, missing and extra lines), movie or navigator images are damaged."""
-    budget = _budget("de")
-    if budget.exhausted():
-        return
-    with budget.watch():
-        _name, files = case
-        with tempfile.TemporaryDirectory(prefix="mrcschema-fuzz-de-") as tmp:
-            fuzzlib.write_tree(tmp, files)
-            movie = next(Path(tmp).glob("*_movie.mrc"))
-            fuzzlib.exercise(movie, sum(len(v) for v in files.values()), about_mrc=False)
+    _name, files = case
+    with tempfile.TemporaryDirectory(prefix="mrcschema-fuzz-de-") as tmp:
+        fuzzlib.write_tree(tmp, files)
+        movie = next(Path(tmp).glob("*_movie.mrc"))
+        fuzzlib.exercise(movie, sum(len(v) for v in files.values()), about_mrc=False)
 
 
 @fuzz_settings(300)

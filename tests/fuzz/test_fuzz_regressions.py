@@ -5,7 +5,6 @@ import json
 import shutil
 import tracemalloc
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pytest
