@@ -22,16 +22,16 @@ import numpy as np
 from ..de.files import DeFileSet, find_de_files, place_frames, read_scan_coordinates
 from ..de.info import read_info_file
 from ..errors import MrcFormatError, MrcWarning
+from ..format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, header_error
 from ..reading import mrc_file
 from ..reading.lazy import lazy_frames, lazy_memmap, load_frames
 from ..reading.metadata import acquisition
+from ..reading.window import map_window
 
 MMAP_MODES = ("r", "r+", "c", "w+")
 #: Not lazy, a non-raster scan is placed into a new zero-filled array; its grid may hold at most
 #: this many places per frame (so at most this many times the data's size is allocated).
 MAX_DENSE_PLACES_PER_FRAME = 16
-#: axis dict keys in RosettaSciIO's order
-AXIS_KEYS = ("size", "index_in_array", "name", "scale", "offset", "units", "navigate")
 
 
 def file_reader(filename, lazy=False, mmap_mode=None, endianess=None, navigation_shape=None,
@@ -171,8 +171,7 @@ def _check_frames(what, expected, frames):
 
 def _plan(mrc, info, navigation_shape, scan_file):
     if mrc.geometry.mode.samples_per_pixel > 1:
-        raise MrcFormatError("RGB data (mode 16) has no HyperSpy signal layout here; use mrcschema.open",
-                             field="mode", offset=12)
+        raise header_error("mode", "RGB data (mode 16) has no HyperSpy signal layout here; use mrcschema.open")
     frames = _frame_count(mrc)
     if navigation_shape is not None:
         nav = tuple(int(n) for n in navigation_shape)
@@ -277,7 +276,7 @@ def _user_navigation(mrc, info, nav):
 def _load_data(mrc, plan, *, lazy, chunks, mode):
     g = mrc.geometry
     frame_shape = g.shape[-2:]
-    in_memory = mrc._source.compressed or g.mode.packed_4bit
+    in_memory = mrc.source.mappable_path is None or g.mode.packed_4bit
     if plan.frame_map is not None:
         places, frames = plan.frame_map.size, _frame_count(mrc)
         if not lazy and places > MAX_DENSE_PLACES_PER_FRAME * frames:
@@ -295,7 +294,7 @@ def _load_data(mrc, plan, *, lazy, chunks, mode):
         return lazy_memmap(mrc.path, g.offset, g.dtype, plan.shape, chunks, plan.signal_ndim)
     if in_memory:
         return np.asarray(mrc.data).reshape(plan.shape)
-    return np.memmap(mrc.path, dtype=g.dtype, mode=mode, offset=g.offset, shape=plan.shape)
+    return map_window(mrc.path, g.offset, g.dtype, plan.shape, mode)
 
 
 # --- metadata ------------------------------------------------------------------------------------
@@ -304,12 +303,19 @@ def _hex(raw):
     return raw.rstrip(b"\0").hex()
 
 
+def _imod_bytes(raw, first, last):
+    """The header bytes from IMOD field ``first`` through ``last`` (RosettaSciIO's EXTRA words)."""
+    start = IMOD_EXTRA_OFFSET + IMOD_EXTRA.field(first).offset
+    end = IMOD_EXTRA_OFFSET + IMOD_EXTRA.field(last).offset + IMOD_EXTRA.field(last).size
+    return raw[start:end]
+
+
 def _std_header(mrc):
     """RosettaSciIO's ``std_header`` names, with the values of the MRC2014 fields.
 
     RosettaSciIO reads ISPG as a 16-bit word and calls the next 16 bits NSYMBT (the
     pre-2012 IMOD layout); here ISPG is the MRC2014 int32 and NSYMBT equals NEXT."""
-    h, imod, raw = mrc.header, mrc.imod, mrc._parsed.raw
+    h, imod, raw = mrc.header, mrc.imod, mrc.raw_header
     return {
         "NX": h.nx, "NY": h.ny, "NZ": h.nz, "MODE": h.mode,
         "NXSTART": h.nxstart, "NYSTART": h.nystart, "NZSTART": h.nzstart, "MX": h.mx, "MY": h.my, "MZ": h.mz,
@@ -317,7 +323,8 @@ def _std_header(mrc):
         "ALPHA": h.cellb.alpha, "BETA": h.cellb.beta, "GAMMA": h.cellb.gamma,
         "MAPC": h.mapc, "MAPR": h.mapr, "MAPS": h.maps, "AMIN": h.dmin, "AMAX": h.dmax, "AMEAN": h.dmean,
         "ISPG": h.ispg, "NSYMBT": h.nsymbt, "NEXT": h.nsymbt, "CREATID": imod.creatid,
-        "EXTRA": raw[98:128].hex(), "NINT": imod.nint, "NREAL": imod.nreal, "EXTRA2": raw[132:160].hex(),
+        "EXTRA": _imod_bytes(raw, "extra_a", "extra_b").hex(), "NINT": imod.nint, "NREAL": imod.nreal,
+        "EXTRA2": _imod_bytes(raw, "extra_c", "imod_flags").hex(),
         "IDTYPE": imod.idtype, "LENS": imod.lens, "ND1": imod.nd1, "ND2": imod.nd2, "VD1": imod.vd1,
         "VD2": imod.vd2, "TILTANGLES": np.array(imod.tiltangles, dtype=np.float32),
         "XORIGIN": h.origin.x, "YORIGIN": h.origin.y, "ZORIGIN": h.origin.z,

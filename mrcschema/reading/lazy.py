@@ -12,19 +12,19 @@ import itertools
 
 import numpy as np
 
+from .window import map_window
+
 
 def load_block(path, offset, dtype, shape, slices):
     """``slices`` of the C-ordered array ``shape`` stored at ``offset`` in ``path``: a
     copy-on-write view of the map, so pages are read when used and never copied (a copy
     made the lazy sum three times slower than a plain ``numpy.memmap`` sum)."""
-    data = np.memmap(path, dtype=np.dtype(dtype), mode="c", offset=offset, shape=tuple(shape))
-    return data[tuple(slices)]
+    return map_window(path, offset, dtype, shape, "c")[tuple(slices)]
 
 
 def load_frames(path, offset, dtype, frame_shape, frame_count, frame_index):
     """Gather frames by index (-1: no frame there, zeros) for non-raster scans."""
-    frames = np.memmap(path, dtype=np.dtype(dtype), mode="r", offset=offset,
-                       shape=(frame_count,) + tuple(frame_shape))
+    frames = map_window(path, offset, dtype, (frame_count,) + tuple(frame_shape), "r")
     index = np.asarray(frame_index)
     out = np.zeros(index.shape + tuple(frame_shape), dtype=np.dtype(dtype))
     present = index >= 0

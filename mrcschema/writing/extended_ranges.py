@@ -118,7 +118,7 @@ def _fallocate():
 
 
 def _fallocate_range(fd, flags, length):
-    """Insert / collapse ``length`` bytes at offset 0 without moving data; False if unsupported."""
+    """Insert / collapse ``length`` bytes at the start of the file without moving data; False if unsupported."""
     fallocate = _fallocate()
     if fallocate is None:
         return False
