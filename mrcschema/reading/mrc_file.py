@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 
 import attrs
 import numpy as np
 
-from ..errors import MrcFormatError
+from ..errors import MrcFormatError, MrcWarning
 from ..format import header_edits
 from ..format.extended import parse_extended_header
 from ..format.geometry import (
@@ -41,6 +42,22 @@ class Vec3:
 
     def __iter__(self):
         return iter((self.x, self.y, self.z))
+
+
+def voxel_size_of(header) -> tuple[Vec3, tuple[str, ...]]:
+    """(voxel size in Å, the axes where CELLA / N stood in for CELLA / M): CELLA / M where the
+    sampling M is positive; CELLA / N where M is not but CELLA and N are; 0 otherwise."""
+    values, fallback = [], []
+    for axis in "xyz":
+        cell, m, n = getattr(header.cella, axis), getattr(header, f"m{axis}"), getattr(header, f"n{axis}")
+        if m > 0:
+            values.append(cell / m)
+        elif cell > 0 and n > 0:
+            values.append(cell / n)
+            fallback.append(axis)
+        else:
+            values.append(0.0)
+    return Vec3(*values), tuple(fallback)
 
 
 class MrcFile:
@@ -72,6 +89,7 @@ class MrcFile:
         self._extended = None
         self._labels = None
         self._labels_base = None  #: the labels as last read or folded into the header
+        self._voxel_warned = False
         self._packed = None  #: mode 101: the mapped packed bytes behind the unpacked ``data``
         #: DMIN/DMAX/DMEAN/RMS are recomputed on flush/close ("r+": set once the data is mapped,
         #: and by :func:`mrcschema.new`)
@@ -133,10 +151,16 @@ class MrcFile:
 
     @property
     def voxel_size(self):
-        """Voxel size in Å: CELLA / (MX, MY, MZ); 0 along an axis whose sampling is not positive."""
-        h = self.header
-        cell = (h.cella.x, h.cella.y, h.cella.z)
-        return Vec3(*(c / m if m > 0 else 0.0 for c, m in zip(cell, (h.mx, h.my, h.mz))))
+        """Voxel size in Å: CELLA / (MX, MY, MZ).  Where the sampling M is not positive but CELLA
+        is (mrcz writes CELLA = pixel size x N with M = 0), CELLA / N, with a warning; else 0."""
+        size, fallback = voxel_size_of(self.header)
+        if fallback and not self._voxel_warned:
+            self._voxel_warned = True
+            axes = ", ".join(f"M{axis.upper()}" for axis in fallback)
+            warnings.warn(f"{self.path}: {axes} {'is' if len(fallback) == 1 else 'are'} 0 while CELLA is set; "
+                          f"voxel size taken as CELLA / N along {', '.join(fallback)} (MRC2014: CELLA / M)",
+                          MrcWarning, stacklevel=2)
+        return size
 
     @voxel_size.setter
     def voxel_size(self, value):
