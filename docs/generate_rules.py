@@ -4,9 +4,11 @@ The tests check that the committed file equals what this script writes, so the l
 rules cannot drift from ``mrcschema/validation/rules.py``.
 """
 
+import sys
 from pathlib import Path
 
-from mrcschema.validation.rules import RULES, SEVERITIES
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the rules of this checkout, not an installed copy
+from mrcschema.validation.rules import RULES, SEVERITIES  # noqa: E402
 
 OUTPUT = Path(__file__).resolve().parent / "validation_rules.md"
 

@@ -1,4 +1,5 @@
-"""Tests of mrcschema.de.files: DE file discovery, scan coordinates and frame placement."""
+"""Tests of mrcschema.de.files and mrcschema.de.frames: DE file discovery, scan coordinates, frame
+placement and the expected number of frames."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from mrcschema.de.files import (
     DeFileSet, DeImage, ScanPlacement, dedupe_names, find_de_files, place_frames,
     read_scan_coordinates,
 )
-from mrcschema.de.info import read_info_file
+from mrcschema.de.frames import FrameCount, expected_frames
+from mrcschema.de.info import parse_info_text, read_info_file
 from mrcschema.errors import MrcFormatError
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -305,3 +307,45 @@ def test_placement_reproduces_rsciio_data(stem):
     assert ours.shape == placed.shape == {"Custom": (5, 5, 2, 16, 16),
                                           "ROI_Random_Scan": (29, 12, 16, 16)}[stem]
     np.testing.assert_array_equal(ours, placed)
+
+
+# --- expected frames -----------------------------------------------------------------------------
+
+def info_of(*lines):
+    return parse_info_text("\n".join(("Scan - Enable = Enable",) + lines) + "\n")
+
+
+RASTER_3X2 = ("Scan - Type = Raster", "Scan - Size X = 3", "Scan - Size Y = 2")
+
+
+@pytest.mark.parametrize("lines,frames,expected,repeats,inferred,mismatch,says", [
+    (RASTER_3X2 + ("Scan - Repeats = 2",), 12, 12, 2, False, False, ""),  # as the info file says
+    (RASTER_3X2 + ("Scan - Repeats = 1",), 12, 6, 2, True, False,  # whole scans: repeats inferred
+     "NZ is 12, 2 repeats of the 3 x 2 raster scan, but the info file says Scan - Repeats = 1: 6 frames"),
+    (RASTER_3X2 + ("Scan - Repeats = 3",), 6, 18, 1, True, False, "1 repeats"),  # fewer whole scans too
+    (RASTER_3X2 + ("Scan - Repeats = 1",), 7, 6, None, False, True,  # not whole scans: an error
+     "NZ is 7 but the info file implies 6 frames (raster scan 3 x 2 x 1 repeats)"),
+    (RASTER_3X2 + ("Scan - Repeats = 1",), 0, 6, None, False, True, "implies 6 frames"),
+    (RASTER_3X2 + ("Scan - ROI Enable = Enable", "Scan - ROI Size X = 2", "Scan - ROI Size Y = 2"),
+     4, 4, 1, False, False, ""),
+    (RASTER_3X2 + ("Scan - Repeats = 2", "Autosave Maximum Images Per File = 5"), 5, None, None, False, False,
+     "split over files of at most 5 frames"),  # one file of a split movie: no count
+    (RASTER_3X2 + ("Scan - Repeats = 2", "Autosave Maximum Images Per File = 6"), 6, None, 1, False, False,
+     "split over files of at most 6 frames"),
+    (("Scan - Type = Raster",), 5, None, None, False, False, ""),  # no scan size: no count
+])
+def test_expected_frames_of_raster_scans(lines, frames, expected, repeats, inferred, mismatch, says):
+    count = expected_frames(info_of(*lines), frames)
+    assert (count.expected, count.repeats, count.inferred, count.mismatch) == (expected, repeats, inferred, mismatch)
+    assert says in count.message and bool(count.message) == bool(says)
+
+
+def test_expected_frames_of_other_scans_and_movies():
+    random = info_of("Scan - Type = Random", "Scan - Size X = 2", "Scan - Size Y = 2")
+    assert expected_frames(random, 5) == FrameCount(5)  # no coordinates read: no count
+    assert expected_frames(random, 5, coordinate_rows=5, coordinates_name="c.csv") == \
+        FrameCount(5, 5, "Random scan, 5 rows in c.csv")
+    short = expected_frames(random, 5, coordinate_rows=4, coordinates_name="c.csv")
+    assert short.mismatch and short.message == "NZ is 5 but the info file implies 4 frames (Random scan, 4 rows in c.csv)"
+    movie = parse_info_text("Scan - Enable = Disable\nScan - Size X = 3\nScan - Size Y = 2\n")
+    assert expected_frames(movie, 7) == FrameCount(7)

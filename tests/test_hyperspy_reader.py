@@ -310,12 +310,34 @@ RASTER = ["Scan - Enable = Enable", "Scan - Type = Raster", "Scan - Size X = 3",
 
 
 def test_synthetic_raster_with_repeats(tmp_path, write_with_mrcfile):
-    movie, data = synthetic_de(tmp_path, write_with_mrcfile, RASTER + ["Scan - Time (seconds) = 2"], 12)
-    ours = file_reader(movie)[0]
+    lines = RASTER + ["Scan - Repeats = 2", "Scan - Time (seconds) = 2"]
+    movie, data = synthetic_de(tmp_path, write_with_mrcfile, lines, 12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the info file and the movie agree: nothing to warn about
+        ours = file_reader(movie)[0]
     assert ours["data"].shape == (2, 2, 3, 4, 6)
     np.testing.assert_array_equal(ours["data"].reshape(12, 4, 6), data)
     assert [(a["name"], a["scale"], a["units"]) for a in ours["axes"]] == [
         ("repeat", 2.0, "s"), ("y", 0.25, "nm"), ("x", 0.5, "nm"), ("ky", 0.02, "nm^-1"), ("kx", 0.01, "nm^-1")]
+
+
+@pytest.mark.parametrize("repeats_line", ["Scan - Repeats = 1", None])
+def test_whole_scans_other_than_the_info_repeats_are_read_as_repeats_with_a_warning(
+        tmp_path, write_with_mrcfile, repeats_line):
+    """A 2 x 2 raster scan whose info file gives 1 repeat (or none) and a movie of 8 frames: read as 2
+    repeats, with a warning that says so; the validator reports the same, as a DE-REPEATS warning."""
+    lines = ["Scan - Enable = Enable", "Scan - Type = Raster", "Scan - Size X = 2", "Scan - Size Y = 2"]
+    data = np.arange(8 * 3 * 3, dtype="<u2").reshape(8, 3, 3)
+    movie = write_with_mrcfile(data, name="20250101_00001_movie.mrc", layout="stack")
+    (tmp_path / "20250101_00001_info.txt").write_text("\n".join(lines + ([repeats_line] if repeats_line else [])))
+    with pytest.warns(mrcschema.MrcWarning, match="NZ is 8, 2 repeats of the 2 x 2 raster scan") as caught:
+        ours = file_reader(movie)[0]
+    assert ours["data"].shape == (2, 2, 2, 3, 3)
+    np.testing.assert_array_equal(ours["data"].reshape(8, 3, 3), data)
+    assert [a["name"] for a in ours["axes"]] == ["repeat", "y", "x", "ky", "kx"]
+    (finding,) = [f for f in mrcschema.validate(movie) if f.rule.startswith("DE-")]
+    assert (finding.severity, finding.rule) == ("warning", "DE-REPEATS")
+    assert finding.message.startswith(str(caught[0].message).split(": ", 1)[1])
 
 
 def test_synthetic_roi_overrides_scan_size(tmp_path, write_with_mrcfile):

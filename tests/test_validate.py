@@ -22,8 +22,8 @@ import mrcschema.format.statistics as stats_module
 from mrcschema.format.statistics import StatsAccumulator
 from mrcschema.cli.main import main
 from mrcschema.format.modes import pack_4bit
-from mrcschema.validation.rules import FIELD_OFFSETS, RULES, RULES_BY_ID, SEVERITIES
-from mrcschema.format.mrc2014 import MRC2014_HEADER
+from mrcschema.validation.rules import RULES, RULES_BY_ID, SEVERITIES
+from mrcschema.format.mrc2014 import FIELD_OFFSETS, MRC2014_HEADER
 
 from conftest import CORPUS, REPO, file_digest, sample_data
 from crafting import valid_header, write_file
@@ -393,14 +393,14 @@ def test_nan_in_the_data_makes_the_statistics_wrong_as_in_mrcfile(tmp_path, monk
     assert not mrcfile.validate(path, print_file=io.StringIO())
 
 
-def test_large_files_skip_the_data_pass_unless_strict(tmp_path, monkeypatch):
+def test_large_files_skip_the_data_pass_unless_full_data(tmp_path, monkeypatch):
     data = sample_data("f4", (3, 4, 5))
     path = stats_file(tmp_path, data, **dict(true_stats(data), dmax=99.0))
     monkeypatch.setattr(VALIDATION_CONTEXT, "STATS_SIZE_LIMIT", 100)
     report = mrcschema.validate(path)
     assert summary(report) == [(I, "MRC2014-STATS-SKIPPED", "data", 1024)]
     assert report.ok and "over the 100-byte limit" in report.infos[0].message
-    assert summary(mrcschema.validate(path, strict=True)) == [(E, "MRC2014-STATS", "dmax", 80)]
+    assert summary(mrcschema.validate(path, full_data=True)) == [(E, "MRC2014-STATS", "dmax", 80)]
     # statistics marked undetermined need no data pass at all, so nothing is skipped
     unset = stats_file(tmp_path, data, "unset.mrc", **UNSET)
     assert summary(mrcschema.validate(unset)) == []
@@ -475,6 +475,44 @@ def test_de_info_file_given_explicitly_or_unreadable(tmp_path):
     assert "1 malformed lines" in report.warnings[0].message
 
 
+def synthetic_de(tmp_path, info_lines, nz, name="20250101_00001"):
+    """A DE-style movie of ``nz`` 3 x 3 frames (otherwise conforming) and its info file."""
+    movie = craft(tmp_path, f"{name}_movie.mrc", nx=3, ny=3, nz=nz)
+    (tmp_path / f"{name}_info.txt").write_text("\n".join(info_lines) + "\n")
+    return movie
+
+
+RASTER_2X2 = ["Scan - Enable = Enable", "Scan - Type = Raster", "Scan - Size X = 2", "Scan - Size Y = 2",
+              "Image Size X (pixels) = 3", "Image Size Y (pixels) = 3"]
+
+
+@pytest.mark.parametrize("repeats_line,said", [
+    ("Scan - Repeats = 1", "says Scan - Repeats = 1"), (None, "gives no Scan - Repeats (1 assumed)")])
+def test_de_whole_scans_other_than_the_repeats_are_read_as_repeats(tmp_path, repeats_line, said):
+    """NZ 8 with a 2 x 2 raster scan is 2 repeats: a warning naming them (the HyperSpy reader
+    loads the same file as 2 repeats, with the same message), not a DE-FRAMES error."""
+    movie = synthetic_de(tmp_path, RASTER_2X2 + ([repeats_line] if repeats_line else []), nz=8)
+    report = mrcschema.validate(movie)
+    assert summary(report) == [(W, "DE-REPEATS", "nz", 8)] and report.ok
+    assert report.warnings[0].message.startswith(
+        f"NZ is 8, 2 repeats of the 2 x 2 raster scan, but the info file {said}: 4 frames; "
+        "the frames are read as 2 repeats")
+
+
+def test_de_frames_a_whole_number_of_scans_or_an_error(tmp_path):
+    agreeing = synthetic_de(tmp_path, RASTER_2X2 + ["Scan - Repeats = 2"], nz=8)
+    assert summary(mrcschema.validate(agreeing)) == []
+    partial = synthetic_de(tmp_path, RASTER_2X2 + ["Scan - Repeats = 1"], nz=6, name="20250101_00002")
+    report = mrcschema.validate(partial)
+    assert summary(report) == [(E, "DE-FRAMES", "nz", 8)]
+    assert report.errors[0].message.startswith(
+        "NZ is 6 but the info file implies 4 frames (raster scan 2 x 2 x 1 repeats)")
+    # a movie split over autosave files: one file's frames are not known, so not checked
+    split = synthetic_de(tmp_path, RASTER_2X2 + ["Scan - Repeats = 2", "Autosave Maximum Images Per File = 3"],
+                         nz=3, name="20250101_00003")
+    assert summary(mrcschema.validate(split)) == []
+
+
 # -- API ------------------------------------------------------------------------------------------------------
 def test_report_api(tmp_path):
     path = craft(tmp_path, nversion=0, map=b"XYZW")
@@ -537,6 +575,11 @@ def test_never_raises_on_random_headers(tmp_path):
             assert finding.severity in SEVERITIES and finding.rule in RULES_BY_ID
 
 
+#: what rules read besides main-header fields, and the offsets such a rule may give
+NOT_HEADER_FIELDS = {"file": {0, None}, "data": {None}, "extended header": {1024}, "info file": {None},
+                     "metadata_size": {1024}, "metadata_version": {1028}}  # FEI record: offsets 0 and 4
+
+
 # -- the rule table ---------------------------------------------------------------------------------------------
 def test_rule_table_is_complete_and_consistent():
     assert len(RULES) == len(RULES_BY_ID) >= 30
@@ -545,6 +588,9 @@ def test_rule_table_is_complete_and_consistent():
         first = rule.field.split(",")[0].strip()
         if first in FIELD_OFFSETS:
             assert rule.offset == FIELD_OFFSETS[first], rule.id
+        else:
+            assert first in NOT_HEADER_FIELDS, f"{rule.id}: unknown field {first!r}"
+            assert rule.offset in NOT_HEADER_FIELDS[first], rule.id
     assert FIELD_OFFSETS["map"] == 208 and FIELD_OFFSETS["label[9]"] == 944 and FIELD_OFFSETS["nint"] == 128
     wanted = {"MRC2014-MAP", "MRC2014-MACHST", "MRC2014-MODE", "MRC2014-DIMENSIONS", "MRC2014-SAMPLING",
               "MRC2014-CELLA", "MRC2014-AXES", "MRC2014-ISPG", "MRC2014-VOLUME-STACK", "MRC2014-NVERSION",
@@ -581,7 +627,7 @@ def test_cli_exit_codes_and_text(tmp_path, capsys):
     assert "error MRC-STRUCTURE header@0: file is 15 bytes long" in capsys.readouterr().out
 
 
-def test_cli_json_and_strict(tmp_path, capsys, monkeypatch):
+def test_cli_json_and_full_data(tmp_path, capsys, monkeypatch):
     data = sample_data("f4", (3, 4, 5))
     path = stats_file(tmp_path, data, **dict(true_stats(data), dmax=99.0))
     monkeypatch.setattr(VALIDATION_CONTEXT, "STATS_SIZE_LIMIT", 100)
@@ -590,7 +636,7 @@ def test_cli_json_and_strict(tmp_path, capsys, monkeypatch):
     assert [r["readable"] for r in reports] == [True, False]
     assert reports[0]["ok"] and [f["rule"] for f in reports[0]["findings"]] == ["MRC2014-STATS-SKIPPED"]
     assert reports[1]["ok"] is False and "No such file" in reports[1]["error"]
-    assert main(["validate", "--json", "--strict", str(path)]) == 1
+    assert main(["validate", "--json", "--full-data", str(path)]) == 1
     (report,) = json.loads(capsys.readouterr().out)
     assert report["findings"][0]["rule"] == "MRC2014-STATS" and report["findings"][0]["field"] == "dmax"
 

@@ -1,5 +1,5 @@
 """Command line: ``python -m mrcschema dump FILE [--json]`` (also installed as ``mrcschema``)
-and ``python -m mrcschema validate FILE... [--json] [--strict]``.
+and ``python -m mrcschema validate FILE... [--json] [--full-data]``.
 
 Exit codes: 0 success, 2 a file could not be read at all (missing, a directory, not MRC).
 ``validate``: 0 all valid, 1 any invalid (a file that is not MRC is invalid), 2 any unreadable.
@@ -27,7 +27,8 @@ def _parser():
     check = sub.add_parser("validate", help="check files against MRC2014 (exit 0 valid, 1 invalid, 2 unreadable)")
     check.add_argument("files", nargs="+", metavar="FILE")
     check.add_argument("--json", action="store_true", help="print the reports as JSON")
-    check.add_argument("--strict", action="store_true", help="compare the data statistics however large the file")
+    check.add_argument("--full-data", action="store_true",
+                       help="compare the data statistics however large the file")
     return parser
 
 
@@ -38,7 +39,7 @@ def _validate(args):
     code, reports = 0, []
     for name in args.files:
         try:
-            report = validate(name, strict=args.strict)
+            report = validate(name, full_data=args.full_data)
         except OSError as exc:
             print(f"mrcschema validate: {name}: {exc}", file=sys.stderr)
             reports.append({"path": name, "ok": False, "readable": False, "error": str(exc)})

@@ -20,6 +20,7 @@ import attrs
 import numpy as np
 
 from ..de.files import DeFileSet, find_de_files, place_frames, read_scan_coordinates
+from ..de.frames import expected_frames
 from ..de.info import read_info_file
 from ..errors import MrcFormatError, MrcWarning
 from ..format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, header_error
@@ -164,9 +165,13 @@ def _frame_count(mrc):
     return int(np.prod(shape[:-2])) if len(shape) > 2 else 1
 
 
+def _frames_error(what, expected, frames, why=""):
+    return header_error("nz", f"{what} holds {expected} frames, the file has {frames}" + (f"; {why}" if why else ""))
+
+
 def _check_frames(what, expected, frames):
     if expected != frames:
-        raise MrcFormatError(f"{what} holds {expected} frames, the file has {frames}", field="nz", offset=8)
+        raise _frames_error(what, expected, frames)
 
 
 def _plan(mrc, info, navigation_shape, scan_file):
@@ -247,11 +252,14 @@ def _de_scan(mrc, info, frames, scan_file):
         key = "Scan - ROI Size" if info.roi_enabled else "Scan - Size"
         raise MrcFormatError(f"{info.source} gives a {nx} x {ny} raster scan, expected positive sizes",
                              field=f"{key} {'X' if nx <= 0 else 'Y'}")
-    points = nx * ny
-    repeats = frames // points if points and frames % points == 0 else 0
-    _check_frames(f"the {nx} x {ny} scan of {info.source}" + (f" x {repeats} repeats" if repeats > 1 else ""),
-                  points * max(repeats, 1), frames)
-    return _finish([_repeat_axis(info, repeats)] + _scan_axes(info, ny, nx), signal)
+    count = expected_frames(info, frames)
+    if count.repeats is None:  # not whole scans: no layout explains the frames
+        what = f"the {nx} x {ny} scan of {info.source}" + (f" ({info.repeats} repeats)" if info.repeats > 1 else "")
+        split = count.message if count.expected is None else ""  # why the info file gives no count
+        raise _frames_error(what, nx * ny * info.repeats, frames, split)
+    if count.inferred:
+        warnings.warn(f"{mrc.path}: {count.message}", MrcWarning, stacklevel=4)
+    return _finish([_repeat_axis(info, count.repeats)] + _scan_axes(info, ny, nx), signal)
 
 
 def _de_movie(mrc, info, frames):

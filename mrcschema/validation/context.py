@@ -1,33 +1,29 @@
-"""A file as the validation rules see it: the header record, sizes, lazy access to the bytes and
-the data statistics, compared slab by slab so a 50 GB file is never in memory at once."""
+"""A file as the validation rules see it: the header record, sizes, lazy access to the bytes, the
+data statistics (accumulated slab by slab so a 50 GB file is never in memory at once) and the DE
+files that belong to it.  The context only reads; what the values must be is in
+:mod:`mrcschema.validation.rules`."""
 
 from __future__ import annotations
 
+import os
+import re
 import warnings
 
 import numpy as np
 
+from ..de.files import find_de_files, read_scan_coordinates
+from ..de.info import read_info_file
 from ..errors import MrcFormatError, MrcWarning
 from ..format.geometry import HEADER_SIZE, data_geometry
 from ..format.modes import MODES, data_nbytes, unpack_4bit
 from ..format.statistics import StatsAccumulator
-from .rules import Problem, field_offset, show
 
-#: without ``strict``, data blocks larger than this are not read to check the statistics
+#: without ``full_data``, data blocks larger than this are not read to check the statistics
 STATS_SIZE_LIMIT = 1 << 30
 #: bytes of data mapped at a time by the statistics pass
 CHUNK_BYTES = 64 << 20
-#: mrcfile's tolerance for DMEAN and RMS (``numpy.isclose(..., rtol=0.01)``)
-STATS_RTOL = 0.01
 
-
-# -- data statistics --------------------------------------------------------------------------------
-def _stats_wanted(h, complex_mode):
-    """Which statistics the header claims to know (MRC2014 note 5, mrcfile's reading)."""
-    rms = h.rms >= 0
-    minmax = h.dmin < h.dmax and not complex_mode
-    mean = h.dmean > min(h.dmin, h.dmax) and not complex_mode
-    return rms, minmax, mean
+_MOVIE_NAME = re.compile(r".+_movie\.mrc", re.IGNORECASE)
 
 
 def _chunk_windows(count, chunk):
@@ -37,11 +33,64 @@ def _chunk_windows(count, chunk):
         start += chunk
 
 
+# -- the DE files -------------------------------------------------------------------------------------
+class DeFiles:
+    """The info file (and scan coordinates file) of a DE movie, as read for the DE rules.
+
+    ``info`` is the :class:`~mrcschema.de.info.DeInfo`, or None when the file cannot be read
+    (``info_error`` is the exception); ``coordinates`` is the ``*_scan_coordinates.csv`` found
+    beside a ``*_movie.mrc`` (None otherwise), read on first use by :meth:`coordinate_rows`.
+    """
+
+    def __init__(self, info_path, info=None, info_error=None, coordinates=None):
+        self.info_path = info_path
+        self.info = info
+        self.info_error = info_error
+        self.coordinates = coordinates
+        self._rows = None
+
+    def coordinate_rows(self):
+        """``(rows, None)`` for the coordinates file, or ``(None, exception)`` when it cannot be read."""
+        if self._rows is None:
+            try:
+                self._rows = (len(read_scan_coordinates(self.coordinates)), None)
+            except (OSError, MrcFormatError, ValueError) as exc:
+                self._rows = (None, exc)
+        return self._rows
+
+
+def read_de_files(path, info_file):
+    """The :class:`DeFiles` of ``path``: ``info_file`` if given, else the info file found beside a
+    ``*_movie.mrc``; None when there is none or ``info_file`` is False."""
+    if info_file is False:
+        return None
+    files = None
+    if _MOVIE_NAME.fullmatch(os.path.basename(path)):
+        try:
+            files = find_de_files(path)
+        except OSError:
+            files = None
+    if info_file is None:
+        info_file = files.info if files is not None else None
+        if info_file is None:
+            return None
+    info_path = os.fspath(info_file)
+    coordinates = files.scan_coordinates if files is not None else None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            info = read_info_file(info_path)
+    except (OSError, MrcFormatError, UnicodeError, ValueError) as exc:
+        return DeFiles(info_path, info_error=exc, coordinates=coordinates)
+    return DeFiles(info_path, info, coordinates=coordinates)
+
+
 # -- the context the rules read ----------------------------------------------------------------------
 class Context:
-    """A file as the rules see it: the header record, sizes, lazy access to the bytes."""
+    """A file as the rules see it: the header record, sizes, lazy access to the bytes, the data
+    statistics and (``de``) the :class:`DeFiles` of a DE movie."""
 
-    def __init__(self, path, parsed, file_size, *, strict, reader, compressed=None, content=None, open_file=None):
+    def __init__(self, path, parsed, file_size, *, full_data, reader, compressed=None, content=None, open_file=None):
         self.path = path
         self.parsed = parsed
         self.header = parsed.header
@@ -49,9 +98,9 @@ class Context:
         self.byteorder_source = parsed.byteorder_source
         self.file_size = file_size
         self.compressed = compressed
-        self.strict = strict
+        self.full_data = full_data
         self.structure_problems = ()
-        self.de = None
+        self.de = None  # the DeFiles of a DE movie (read_de_files), set by validate
         self._reader = reader  # reader(offset, nbytes) -> bytes
         self._content = content  # the decompressed bytes of a compressed file
         self._open_file = open_file
@@ -113,37 +162,22 @@ class Context:
         return int.from_bytes(raw[offset:offset + 4], "little", signed=True)
 
     # -- statistics -------------------------------------------------------------------------
+    def statistics(self):
+        """The :class:`~mrcschema.format.statistics.StatsAccumulator` of the whole data block,
+        accumulated on first use; None when the data pass is skipped (:meth:`statistics_skipped`)."""
+        self._compute_statistics()
+        return self._stats
+
     def statistics_skipped(self):
+        """Why the data pass is skipped (the data cannot be located or read, or is over the size
+        limit), or None."""
         self._compute_statistics()
         return self._skipped
-
-    def statistics_problems(self):
-        self._compute_statistics()
-        if self._stats is None:
-            return
-        h, acc = self.header, self._stats
-        rms_wanted, minmax_wanted, mean_wanted = _stats_wanted(h, acc.complex)
-        if rms_wanted and not np.isclose(acc.std, h.rms, rtol=STATS_RTOL):
-            yield Problem("rms", field_offset("rms"),
-                          f"RMS is {show(h.rms)} but the standard deviation of the data is {acc.std:.7g}")
-        if minmax_wanted:
-            for name, header_value, actual in (("dmin", h.dmin, acc.minimum), ("dmax", h.dmax, acc.maximum)):
-                if not header_value == float(actual):
-                    yield Problem(name, field_offset(name),
-                                  f"{name.upper()} is {show(header_value)} but the data "
-                                  f"{'minimum' if name == 'dmin' else 'maximum'} is {float(actual):.7g}")
-        if mean_wanted and not np.isclose(acc.mean, h.dmean, rtol=STATS_RTOL):
-            yield Problem("dmean", field_offset("dmean"),
-                          f"DMEAN is {show(h.dmean)} but the mean of the data is {acc.mean:.7g}")
 
     def _compute_statistics(self):
         if self._stats_done:
             return
         self._stats_done = True
-        h = self.header
-        complex_mode = h.mode in (3, 4)
-        if not any(_stats_wanted(h, complex_mode)):
-            return  # every statistic is marked undetermined: nothing to compare
         nbytes = self.data_nbytes
         if nbytes is None:
             self._skipped = "the data block cannot be located (see the errors on MODE, NX, NY, NZ, NSYMBT)"
@@ -151,9 +185,9 @@ class Context:
         if self.file_size < self.data_offset + nbytes:
             self._skipped = "the data block is shorter than the header says"
             return
-        if not self.strict and nbytes > STATS_SIZE_LIMIT:
+        if not self.full_data and nbytes > STATS_SIZE_LIMIT:
             self._skipped = (f"the data block is {nbytes} bytes, over the {STATS_SIZE_LIMIT}-byte limit "
-                             "(validate(..., strict=True) or --strict reads it all)")
+                             "(validate(..., full_data=True) or --full-data reads it all)")
             return
         try:
             acc = StatsAccumulator()

@@ -7,7 +7,10 @@ allowed values (:class:`OneOf`), ranges (:class:`InRanges`, :class:`Above`,
 :class:`AtLeast`), required values of other fields (:class:`FieldValues`) and
 preconditions (``when``).  Where a requirement relates several fields, the file size
 or the data, the check is a :class:`Relation`: a small function of the
-:class:`~mrcschema.validate` context that returns the problems it finds.
+:class:`~mrcschema.validation.context.Context` that returns the problems it finds.  Every
+comparison is here; the context only reads (header values, extended-header bytes, the data
+statistics, the DE info file), and the expected frames of a DE movie come from
+:func:`mrcschema.de.frames.expected_frames`, which the HyperSpy reader follows too.
 
 ``docs/validation_rules.md`` is generated from :data:`RULES` by ``docs/generate_rules.py``;
 :func:`mrcschema.validate` evaluates them.  One rule has one severity: where a value is
@@ -24,8 +27,11 @@ import math
 from typing import Callable, Iterable
 
 import attrs
+import numpy as np
 
+from ..de.frames import expected_frames
 from ..format.byteorder import STANDARD_STAMPS
+from ..format.fei import FEI1
 from ..format.modes import MODES
 from ..format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
 from ..format.seri import is_seri_header, seri_record_nbytes
@@ -409,8 +415,41 @@ def _file_size(ctx):
                   f"{expected} the header implies (1024 + NSYMBT {h.nsymbt} + data {ctx.data_nbytes})")
 
 
+#: mrcfile's tolerance for DMEAN and RMS (``numpy.isclose(..., rtol=0.01)``)
+STATS_RTOL = 0.01
+
+
+def _stats_wanted(h, complex_mode):
+    """Which statistics the header claims to know (MRC2014 note 5, mrcfile's reading):
+    RMS if >= 0, DMIN/DMAX if DMIN < DMAX, DMEAN if > min(DMIN, DMAX); not DMIN/DMAX/DMEAN of complex data."""
+    rms = h.rms >= 0
+    minmax = h.dmin < h.dmax and not complex_mode
+    mean = h.dmean > min(h.dmin, h.dmax) and not complex_mode
+    return rms, minmax, mean
+
+
+def _stats_claimed(ctx):
+    return any(_stats_wanted(ctx.header, ctx.header.mode in (3, 4)))
+
+
 def _stats(ctx):
-    yield from ctx.statistics_problems()
+    acc = ctx.statistics()
+    if acc is None:
+        return
+    h = ctx.header
+    rms_wanted, minmax_wanted, mean_wanted = _stats_wanted(h, acc.complex)
+    if rms_wanted and not np.isclose(acc.std, h.rms, rtol=STATS_RTOL):
+        yield Problem("rms", field_offset("rms"),
+                      f"RMS is {show(h.rms)} but the standard deviation of the data is {acc.std:.7g}")
+    if minmax_wanted:
+        for name, header_value, actual in (("dmin", h.dmin, acc.minimum), ("dmax", h.dmax, acc.maximum)):
+            if not header_value == float(actual):
+                yield Problem(name, field_offset(name),
+                              f"{name.upper()} is {show(header_value)} but the data "
+                              f"{'minimum' if name == 'dmin' else 'maximum'} is {float(actual):.7g}")
+    if mean_wanted and not np.isclose(acc.mean, h.dmean, rtol=STATS_RTOL):
+        yield Problem("dmean", field_offset("dmean"),
+                      f"DMEAN is {show(h.dmean)} but the mean of the data is {acc.mean:.7g}")
 
 
 def _stats_skipped(ctx):
@@ -428,35 +467,45 @@ def _fei(ctx):
     return _exttyp(ctx) in FEI_RECORD_SIZES
 
 
+def _fei_field(ctx, name):
+    """A field of the first FEI record (FEI2 records begin with the FEI1 fields)."""
+    return ctx.fei_int(FEI1.field(name).offset)
+
+
+def _fei_location(name):
+    """File offset of a field of the first FEI record."""
+    return HEADER_SIZE + FEI1.field(name).offset
+
+
 def _fei_metadata_size(ctx):
-    kind, size = _exttyp(ctx), ctx.fei_int(0)
+    kind, size = _exttyp(ctx), _fei_field(ctx, "metadata_size")
     if size is None:
         yield Problem("extended header", HEADER_SIZE,
                       f"EXTTYP {kind} but NSYMBT is {ctx.header.nsymbt}: no room for metadata_size")
     elif size != FEI_RECORD_SIZES[kind]:
-        yield Problem("metadata_size", HEADER_SIZE, f"{kind} metadata_size is {size}")
+        yield Problem("metadata_size", _fei_location("metadata_size"), f"{kind} metadata_size is {size}")
 
 
 def _fei_metadata_version(ctx):
-    kind, version = _exttyp(ctx), ctx.fei_int(4)
+    kind, version = _exttyp(ctx), _fei_field(ctx, "metadata_version")
     if version is not None and version not in FEI_METADATA_VERSIONS[kind]:
-        yield Problem("metadata_version", HEADER_SIZE + 4, f"{kind} metadata_version is {version}")
+        yield Problem("metadata_version", _fei_location("metadata_version"), f"{kind} metadata_version is {version}")
 
 
 def _fei_record_size_valid(ctx):
-    size = ctx.fei_int(0)
+    size = _fei_field(ctx, "metadata_size")
     return size is not None and size > 0
 
 
 def _fei_records(ctx):
-    h, size = ctx.header, ctx.fei_int(0)
+    h, size = ctx.header, _fei_field(ctx, "metadata_size")
     if h.nsymbt // size < h.nz:
         yield Problem("nsymbt", field_offset("nsymbt"),
                       f"NSYMBT {h.nsymbt} holds {h.nsymbt // size} records of {size} bytes for NZ {h.nz} sections")
 
 
 def _fei_padding(ctx):
-    h, size = ctx.header, ctx.fei_int(0)
+    h, size = ctx.header, _fei_field(ctx, "metadata_size")
     if h.nsymbt % size:
         yield Problem("nsymbt", field_offset("nsymbt"),
                       f"NSYMBT {h.nsymbt} is {h.nsymbt // size} records of {size} bytes "
@@ -497,30 +546,63 @@ def _has_de_info(ctx):
     return ctx.de is not None
 
 
+def _de_coordinates(ctx):
+    """``(rows, error)`` of the scan coordinates file a non-raster scan needs; (None, None) when the
+    scan needs none or none was found."""
+    de = ctx.de
+    if de.info.scan_enabled and not de.info.is_raster and de.coordinates is not None:
+        return de.coordinate_rows()
+    return None, None
+
+
 def _de_info(ctx):
-    yield from ctx.de.problems
+    de = ctx.de
+    if de.info is None:
+        yield Problem("info file", None, f"{de.info_path} cannot be read: {de.info_error}")
+        return
+    if de.info.problems:
+        yield Problem("info file", None, f"{len(de.info.problems)} malformed lines in {de.info_path}, "
+                                         f"first: {de.info.problems[0]}")
+    _, error = _de_coordinates(ctx)
+    if error is not None:
+        yield Problem("info file", None, f"{de.coordinates} cannot be read: {error}")
 
 
 def _de_frame_size(ctx):
-    shape = ctx.de.frame_shape
+    shape = ctx.de.info.frame_shape
     h = ctx.header
     if shape is not None and (h.nx, h.ny) != tuple(shape):
         yield Problem("nx, ny", field_offset("nx"),
                       f"NX, NY are {h.nx}, {h.ny} but the info file says Image Size X, Y = {shape[0]}, {shape[1]}")
 
 
+def _de_frame_count(ctx):
+    """The decision of :func:`mrcschema.de.frames.expected_frames`, which the HyperSpy reader follows too."""
+    rows, _ = _de_coordinates(ctx)
+    name = ctx.de.coordinates.name if rows is not None else ""
+    return expected_frames(ctx.de.info, ctx.header.nz, coordinate_rows=rows, coordinates_name=name)
+
+
 def _de_frames(ctx):
-    expected, how = ctx.de.expected_frames
-    if expected is not None and ctx.header.nz != expected:
-        yield Problem("nz", field_offset("nz"),
-                      f"NZ is {ctx.header.nz} but the info file implies {expected} frames ({how})")
+    count = _de_frame_count(ctx)
+    if count.mismatch:
+        yield Problem("nz", field_offset("nz"), count.message)
+
+
+def _de_repeats(ctx):
+    count = _de_frame_count(ctx)
+    if count.inferred:
+        yield Problem("nz", field_offset("nz"), count.message)
 
 
 def _de_is_movie(ctx):
-    return ctx.de is not None and ctx.de.is_movie
+    return ctx.de is not None and ctx.de.info is not None
 
 
 # -- the table ------------------------------------------------------------------------------------------------
+#: precondition of the statistics rules: the header claims at least one statistic
+_STATS_CLAIMED = Condition(_stats_claimed, "the header claims a statistic: RMS >= 0, DMIN < DMAX or "
+                                           "DMEAN > min(DMIN, DMAX) (not DMIN/DMAX/DMEAN for complex modes)")
 #: preconditions shared by the FEI rules
 _IS_FEI = Condition(_fei, "EXTTYP is FEI1 or FEI2")
 _FEI_WITH_RECORD_SIZE = AllOf((_IS_FEI, Condition(_fei_record_size_valid, "metadata_size > 0")))
@@ -618,18 +700,21 @@ RULES: tuple[Rule, ...] = (
           "the statistics of the data, or marked undetermined: DMIN = min and DMAX = max exactly "
           "(checked if DMIN < DMAX), DMEAN within 1% (if DMEAN > min(DMIN, DMAX)), "
           "RMS = standard deviation within 1% (if RMS >= 0)",
-          f"{CCPEM}, words 20-22, 55 and note 5", scope="data",
+          f"{CCPEM}, words 20-22, 55 and note 5", when=_STATS_CLAIMED, scope="data",
           mrcfile="error, same tolerances ('Data statistics appear to be inaccurate')"),
     _rule("MRC2014-STATS-SKIPPED", INFO, "data", Relation(_stats_skipped),
-          "the data statistics compared in full (strict=True always does)", f"{CCPEM}, note 5",
-          offset=None, scope="data", mrcfile="never skipped: reads the whole data block into memory"),
+          "the data statistics compared in full (full_data=True always does)", f"{CCPEM}, note 5",
+          offset=None, when=_STATS_CLAIMED, scope="data",
+          mrcfile="never skipped: reads the whole data block into memory"),
     _rule("FEI-METADATA-SIZE", ERROR, "metadata_size", Relation(_fei_metadata_size),
-          "the first record's metadata_size (int32, extended header offset 0): 768 for FEI1, 888 for FEI2",
-          f"{TFS}, Metadata size", offset=HEADER_SIZE, when=_IS_FEI,
+          f"the first record's metadata_size (int32, extended header offset {FEI1.field('metadata_size').offset}): "
+          "768 for FEI1, 888 for FEI2",
+          f"{TFS}, Metadata size", offset=_fei_location("metadata_size"), when=_IS_FEI,
           scope="extended header"),
     _rule("FEI-METADATA-VERSION", WARNING, "metadata_version", Relation(_fei_metadata_version),
-          "metadata_version (int32, extended header offset 4): 0 for FEI1 (1 tolerated), 2 for FEI2",
-          f"{TFS}, Metadata version", offset=HEADER_SIZE + 4, when=_IS_FEI,
+          f"metadata_version (int32, extended header offset {FEI1.field('metadata_version').offset}): "
+          "0 for FEI1 (1 tolerated), 2 for FEI2",
+          f"{TFS}, Metadata version", offset=_fei_location("metadata_version"), when=_IS_FEI,
           scope="extended header"),
     _rule("FEI-RECORDS", ERROR, "nsymbt", Relation(_fei_records),
           "NSYMBT // metadata_size >= NZ: one record per section (EPU allocates 1024)",
@@ -667,7 +752,12 @@ RULES: tuple[Rule, ...] = (
           when=Condition(_de_is_movie, "the file is a DE movie with an info file"), scope="DE file set"),
     _rule("DE-FRAMES", ERROR, "nz", Relation(_de_frames),
           "NZ = the scan's frames: Scan - Size X x Y x Repeats (ROI size when the ROI is on) for raster scans, "
-          "the rows of *_scan_coordinates.csv for other scans", DE_OBSERVED,
+          "or a whole number of such scans (DE-REPEATS); the rows of *_scan_coordinates.csv for other scans; "
+          "not checked for a movie split over autosave files", DE_OBSERVED,
+          when=Condition(_de_is_movie, "the file is a DE movie with an info file"), scope="DE file set"),
+    _rule("DE-REPEATS", WARNING, "nz", Relation(_de_repeats),
+          "a raster scan's NZ = Scan - Size X x Y x Repeats exactly; an NZ of another whole number of scans "
+          "is read (here and by the HyperSpy reader) as that many repeats", DE_OBSERVED,
           when=Condition(_de_is_movie, "the file is a DE movie with an info file"), scope="DE file set"),
     _rule("DE-ISPG", WARNING, "ispg", FieldValues((("ispg", 0),)),
           "ISPG 0 for a movie (a stack of frames); DE-Server writes 1", f"{CCPEM}, note 6; {DE_OBSERVED}",

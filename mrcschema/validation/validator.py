@@ -1,6 +1,6 @@
 """``mrcschema.validate``: check a file against MRC2014 and the conventions around it.
 
-``validate(path_or_open_file, *, strict=False, info_file=None)`` evaluates every rule of
+``validate(path_or_open_file, *, full_data=False, info_file=None)`` evaluates every rule of
 :data:`mrcschema.validation.rules.RULES` and returns a :class:`Report` of :class:`Finding` records.
 It never raises for a broken file: a file that cannot be read as MRC at all is one
 ``MRC-STRUCTURE`` error.  Only a missing file or a directory raises ``OSError``.
@@ -8,18 +8,18 @@ The file is opened read-only and never changed.
 
 The data statistics are compared slab by slab (:data:`CHUNK_BYTES` mapped at a time and
 released), in float64 blocks merged with Chan's pairwise update for the variance, so a
-50 GB file is never in memory at once.  Without ``strict`` the data pass is skipped,
+50 GB file is never in memory at once.  Without ``full_data`` the data pass is skipped,
 with an ``info`` finding, when the data block is larger than :data:`STATS_SIZE_LIMIT`.
 
 Direct Electron movies (``*_movie.mrc``) are checked against their ``*_info.txt``,
 found with :func:`mrcschema.de.files.find_de_files` or given as ``info_file``
-(``info_file=False`` turns the DE checks off).
+(``info_file=False`` turns the DE checks off).  The expected number of frames is decided by
+:func:`mrcschema.de.frames.expected_frames`, as in the HyperSpy reader.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import warnings
 
 import attrs
@@ -29,76 +29,11 @@ from ..format.geometry import HEADER_SIZE, parse_header
 from ..format.mrc2014 import MRC2014_HEADER
 from ..reading.mrc_file import MrcFile
 from ..sources import CompressedSource, open_source
-from .context import Context
+from .context import Context, read_de_files
 from .report import Report, finding_of
 from .rules import RULES, RULES_BY_ID, Problem
 
 __all__ = ["validate"]
-
-_MOVIE_NAME = re.compile(r".+_movie\.mrc", re.IGNORECASE)
-
-
-# -- DE file set ------------------------------------------------------------------------------------
-@attrs.frozen
-class _DeFacts:
-    """What the info file (and coordinates file) of a DE movie say, for the DE rules."""
-
-    problems: tuple = ()
-    frame_shape: tuple | None = None
-    expected_frames: tuple = (None, "")
-    is_movie: bool = True
-
-
-def _de_facts(path, info_file):
-    """None when no info file belongs to ``path``; else the facts (reading problems included)."""
-    if info_file is False:
-        return None
-    try:
-        from ..de.files import find_de_files, read_scan_coordinates
-        from ..de.info import read_info_file
-    except ImportError:  # pragma: no cover - the DE modules are part of the package
-        return None
-    is_movie_name = bool(_MOVIE_NAME.fullmatch(os.path.basename(path)))
-    files = None
-    if is_movie_name:
-        try:
-            files = find_de_files(path)
-        except OSError:
-            files = None
-    if info_file is None:
-        info_file = files.info if files is not None else None
-        if info_file is None:
-            return None
-    info_path = os.fspath(info_file)
-    where = ("info file", None)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            info = read_info_file(info_path)
-    except (OSError, MrcFormatError, UnicodeError, ValueError) as exc:
-        return _DeFacts(problems=(Problem(*where, f"{info_path} cannot be read: {exc}"),), is_movie=False)
-    problems = []
-    if info.problems:
-        problems.append(Problem(*where, f"{len(info.problems)} malformed lines in {info_path}, "
-                                        f"first: {info.problems[0]}"))
-    expected = (None, "")
-    if info.scan_enabled:
-        if info.is_raster:
-            shape = info.scan_shape
-            if shape is not None:
-                x, y = shape
-                expected = (x * y * info.repeats,
-                            f"{'ROI' if info.roi_enabled else 'raster'} scan {x} x {y} x {info.repeats} repeats")
-        elif files is not None and files.scan_coordinates is not None:
-            try:
-                rows = len(read_scan_coordinates(files.scan_coordinates))
-                expected = (rows, f"{info.scan_type} scan, {rows} rows in {files.scan_coordinates.name}")
-            except (OSError, MrcFormatError, ValueError) as exc:
-                problems.append(Problem(*where, f"{files.scan_coordinates} cannot be read: {exc}"))
-        per_file = info.get_value("Autosave Maximum Images Per File")
-        if expected[0] is not None and isinstance(per_file, int) and 0 < per_file < expected[0]:
-            expected = (None, "")  # the movie is split over several files
-    return _DeFacts(problems=tuple(problems), frame_shape=info.frame_shape, expected_frames=expected)
 
 
 # -- entry point ------------------------------------------------------------------------------------
@@ -112,19 +47,19 @@ def _structure_report(path, exc):
     return Report(path, (finding_of(rule, problem),))
 
 
-def _context_for_path(path, strict):
+def _context_for_path(path, full_data):
     os.stat(path)  # a missing file raises FileNotFoundError here
     source = open_source(path)  # a directory raises IsADirectoryError
     raw = source.read_header(HEADER_SIZE)
     parsed = parse_header(raw)  # MrcFormatError for a file shorter than the header
     file_size = source.size
     if isinstance(source, CompressedSource):
-        return Context(path, parsed, file_size, strict=strict, reader=source.read,
+        return Context(path, parsed, file_size, full_data=full_data, reader=source.read,
                         compressed=source.compressed, content=source.content)
-    return Context(path, parsed, file_size, strict=strict, reader=source.read)
+    return Context(path, parsed, file_size, full_data=full_data, reader=source.read)
 
 
-def _context_for_open_file(mrc, strict):
+def _context_for_open_file(mrc, full_data):
     if mrc.closed:
         raise ValueError(f"{mrc.path} is closed")
     raw = MRC2014_HEADER.build(mrc.header, mrc.byteorder)
@@ -136,14 +71,14 @@ def _context_for_open_file(mrc, strict):
     def reader(offset, nbytes):
         return extended[offset - HEADER_SIZE:offset - HEADER_SIZE + nbytes]
 
-    return Context(mrc.path, parsed, mrc.file_size, strict=strict, reader=reader, open_file=mrc)
+    return Context(mrc.path, parsed, mrc.file_size, full_data=full_data, reader=reader, open_file=mrc)
 
 
-def validate(target, *, strict=False, info_file=None):
+def validate(target, *, full_data=False, info_file=None):
     """Check an MRC file against the rules of :data:`mrcschema.validation.rules.RULES`; return a :class:`Report`.
 
     ``target``: a path (plain, gzip or bzip2) or an open :class:`~mrcschema.MrcFile` (its current
-    header record and data are checked).  ``strict``: always compare the data statistics, however
+    header record and data are checked).  ``full_data``: always compare the data statistics, however
     large the file (otherwise files over :data:`STATS_SIZE_LIMIT` of data skip that pass, with
     an info finding).  ``info_file``: the DE info file of a movie; None finds it beside a
     ``*_movie.mrc``; False skips the DE checks.
@@ -154,14 +89,14 @@ def validate(target, *, strict=False, info_file=None):
         warnings.simplefilter("ignore", MrcWarning)
         if isinstance(target, MrcFile):
             path = target.path
-            ctx = _context_for_open_file(target, strict)
+            ctx = _context_for_open_file(target, full_data)
         else:
             path = os.fspath(target)
             try:
-                ctx = _context_for_path(path, strict)
+                ctx = _context_for_path(path, full_data)
             except MrcFormatError as exc:
                 return _structure_report(path, exc)
-        ctx.de = _de_facts(path, info_file)
+        ctx.de = read_de_files(path, info_file)
         findings = []
         for rule in RULES:
             findings.extend(finding_of(rule, problem) for problem in rule.evaluate(ctx))

@@ -121,7 +121,7 @@ def test_every_disagreement_is_in_the_doc_with_a_reason(comparisons):
 @pytest.mark.parametrize("path", CORPUS_MRC, ids=corpus_name)
 def test_validation_never_changes_a_corpus_file(path):
     before = file_digest(path)
-    mrcschema.validate(path, strict=True)
+    mrcschema.validate(path, full_data=True)
     assert file_digest(path) == before
 
 
