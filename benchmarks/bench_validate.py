@@ -7,7 +7,7 @@ Both files are written once in a temporary directory with mrcfile and hold zeros
 large one can be sparse (nothing written to disk). Their statistics are set, so both
 validators read the whole data block. Each case runs in a fresh subprocess per library. The
 subprocess reports the time of each repeat and its peak resident memory (``ru_maxrss``) above
-what it used after the imports. We run with ``strict=True``, so the statistics pass is never
+what it used after the imports. We run with ``full_data=True``, so the statistics pass is never
 skipped. Prints medians, the ratio ours / mrcfile (below 1: we are faster) and the peak
 memory. Not run by the tests.
 """
@@ -32,7 +32,7 @@ library, path, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
 if library == "mrcschema":
     import mrcschema
     def check():
-        return mrcschema.validate(path, strict=True).ok
+        return mrcschema.validate(path, full_data=True).ok
 else:
     import warnings
     import mrcfile

@@ -222,7 +222,7 @@ warnings.simplefilter("ignore")
 library, path = sys.argv[1], sys.argv[2]
 if library == "mrcschema":
     import mrcschema
-    check = lambda: mrcschema.validate(path, strict=True)
+    check = lambda: mrcschema.validate(path, full_data=True)
 else:
     import mrcfile
     check = lambda: mrcfile.validate(path, print_file=io.StringIO())
@@ -408,10 +408,7 @@ def _validate_case(ctx, which):
 
     path = ctx.file(which)
     helper = _bench_module("bench_validate")
-    import inspect
-
-    strict = "strict" in inspect.signature(validate).parameters
-    ours = _quiet(lambda: validate(path, strict=True) if strict else validate(path))
+    ours = _quiet(lambda: validate(path, full_data=True))
     peer = _quiet(lambda: mrcfile.validate(path, print_file=io.StringIO()))
     repeats = ctx.repeats if which == "small" else ctx.heavy_repeats
     number = 5 if which == "small" else 1
@@ -421,8 +418,7 @@ def _validate_case(ctx, which):
     notes = ["peak = tracemalloc peak of one untimed call (heap + numpy buffers; mapped pages excluded)"]
     if why:
         notes.append(why)
-    if strict:
-        notes.append("ours run with strict=True: data statistics always compared, as mrcfile.validate does")
+    notes.append("ours run with full_data=True: data statistics always compared, as mrcfile.validate does")
     for side in ("ours", "peer"):
         try:
             extra[f"{side}_peak_rss_bytes"] = peak_rss(ctx, "mrcschema" if side == "ours" else "mrcfile", path)
@@ -431,7 +427,7 @@ def _validate_case(ctx, which):
     notes.append("peak RSS = VmHWM - VmRSS after the imports, one call in a fresh process (pages of the file "
                  "that are read or mapped count)")
     if helper is not None:
-        notes.append("benchmarks/bench_validate.py present: its case (strict=True, peak memory) is the one run "
+        notes.append("benchmarks/bench_validate.py present: its case (full_data=True, peak memory) is the one run "
                      "here; its measure() reads ru_maxrss, which a child inherits from a large parent, so "
                      "VmHWM is used instead")
     ctx.profile_targets[case] = ("call", ours, 5 if which == "small" else 1)
