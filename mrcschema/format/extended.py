@@ -27,11 +27,10 @@ import attrs
 import numpy as np
 
 from ..errors import MrcWarning
+from .exttyp import HDF5_SIGNATURE, LEGACY_FEI_SIZES, SYMMETRY_LINE_LENGTH, exttyp_text
 from .seri import SERI_FLAGS, is_seri_header, seri_items
 
 FEI_VERSIONS = {"FEI1": (0, 1), "FEI2": (2,)}
-LEGACY_FEI_SIZES = (128 * 1024, 128 * 8192)
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
 @attrs.frozen
@@ -56,11 +55,6 @@ class ExtendedHeader:
         return self.records[index]
 
 
-def exttyp_text(exttyp: bytes) -> str:
-    code = exttyp.rstrip(b"\0 ")
-    return code.decode("latin-1")
-
-
 def parse_extended_header(raw: bytes, header, imod, byteorder: str) -> ExtendedHeader:
     """Classify and read NSYMBT bytes of extended header (never raises on content)."""
     exttyp = exttyp_text(header.exttyp)
@@ -80,7 +74,8 @@ def parse_extended_header(raw: bytes, header, imod, byteorder: str) -> ExtendedH
     if exttyp == "AGAR" or (not exttyp and (imod.nint > 0 or imod.nreal > 0) and imod.nint >= 0 and imod.nreal >= 0):
         return _read_agard(raw, exttyp, header.nz, imod, byteorder)
     if exttyp == "CCP4" or (not exttyp and _is_text(raw)):
-        lines = tuple(raw[i:i + 80].decode("latin-1").rstrip("\0 ") for i in range(0, size, 80))
+        width = SYMMETRY_LINE_LENGTH
+        lines = tuple(raw[i:i + width].decode("latin-1").rstrip("\0 ") for i in range(0, size, width))
         return ExtendedHeader("CCP4", exttyp, size, text=tuple(line for line in lines if line))
     if exttyp == "HDF5" or raw.startswith(HDF5_SIGNATURE):
         return ExtendedHeader("HDF5", exttyp, size)

@@ -26,6 +26,7 @@ from typing import Callable, Iterable
 import attrs
 
 from ..format.byteorder import STANDARD_STAMPS
+from ..format.exttyp import AGREED_EXTTYPS, HDF5_SIGNATURE, exttyp_text
 from ..format.modes import MODES
 from ..format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
 from ..format.seri import is_seri_header, seri_record_nbytes
@@ -33,12 +34,9 @@ from ..format.seri import is_seri_header, seri_record_nbytes
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 
-#: EXTTYP codes agreed by CCP-EM (MRC2014 note 8 and the 20141 update)
-AGREED_EXTTYPS = ("CCP4", "MRCO", "SERI", "AGAR", "FEI1", "FEI2", "HDF5")
 #: FEI record size (``metadata_size``) and the ``metadata_version`` values seen for each EXTTYP
 FEI_RECORD_SIZES = {"FEI1": 768, "FEI2": 888}
 FEI_METADATA_VERSIONS = {"FEI1": (0, 1), "FEI2": (2,)}
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 HEADER_SIZE = MRC2014_HEADER.size
 
 # -- citations ---------------------------------------------------------------------------------
@@ -175,7 +173,7 @@ class CodeIn:
     blank: bool = True
 
     def __call__(self, value):
-        code = value.rstrip(b"\0 ").decode("latin-1")
+        code = exttyp_text(value)
         return code in self.codes or (self.blank and not code)
 
     @property
@@ -421,7 +419,7 @@ def _stats_skipped(ctx):
 
 
 def _exttyp(ctx):
-    return ctx.header.exttyp.rstrip(b"\0 ").decode("latin-1")
+    return exttyp_text(ctx.header.exttyp)
 
 
 def _fei(ctx):
@@ -655,7 +653,7 @@ RULES: tuple[Rule, ...] = (
           f"{CCPEM}, extended header; CCP4 maplib", when=FieldIs("exttyp", CodeIn(("CCP4",), blank=False)),
           scope="extended header"),
     _rule("HDF5-SIGNATURE", WARNING, "extended header", Relation(_hdf5_signature),
-          "an extended header starting with the HDF5 signature 89 48 44 46 0D 0A 1A 0A",
+          f"an extended header starting with the HDF5 signature {HDF5_SIGNATURE.hex(' ').upper()}",
           f"{CCPEM_20141} (EXTTYP HDF5); HDF5 file format specification, superblock", offset=HEADER_SIZE,
           when=FieldIs("exttyp", CodeIn(("HDF5",), blank=False)), scope="extended header"),
     _rule("DE-INFO", WARNING, "info file", Relation(_de_info),

@@ -3,13 +3,16 @@
 import re
 
 import pytest
+from spec_tables import spec_rows
 
+from mrcschema.format.exttyp import (
+    AGREED_EXTTYPS,
+    EXTTYPS,
+    LEGACY_FEI_SIZES,
+    exttyp_text,
+)
 from mrcschema.format.fei import FEI1, FEI2, FEI_LEGACY
 from mrcschema.format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
-
-from conftest import REPO
-
-from spec_tables import spec_rows
 
 
 def leaf_type(field):
@@ -57,3 +60,12 @@ def test_every_main_header_field_has_a_doc_string():
     for layout in (MRC2014_HEADER, IMOD_EXTRA, FEI1, FEI2, FEI_LEGACY):
         for field in layout.fields:
             assert field.doc.strip(), f"{layout.name}.{field.name} has no doc string"
+
+
+def test_exttyp_codes_and_legacy_fei_sizes():
+    """The agreed codes are MRC2014 note 8's five plus the two of the 20141 update; the legacy FEI
+    block sizes are whole numbers of legacy records (1024 and 8192 of them)."""
+    assert AGREED_EXTTYPS == ("CCP4", "MRCO", "SERI", "AGAR", "FEI1", "FEI2", "HDF5")
+    assert [e.code for e in EXTTYPS if e.source.endswith("20141")] == ["FEI2", "HDF5"]
+    assert LEGACY_FEI_SIZES == (1024 * FEI_LEGACY.size, 8192 * FEI_LEGACY.size)
+    assert exttyp_text(b"FEI2") == "FEI2" and exttyp_text(b"SER\0") == "SER" and exttyp_text(b"\0\0\0\0") == ""
