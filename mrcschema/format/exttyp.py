@@ -11,7 +11,7 @@ from __future__ import annotations
 import attrs
 
 __all__ = [
-    "AGREED_EXTTYPS", "EXTTYPS", "HDF5_SIGNATURE", "LEGACY_FEI_SIZES", "SYMMETRY_LINE_LENGTH", "Exttyp",
+    "AGREED_EXTTYPS", "EXTTYPS", "FEI_EXTTYPS", "HDF5_SIGNATURE", "LEGACY_FEI_SIZES", "SYMMETRY_LINE_LENGTH", "Exttyp",
     "exttyp_text",
 ]
 
@@ -41,6 +41,10 @@ EXTTYPS: tuple[Exttyp, ...] = (
 
 #: the agreed codes as text
 AGREED_EXTTYPS: tuple[str, ...] = tuple(e.code for e in EXTTYPS)
+
+#: the EXTTYPs of Thermo Fisher / FEI records (their layouts and versions: ``fei.FEI_KINDS``, which
+#: is imported only for files that have them)
+FEI_EXTTYPS = ("FEI1", "FEI2")
 
 #: the first 8 bytes of every HDF5 file (HDF5 file format specification, superblock)
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"

@@ -27,6 +27,7 @@ import attrs
 
 from ..format.byteorder import STANDARD_STAMPS
 from ..format.exttyp import AGREED_EXTTYPS, HDF5_SIGNATURE, exttyp_text
+from ..format.fei import FEI_KINDS
 from ..format.modes import MODES
 from ..format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
 from ..format.seri import is_seri_header, seri_record_nbytes
@@ -34,9 +35,6 @@ from ..format.seri import is_seri_header, seri_record_nbytes
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 
-#: FEI record size (``metadata_size``) and the ``metadata_version`` values seen for each EXTTYP
-FEI_RECORD_SIZES = {"FEI1": 768, "FEI2": 888}
-FEI_METADATA_VERSIONS = {"FEI1": (0, 1), "FEI2": (2,)}
 HEADER_SIZE = MRC2014_HEADER.size
 
 # -- citations ---------------------------------------------------------------------------------
@@ -423,7 +421,7 @@ def _exttyp(ctx):
 
 
 def _fei(ctx):
-    return _exttyp(ctx) in FEI_RECORD_SIZES
+    return _exttyp(ctx) in FEI_KINDS
 
 
 def _fei_metadata_size(ctx):
@@ -431,13 +429,13 @@ def _fei_metadata_size(ctx):
     if size is None:
         yield Problem("extended header", HEADER_SIZE,
                       f"EXTTYP {kind} but NSYMBT is {ctx.header.nsymbt}: no room for metadata_size")
-    elif size != FEI_RECORD_SIZES[kind]:
+    elif size != FEI_KINDS[kind].record_size:
         yield Problem("metadata_size", HEADER_SIZE, f"{kind} metadata_size is {size}")
 
 
 def _fei_metadata_version(ctx):
     kind, version = _exttyp(ctx), ctx.fei_int(4)
-    if version is not None and version not in FEI_METADATA_VERSIONS[kind]:
+    if version is not None and version not in FEI_KINDS[kind].versions:
         yield Problem("metadata_version", HEADER_SIZE + 4, f"{kind} metadata_version is {version}")
 
 
@@ -516,6 +514,12 @@ def _de_frames(ctx):
 
 def _de_is_movie(ctx):
     return ctx.de is not None and ctx.de.is_movie
+
+
+def _fei_versions_text(kind):
+    """``0 for FEI1 (1 tolerated)``: the version written, and any other accepted."""
+    others = [str(v) for v in kind.versions if v != kind.version_written]
+    return f"{kind.version_written} for {kind.code}" + (f" ({', '.join(others)} tolerated)" if others else "")
 
 
 # -- the table ------------------------------------------------------------------------------------------------
@@ -622,11 +626,13 @@ RULES: tuple[Rule, ...] = (
           "the data statistics compared in full (strict=True always does)", f"{CCPEM}, note 5",
           offset=None, scope="data", mrcfile="never skipped: reads the whole data block into memory"),
     _rule("FEI-METADATA-SIZE", ERROR, "metadata_size", Relation(_fei_metadata_size),
-          "the first record's metadata_size (int32, extended header offset 0): 768 for FEI1, 888 for FEI2",
+          "the first record's metadata_size (int32, extended header offset 0): "
+          + ", ".join(f"{k.record_size} for {k.code}" for k in FEI_KINDS.values()),
           f"{TFS}, Metadata size", offset=HEADER_SIZE, when=_IS_FEI,
           scope="extended header"),
     _rule("FEI-METADATA-VERSION", WARNING, "metadata_version", Relation(_fei_metadata_version),
-          "metadata_version (int32, extended header offset 4): 0 for FEI1 (1 tolerated), 2 for FEI2",
+          "metadata_version (int32, extended header offset 4): "
+          + ", ".join(_fei_versions_text(k) for k in FEI_KINDS.values()),
           f"{TFS}, Metadata version", offset=HEADER_SIZE + 4, when=_IS_FEI,
           scope="extended header"),
     _rule("FEI-RECORDS", ERROR, "nsymbt", Relation(_fei_records),

@@ -8,10 +8,11 @@ from spec_tables import spec_rows
 from mrcschema.format.exttyp import (
     AGREED_EXTTYPS,
     EXTTYPS,
+    FEI_EXTTYPS,
     LEGACY_FEI_SIZES,
     exttyp_text,
 )
-from mrcschema.format.fei import FEI1, FEI2, FEI_LEGACY
+from mrcschema.format.fei import FEI1, FEI2, FEI_KINDS, FEI_LEGACY
 from mrcschema.format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
 
 
@@ -69,3 +70,13 @@ def test_exttyp_codes_and_legacy_fei_sizes():
     assert [e.code for e in EXTTYPS if e.source.endswith("20141")] == ["FEI2", "HDF5"]
     assert LEGACY_FEI_SIZES == (1024 * FEI_LEGACY.size, 8192 * FEI_LEGACY.size)
     assert exttyp_text(b"FEI2") == "FEI2" and exttyp_text(b"SER\0") == "SER" and exttyp_text(b"\0\0\0\0") == ""
+
+
+def test_fei_kinds_table():
+    """One row per FEI EXTTYP: its layout (whose size is the spec table's record size) and versions."""
+    assert tuple(FEI_KINDS) == FEI_EXTTYPS == ("FEI1", "FEI2")
+    for kind, table in ((FEI_KINDS["FEI1"], "fei1.csv"), (FEI_KINDS["FEI2"], "fei2.csv")):
+        assert kind.record_size == kind.layout.size == sum(int(r["size"]) for r in spec_rows(table))
+        assert kind.version_written in kind.versions
+    assert (FEI_KINDS["FEI1"].layout, FEI_KINDS["FEI2"].layout) == (FEI1, FEI2)
+    assert [(k.versions, k.version_written) for k in FEI_KINDS.values()] == [((0, 1), 0), ((2,), 2)]
