@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from conftest import REPO
 from spec_tables import spec_rows
 
 from mrcschema.format.exttyp import (
@@ -80,3 +81,35 @@ def test_fei_kinds_table():
         assert kind.version_written in kind.versions
     assert (FEI_KINDS["FEI1"].layout, FEI_KINDS["FEI2"].layout) == (FEI1, FEI2)
     assert [(k.versions, k.version_written) for k in FEI_KINDS.values()] == [((0, 1), 0), ((2,), 2)]
+
+
+#: a schema line of format/fei.py: ``"frame_time" / Float64l * (  # 579``
+_SCHEMA_LINE = re.compile(r'^\s*"(?P<name>\w+)" / .*?(?:#\s*(?P<offset>\d+))?\s*$')
+_STRUCT_START = re.compile(r"^(?P<struct>\w+) = Struct\($")
+
+
+def test_offset_comments_in_fei_schemas_are_the_engines_offsets():
+    """Every field line of the FEI schemas carries its offset as a comment (``# 579``), and each
+    comment is the offset the engine derives, so a reader of fei.py can trust them."""
+    layouts = {"FEI1_RECORD": FEI1, "FEI2_RECORD": FEI2, "FEI_LEGACY_RECORD": FEI_LEGACY}
+    source = (REPO / "mrcschema" / "format" / "fei.py").read_text().splitlines()
+    struct, seen = None, {name: [] for name in layouts}
+    for number, line in enumerate(source, 1):
+        start = _STRUCT_START.match(line)
+        if start:
+            struct = start["struct"]
+            continue
+        if line.startswith(")"):
+            struct = None
+        field = _SCHEMA_LINE.match(line) if struct else None
+        if field is None:
+            continue
+        assert field["offset"] is not None, f"fei.py line {number}: {field['name']} has no offset comment"
+        layout = layouts[struct]
+        assert int(field["offset"]) == layout.field(field["name"]).offset, f"fei.py line {number}"
+        seen[struct].append(field["name"])
+    fei1_names = [f.name for f in FEI1.fields]
+    assert seen["FEI1_RECORD"] == fei1_names
+    assert seen["FEI2_RECORD"] == [f.name for f in FEI2.fields][len(fei1_names):]  # FEI2 adds to FEI1's
+    assert seen["FEI_LEGACY_RECORD"] == [f.name for f in FEI_LEGACY.fields]
+    assert sum(map(len, seen.values())) == 128
