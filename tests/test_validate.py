@@ -22,7 +22,8 @@ import mrcschema.format.statistics as stats_module
 from mrcschema.format.statistics import StatsAccumulator
 from mrcschema.cli.main import main
 from mrcschema.format.modes import pack_4bit
-from mrcschema.validation.rules import FIELD_OFFSETS, RULES, RULES_BY_ID, SEVERITIES
+from mrcschema.format.mrc2014 import FIELD_OFFSETS
+from mrcschema.validation.rules import RULES, RULES_BY_ID, SEVERITIES
 from mrcschema.format.mrc2014 import MRC2014_HEADER
 
 from conftest import CORPUS, REPO, file_digest, sample_data

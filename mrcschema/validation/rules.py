@@ -29,13 +29,12 @@ from ..format.byteorder import STANDARD_STAMPS
 from ..format.exttyp import AGREED_EXTTYPS, HDF5_SIGNATURE, exttyp_text
 from ..format.fei import FEI_KINDS
 from ..format.modes import MODES
-from ..format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
+from ..format.mrc2014 import HEADER_SIZE, field_offset
 from ..format.seri import is_seri_header, seri_record_nbytes
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 
-HEADER_SIZE = MRC2014_HEADER.size
 
 # -- citations ---------------------------------------------------------------------------------
 CCPEM = "CCP-EM MRC2014"
@@ -44,29 +43,6 @@ IMOD_DOC = "IMOD mrc_format.txt"
 TFS = "Thermo Fisher MRC2014 (doc 306687) via mrcfile/ExifTool, specs/fei1.csv, specs/fei2.csv"
 DE_OBSERVED = ("Direct Electron DE-Server file set as observed (no published specification); "
                "RosettaSciIO DE reader")
-
-
-# -- where fields are ---------------------------------------------------------------------------
-def _offsets():
-    table = {}
-    for field in MRC2014_HEADER.fields:
-        table[field.name] = field.offset
-        for child in field.children:
-            table[f"{field.name}.{child.name}"] = child.offset
-    for index in range(10):
-        table[f"label[{index}]"] = MRC2014_HEADER.field("label").offset + 80 * index
-    for field in IMOD_EXTRA.fields:
-        table.setdefault(field.name, IMOD_EXTRA_OFFSET + field.offset)
-    return table
-
-
-#: byte offset of every header field (nested ``cella.x``, ``label[3]``, IMOD ``nint``/``nreal``)
-FIELD_OFFSETS = _offsets()
-
-
-def field_offset(name):
-    """Byte offset of a header field by its dump name, None for things that are not header fields."""
-    return FIELD_OFFSETS.get(name)
 
 
 def show(value):
