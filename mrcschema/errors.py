@@ -6,17 +6,23 @@ what was expected, so a user can look the field up in ``mrcschema dump``.
 """
 
 
+def location(field=None, offset=None) -> str:
+    """Where a problem is, as messages and warnings say it: ``"<field> at offset <n>"``,
+    ``"<field>"``, ``"offset <n>"``, or ``""`` when neither is known."""
+    where = []
+    if field is not None:
+        where.append(field)
+    if offset is not None:
+        where.append(f"offset {offset}")
+    return " at ".join(where)
+
+
 class MrcFormatError(ValueError):
     """A file does not follow the format: names the field, the offset and what was expected."""
 
     def __init__(self, message, *, field=None, offset=None):
-        where = []
-        if field is not None:
-            where.append(field)
-        if offset is not None:
-            where.append(f"offset {offset}")
-        prefix = f"{' at '.join(where)}: " if where else ""
-        super().__init__(prefix + message)
+        where = location(field, offset)
+        super().__init__(f"{where}: {message}" if where else message)
         self.field = field
         self.offset = offset
 

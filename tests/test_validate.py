@@ -22,8 +22,8 @@ import mrcschema.format.statistics as stats_module
 from mrcschema.format.statistics import StatsAccumulator
 from mrcschema.cli.main import main
 from mrcschema.format.modes import pack_4bit
-from mrcschema.validation.rules import RULES, RULES_BY_ID, SEVERITIES
 from mrcschema.format.mrc2014 import FIELD_OFFSETS, MRC2014_HEADER
+from mrcschema.validation.rules import RULES, RULES_BY_ID, SEVERITIES
 
 from conftest import CORPUS, REPO, file_digest, sample_data
 from crafting import valid_header, write_file

@@ -9,10 +9,10 @@ sane, as the old FEI note suggests ("if NX < 0 or > 10000 the file format is rev
 
 from __future__ import annotations
 
-import struct
 import sys
 
 from .modes import MODES
+from .mrc2014 import field_bytes, header_values
 
 STANDARD_STAMPS = {
     b"\x44\x44\x00\x00": "<",
@@ -34,8 +34,8 @@ def stamp_byteorder(machst: bytes):
 
 def _plausibility(header: bytes, order: str) -> int:
     """A score: how many of MODE, NX, NY, NZ, NSYMBT look right when read in ``order``."""
-    nx, ny, nz, mode = struct.unpack_from(order + "4i", header, 0)
-    nsymbt = struct.unpack_from(order + "i", header, 92)[0]
+    values = header_values(header, order)
+    nx, ny, nz, mode, nsymbt = (int(values[name]) for name in ("nx", "ny", "nz", "mode", "nsymbt"))
     score = 2 * (mode in MODES)
     score += sum(0 < n < 1 << 20 for n in (nx, ny, nz))
     score += 0 <= nsymbt < 1 << 28
@@ -44,7 +44,7 @@ def _plausibility(header: bytes, order: str) -> int:
 
 def detect_byteorder(header: bytes):
     """Return (byteorder, how) for a 1024-byte header; ``how`` is "stamp" or "guessed"."""
-    order = stamp_byteorder(header[212:216])
+    order = stamp_byteorder(field_bytes(header, "machst"))
     if order is not None:
         return order, "stamp"
     little, big = _plausibility(header, "<"), _plausibility(header, ">")

@@ -177,10 +177,6 @@ class Layout:
         """The attrs record as a one-element numpy structured array."""
         return np.frombuffer(self.build(record, byteorder), dtype=self.dtype(byteorder), count=1)
 
-    def to_dict(self, record):
-        """The attrs record as plain Python values (nested dicts, text decoded, bytes as lists)."""
-        return attrs.asdict(record, recurse=True)
-
     def build(self, record, byteorder="<"):
         """Bytes of ``record`` built by the ``construct`` schema of the given byte order."""
         try:

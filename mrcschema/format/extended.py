@@ -27,11 +27,8 @@ import attrs
 import numpy as np
 
 from ..errors import MrcWarning
+from .exttyp import FEI_EXTTYPS, HDF5_SIGNATURE, LEGACY_FEI_SIZES, SYMMETRY_LINE_LENGTH, exttyp_text
 from .seri import SERI_FLAGS, is_seri_header, seri_items
-
-FEI_VERSIONS = {"FEI1": (0, 1), "FEI2": (2,)}
-LEGACY_FEI_SIZES = (128 * 1024, 128 * 8192)
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
 @attrs.frozen
@@ -56,18 +53,13 @@ class ExtendedHeader:
         return self.records[index]
 
 
-def exttyp_text(exttyp: bytes) -> str:
-    code = exttyp.rstrip(b"\0 ")
-    return code.decode("latin-1")
-
-
 def parse_extended_header(raw: bytes, header, imod, byteorder: str) -> ExtendedHeader:
     """Classify and read NSYMBT bytes of extended header (never raises on content)."""
     exttyp = exttyp_text(header.exttyp)
     size = len(raw)
     if size == 0:
         return ExtendedHeader("none", exttyp, 0)
-    if exttyp in ("FEI1", "FEI2"):
+    if exttyp in FEI_EXTTYPS:
         return _read_fei(raw, exttyp, header.nz, byteorder)
     if exttyp == "SERI" or (not exttyp and is_seri_header(imod.nint, imod.nreal)):
         return _read_seri(raw, exttyp, header.nz, imod, byteorder)
@@ -80,7 +72,8 @@ def parse_extended_header(raw: bytes, header, imod, byteorder: str) -> ExtendedH
     if exttyp == "AGAR" or (not exttyp and (imod.nint > 0 or imod.nreal > 0) and imod.nint >= 0 and imod.nreal >= 0):
         return _read_agard(raw, exttyp, header.nz, imod, byteorder)
     if exttyp == "CCP4" or (not exttyp and _is_text(raw)):
-        lines = tuple(raw[i:i + 80].decode("latin-1").rstrip("\0 ") for i in range(0, size, 80))
+        width = SYMMETRY_LINE_LENGTH
+        lines = tuple(raw[i:i + width].decode("latin-1").rstrip("\0 ") for i in range(0, size, width))
         return ExtendedHeader("CCP4", exttyp, size, text=tuple(line for line in lines if line))
     if exttyp == "HDF5" or raw.startswith(HDF5_SIGNATURE):
         return ExtendedHeader("HDF5", exttyp, size)
@@ -99,37 +92,42 @@ def _note(notes, message):
     notes.append(message)
 
 
-def _fei_record_size(raw, byteorder):
+def _fei_record_size(raw, byteorder, layout):
     """``metadata_size`` of the first record: in the file's order, else little-endian (all real
-    FEI files are little-endian throughout)."""
+    FEI files are little-endian throughout); 0 when the block is too short to say."""
+    version = layout.field("metadata_version")
+    if len(raw) < version.offset + version.size:
+        return 0
     for order in (byteorder, "<"):
-        value = int(np.frombuffer(raw, dtype=order + "i4", count=1)[0])
+        dtype, offset = layout.dtype(order).fields["metadata_size"][:2]
+        value = int(np.frombuffer(raw, dtype=dtype, count=1, offset=offset)[0])
         if 0 < value <= len(raw):
             return value
     return 0
 
 
 def _read_fei(raw, exttyp, nz, byteorder):
-    from .fei import (  # the FEI layouts are built only for files that have them
-        FEI1,
-        FEI2,
-    )
+    from .fei import FEI_KINDS  # the FEI layouts are built only for files that have them
 
     notes = []
-    record_size = _fei_record_size(raw, byteorder) if len(raw) >= 8 else 0
-    if record_size < FEI1.size:
-        _note(notes, f"{exttyp} extended header: metadata_size {record_size} is smaller than an FEI1 record "
-                     f"({FEI1.size} bytes); records not read")
+    kinds = list(FEI_KINDS.values())
+    smallest, largest = min(kinds, key=lambda k: k.record_size), max(kinds, key=lambda k: k.record_size)
+    record_size = _fei_record_size(raw, byteorder, smallest.layout)
+    if record_size < smallest.record_size:
+        _note(notes, f"{exttyp} extended header: metadata_size {record_size} is smaller than an {smallest.code} "
+                     f"record ({smallest.record_size} bytes); records not read")
         return ExtendedHeader(exttyp, exttyp, len(raw), record_size=record_size, notes=tuple(notes))
-    layout = {FEI1.size: FEI1, FEI2.size: FEI2}.get(record_size)
+    layout = {k.record_size: k.layout for k in kinds}.get(record_size)
     if layout is None:
-        layout = FEI2 if record_size > FEI2.size else FEI1
-        _note(notes, f"{exttyp} extended header: metadata_size {record_size} matches neither FEI1 (768) nor "
-                     f"FEI2 (888); reading the {layout.size}-byte {layout.name.upper()} prefix of each record")
+        prefix = largest if record_size > largest.record_size else smallest
+        layout = prefix.layout
+        sizes = " nor ".join(f"{k.code} ({k.record_size})" for k in kinds)
+        _note(notes, f"{exttyp} extended header: metadata_size {record_size} matches neither {sizes}; "
+                     f"reading the {prefix.record_size}-byte {prefix.code} prefix of each record")
     extended = _read_records(raw, exttyp, exttyp, layout, nz, byteorder, record_size=record_size, notes=notes)
     if extended.records is not None and len(extended.records):
         version = int(extended.records["metadata_version"][0])
-        expected = FEI_VERSIONS[exttyp]
+        expected = FEI_KINDS[exttyp].versions
         if version not in expected:
             _note(notes, f"{exttyp} extended header: metadata_version {version}, expected {expected[0]}")
             extended = attrs.evolve(extended, notes=tuple(notes))

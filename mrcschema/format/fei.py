@@ -29,6 +29,7 @@ Layout facts the schemas encode:
   as raw bytes because EPU stores binary floats there.
 """
 
+import attrs
 from construct import (
     Bytes,
     Flag,
@@ -42,8 +43,10 @@ from construct import (
 )
 
 from .engine import Layout
+from .exttyp import FEI_EXTTYPS
 
-__all__ = ["FEI1_RECORD", "FEI2_RECORD", "FEI_LEGACY_RECORD", "FEI1", "FEI2", "FEI_LEGACY"]
+__all__ = ["FEI1", "FEI1_RECORD", "FEI2", "FEI2_RECORD", "FEI_KINDS", "FEI_LEGACY", "FEI_LEGACY_RECORD", "FeiKind",
+           "fei_kind_of"]
 
 #: One FEI1 metadata record (768 bytes, ``metadata_version`` 0). Comments give the offset.
 FEI1_RECORD = Struct(
@@ -306,3 +309,35 @@ FEI_LEGACY_RECORD = Struct(
 FEI1 = Layout("fei1", FEI1_RECORD, doc="Thermo Fisher FEI1 extended-header record (768 bytes)")
 FEI2 = Layout("fei2", FEI2_RECORD, doc="Thermo Fisher FEI2 extended-header record (888 bytes)")
 FEI_LEGACY = Layout("fei_legacy", FEI_LEGACY_RECORD, doc="old FEI tomography record (128 bytes)")
+
+
+@attrs.frozen
+class FeiKind:
+    """One EXTTYP-tagged FEI kind: its code, its record layout and its ``metadata_version``."""
+
+    code: str  #: EXTTYP, "FEI1" or "FEI2"
+    layout: Layout
+    versions: tuple[int, ...]  #: ``metadata_version`` values accepted on reading
+    version_written: int  #: ``metadata_version`` written into fresh records
+
+    @property
+    def record_size(self) -> int:
+        """``metadata_size`` of a record of this kind: the size of its layout."""
+        return self.layout.size
+
+
+#: The FEI kinds by EXTTYP. FEI1: version 0 ("initial version"; 1 is seen and tolerated); FEI2: the
+#: version 2 of every EPU / Velox FEI2 file (specs/fei1.csv, specs/fei2.csv, ``metadata_version``).
+FEI_KINDS: dict[str, FeiKind] = {
+    kind.code: kind for kind in (FeiKind("FEI1", FEI1, (0, 1), 0), FeiKind("FEI2", FEI2, (2,), 2))
+}
+
+assert tuple(FEI_KINDS) == FEI_EXTTYPS
+
+
+def fei_kind_of(dtype):
+    """The :class:`FeiKind` whose record dtype has the field names of ``dtype`` (either byte order), or None."""
+    for kind in FEI_KINDS.values():
+        if dtype.names == kind.layout.dtype("<").names:
+            return kind
+    return None

@@ -12,12 +12,21 @@ import warnings
 import attrs
 import numpy as np
 
-from ..errors import MrcFormatError, MrcWarning
+from ..errors import MrcFormatError, MrcWarning, location
 from .byteorder import detect_byteorder, stamp_byteorder
 from .modes import MODES, Mode, data_nbytes, mode_info, stored_dtype
-from .mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, IMOD_STAMP, MRC2014_HEADER
+from .mrc2014 import (
+    HEADER_SIZE,
+    IMOD_EXTRA,
+    IMOD_EXTRA_OFFSET,
+    IMOD_STAMP,
+    MRC2014_HEADER,
+    field_bytes,
+    header_error,
+    header_location,
+    header_values,
+)
 
-HEADER_SIZE = MRC2014_HEADER.size
 #: numpy cannot address more than this many bytes; larger products are a corrupt header
 MAX_DATA_BYTES = 1 << 62
 
@@ -69,10 +78,10 @@ def parse_header(raw: bytes, byteorder=None, *, permissive=False) -> ParsedHeade
         raise ValueError(f"byte order must be '<' or '>', not {byteorder!r}")
     if permissive and source == "stamp":
         other = ">" if order == "<" else "<"
-        mode, other_mode = (int.from_bytes(raw[12:16], "little" if o == "<" else "big", signed=True)
-                            for o in (order, other))
+        mode, other_mode = (int(header_values(raw, o)["mode"]) for o in (order, other))
         if mode not in MODES and other_mode in MODES:
-            warnings.warn(f"machst at offset 212: the stamp {raw[212:216].hex(' ')} says {_ORDER_NAMES[order]}, "
+            stamp = field_bytes(raw, "machst").hex(" ")
+            warnings.warn(f"{header_location('machst')}: the stamp {stamp} says {_ORDER_NAMES[order]}, "
                           f"but MODE is a known mode ({other_mode}) only read {_ORDER_NAMES[other]}; reading the "
                           f"file {_ORDER_NAMES[other]}", MrcWarning, stacklevel=4)
             order, source = other, "guessed"
@@ -80,24 +89,24 @@ def parse_header(raw: bytes, byteorder=None, *, permissive=False) -> ParsedHeade
 
 
 _ORDER_NAMES = {"<": "little-endian", ">": "big-endian"}
-#: MAP (offset 208) of an MRC file: 'MAP ' in MRC2014; mrcfile (and we) accept any 4th byte
+#: MAP of an MRC file: 'MAP ' in MRC2014; mrcfile (and we) accept any 4th byte
 #: ('MAP\0' from MotionCor2); validate() flags anything but the space
 MAP_ID = b"MAP"
 
 
 def check_identity(parsed: ParsedHeader, *, permissive=False):
     """The checks that say whether the bytes are an MRC file as declared, as mrcfile's open makes
-    them: MAP must start with 'MAP' (an ``MrcFormatError`` naming ``map`` at offset 208; a warning
+    them: MAP must start with 'MAP' (an ``MrcFormatError`` naming ``map`` and its offset; a warning
     when ``permissive``); a machine stamp that is neither little- nor big-endian's is a warning
     saying which byte order was guessed (both modes: MRC2014 readers must cope with such stamps)."""
     h = parsed.header
     if h.map[:3] != MAP_ID:
         message = f"MAP is {h.map!r}, expected b'MAP ' (the identifier of an MRC file)"
         if not permissive:
-            raise MrcFormatError(message, field="map", offset=208)
-        warnings.warn(f"map at offset 208: {message}; reading the file anyway", MrcWarning, stacklevel=4)
+            raise header_error("map", message)
+        warnings.warn(f"{header_location('map')}: {message}; reading the file anyway", MrcWarning, stacklevel=4)
     if parsed.byteorder_source == "guessed" and stamp_byteorder(h.machst) is None:
-        warnings.warn(f"machst at offset 212: machine stamp {h.machst.hex(' ')} is neither little-endian's "
+        warnings.warn(f"{header_location('machst')}: machine stamp {h.machst.hex(' ')} is neither little-endian's "
                       f"(44 44 or 44 41) nor big-endian's (11 11); byte order guessed from MODE and the "
                       f"dimensions: {_ORDER_NAMES[parsed.byteorder]}", MrcWarning, stacklevel=4)
 
@@ -110,10 +119,10 @@ def unsigned_bytes(parsed: ParsedHeader) -> bool:
 
 
 def _check_positive(header):
-    for name, offset in (("nx", 0), ("ny", 4), ("nz", 8)):
+    for name in ("nx", "ny", "nz"):
         value = getattr(header, name)
         if value <= 0:
-            raise MrcFormatError(f"{name.upper()} is {value}, expected a positive number", field=name, offset=offset)
+            raise header_error(name, f"{name.upper()} is {value}, expected a positive number")
 
 
 def check_structure(header) -> int:
@@ -124,13 +133,11 @@ def check_structure(header) -> int:
     _check_positive(h)
     mode_info(h.mode)
     if h.nsymbt < 0:
-        raise MrcFormatError(f"NSYMBT is {h.nsymbt}, expected >= 0", field="nsymbt", offset=92)
+        raise header_error("nsymbt", f"NSYMBT is {h.nsymbt}, expected >= 0")
     nbytes = data_nbytes(h.mode, h.nx, h.ny, h.nz)
     if nbytes > MAX_DATA_BYTES:
-        raise MrcFormatError(
-            f"NX * NY * NZ = {h.nx} * {h.ny} * {h.nz} gives {nbytes} bytes, more than any file can hold",
-            field="nx", offset=0,
-        )
+        raise header_error(
+            "nx", f"NX * NY * NZ = {h.nx} * {h.ny} * {h.nz} gives {nbytes} bytes, more than any file can hold")
     return HEADER_SIZE + h.nsymbt + nbytes
 
 
@@ -149,8 +156,8 @@ def data_geometry(parsed: ParsedHeader, file_size: int, *, permissive=False) -> 
     if offset > file_size:
         message = f"extended header of {h.nsymbt} bytes runs past the end of the {file_size}-byte file"
         if not permissive:
-            raise MrcFormatError(message, field="nsymbt", offset=92)
-        warnings.warn(f"nsymbt at offset 92: {message}; no data", MrcWarning, stacklevel=4)
+            raise header_error("nsymbt", message)
+        warnings.warn(f"{header_location('nsymbt')}: {message}; no data", MrcWarning, stacklevel=4)
         sections = 0
     elif file_size - offset < nbytes:
         available = file_size - offset
@@ -159,7 +166,7 @@ def data_geometry(parsed: ParsedHeader, file_size: int, *, permissive=False) -> 
         sections = available // section_bytes
         if not permissive:
             raise MrcFormatError(message, field="data", offset=offset)
-        warnings.warn(f"data at offset {offset}: {message}; reading the {sections} whole sections present",
+        warnings.warn(f"{location('data', offset)}: {message}; reading the {sections} whole sections present",
                       MrcWarning, stacklevel=4)
     dtype = stored_dtype(h.mode, parsed.byteorder, unsigned_bytes=h.mode == 0 and unsigned_bytes(parsed))
     shape = _array_shape(h, sections, permissive)
@@ -176,7 +183,7 @@ def _array_shape(h, sections, permissive):
         if h.mz > 0 and sections % h.mz == 0:
             return (sections // h.mz, h.mz, h.ny, h.nx)
         warnings.warn(
-            f"mz at offset 36: ISPG {h.ispg} marks a volume stack but NZ {sections} is not a multiple of MZ {h.mz}; "
+            f"{header_location('mz')}: ISPG {h.ispg} marks a volume stack but NZ {sections} is not a multiple of MZ {h.mz}; "
             "reading the data as a stack of sections", MrcWarning, stacklevel=5,
         )
     if sections == 1:

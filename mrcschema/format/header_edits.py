@@ -11,6 +11,7 @@ import attrs
 import numpy as np
 
 from .modes import DTYPE_TO_MODE
+from .mrc2014 import LABEL_COUNT, LABEL_LENGTH
 from .statistics import data_stats
 
 
@@ -35,16 +36,16 @@ def with_origin(header, origin):
 def with_labels(header, labels):
     """``header`` with LABEL and NLABL holding ``labels`` (NUL-padded, used labels first)."""
     labels = list(labels)
-    if len(labels) > 10:
-        raise ValueError(f"an MRC header holds at most 10 labels, got {len(labels)}")
+    if len(labels) > LABEL_COUNT:
+        raise ValueError(f"an MRC header holds at most {LABEL_COUNT} labels, got {len(labels)}")
     fields = []
     for text in labels:
         raw = text.rstrip().encode("latin-1")
-        if not raw or len(raw) > 80:
-            raise ValueError(f"label {text!r}: expected 1 to 80 characters")
-        fields.append(raw.ljust(80, b"\0"))
+        if not raw or len(raw) > LABEL_LENGTH:
+            raise ValueError(f"label {text!r}: expected 1 to {LABEL_LENGTH} characters")
+        fields.append(raw.ljust(LABEL_LENGTH, b"\0"))
     nlabl = len(fields)
-    fields += [b"\0" * 80] * (10 - nlabl)
+    fields += [b"\0" * LABEL_LENGTH] * (LABEL_COUNT - nlabl)
     return attrs.evolve(header, label=tuple(fields), nlabl=nlabl)
 
 
@@ -91,7 +92,7 @@ def origin_tuple(origin):
 
 
 def check_label(text):
-    """A label that may be stored: text, not blank, printable ASCII, at most 80 characters.
+    """A label that may be stored: text, not blank, printable ASCII, at most LABEL_LENGTH (80) characters.
     Trailing blanks are dropped (readers strip them)."""
     if isinstance(text, bytes):
         text = text.decode("ascii", errors="replace")
@@ -102,8 +103,8 @@ def check_label(text):
         raise ValueError("labels must not be empty or blank (a blank label ends the list)")
     if not (text.isascii() and text.isprintable()):
         raise ValueError(f"label {text!r} is not printable ASCII")
-    if len(text) > 80:
-        raise ValueError(f"label {text[:20]!r}... has {len(text)} characters, at most 80 fit")
+    if len(text) > LABEL_LENGTH:
+        raise ValueError(f"label {text[:20]!r}... has {len(text)} characters, at most {LABEL_LENGTH} fit")
     return text
 
 
@@ -113,9 +114,9 @@ def label_fields(labels):
     if isinstance(labels, (str, bytes)):
         labels = [labels]
     labels = list(labels)
-    if len(labels) > 10:
-        raise ValueError(f"an MRC header holds at most 10 labels, got {len(labels)}")
-    out = [check_label(text).encode("ascii").ljust(80, b"\0") for text in labels]
+    if len(labels) > LABEL_COUNT:
+        raise ValueError(f"an MRC header holds at most {LABEL_COUNT} labels, got {len(labels)}")
+    out = [check_label(text).encode("ascii").ljust(LABEL_LENGTH, b"\0") for text in labels]
     nlabl = len(out)
-    out += [b"\0" * 80] * (10 - nlabl)
+    out += [b"\0" * LABEL_LENGTH] * (LABEL_COUNT - nlabl)
     return tuple(out), nlabl

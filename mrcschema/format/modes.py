@@ -10,7 +10,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
-from ..errors import MrcFormatError
+from .mrc2014 import header_error
 
 
 @attrs.frozen
@@ -49,7 +49,7 @@ def mode_info(mode: int) -> Mode:
         return MODES[int(mode)]
     except KeyError:
         known = ", ".join(str(m) for m in MODES)
-        raise MrcFormatError(f"unknown mode {mode}, expected one of {known}", field="mode", offset=12) from None
+        raise header_error("mode", f"unknown mode {mode}, expected one of {known}") from None
 
 
 def stored_dtype(mode: int, byteorder: str, *, unsigned_bytes: bool = False) -> np.dtype:

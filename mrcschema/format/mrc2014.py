@@ -11,7 +11,7 @@ bytes 96-195 comes from "The MRC file format used by IMOD"
 
 from construct import Array, Bytes, Float32l, Int16sl, Int32sl, Struct
 
-from ..errors import MrcFormatError
+from ..errors import MrcFormatError, location
 from .engine import Layout
 
 #: the text labels: how many a header holds and how long each is
@@ -128,7 +128,22 @@ def header_error(field: str, message: str) -> MrcFormatError:
 
 def header_location(field: str) -> str:
     """``"nsymbt at offset 92"``: where a header field is, for warnings and messages."""
-    return f"{field} at offset {field_offset(field)}"
+    offset = field_offset(field)
+    if offset is None:
+        raise KeyError(f"{field!r} is not a header field")
+    return location(field, offset)
+
+
+def field_bytes(raw: bytes, name: str) -> bytes:
+    """The stored bytes of the top-level header field ``name`` in ``raw`` (a whole header)."""
+    field = MRC2014_HEADER.field(name)
+    return raw[field.offset:field.offset + field.size]
+
+
+def header_values(raw: bytes, byteorder: str):
+    """``raw`` (at least a whole header) as one numpy record of the header dtype, in ``byteorder``:
+    single fields read without building the attrs record (``header_values(raw, "<")["mode"]``)."""
+    return MRC2014_HEADER.parse_array(raw, byteorder, count=1)[0]
 
 
 assert HEADER_SIZE == 1024 and IMOD_EXTRA.size == 100

@@ -12,7 +12,7 @@ import attrs
 import numpy as np
 
 from ..errors import MrcFormatError
-from ..format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, IMOD_STAMP, MRC2014_HEADER
+from ..format.mrc2014 import HEADER_SIZE, IMOD_EXTRA, IMOD_EXTRA_OFFSET, IMOD_STAMP, MRC2014_HEADER
 
 
 def _json_value(value):
@@ -124,9 +124,9 @@ def describe_record(mrc, index):
     count = 0 if ext.records is None else len(ext.records)
     if not 0 <= index < count:
         raise MrcFormatError(f"record {index} does not exist: the {ext.kind} extended header has {count} records",
-                             field="extended header", offset=1024)
+                             field="extended header", offset=HEADER_SIZE)
     if ext.layout is not None:
-        rows = field_rows(ext.layout, ext.record(index), 1024 + index * ext.record_size)
+        rows = field_rows(ext.layout, ext.record(index), HEADER_SIZE + index * ext.record_size)
         lines = [f"{ext.kind} record {index} (file offset, type, field, value, meaning):"]
         lines += [f"  {r['offset']:>8}  {r['type']:<10} {r['name']:<34} {_short(r['value'])}  {r['doc']}" for r in rows]
         return {"kind": ext.kind, "index": index, "fields": rows, "lines": lines}

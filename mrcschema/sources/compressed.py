@@ -16,7 +16,7 @@ import gzip
 import warnings
 import zlib
 
-from ..errors import MrcFormatError, MrcWarning
+from ..errors import MrcFormatError, MrcWarning, location
 from ..format.geometry import HEADER_SIZE, check_structure, parse_header
 from .base import Source
 
@@ -40,7 +40,7 @@ class CompressedSource(Source):
     def _open(self):
         return _OPENERS[self.compressed](self.path, "rb")
 
-    def read_header(self, nbytes=1024):
+    def read_header(self, nbytes=HEADER_SIZE):
         if self._content is not None:
             return bytes(self._content[:nbytes])
         try:
@@ -83,10 +83,10 @@ class CompressedSource(Source):
             if len(content) > limit:
                 message = (f"the {self.compressed} stream decompresses to more than {limit} bytes, "
                            f"{DECOMPRESSION_MARGIN} more than the {declared} bytes the header declares "
-                           "(1024 + NSYMBT + data)")
+                           f"({HEADER_SIZE} + NSYMBT + data)")
                 if not self.permissive:
                     raise MrcFormatError(message + "; decompression stopped", field="file", offset=0)
-                warnings.warn(f"file at offset 0: {message}; reading the first {limit} bytes", MrcWarning,
+                warnings.warn(f"{location('file', offset=0)}: {message}; reading the first {limit} bytes", MrcWarning,
                               stacklevel=3)
                 del content[limit:]
             self._content = content

@@ -31,21 +31,15 @@ import numpy as np
 
 from ..de.frames import expected_frames
 from ..format.byteorder import STANDARD_STAMPS
-from ..format.fei import FEI1
+from ..format.exttyp import AGREED_EXTTYPS, HDF5_SIGNATURE, exttyp_text
+from ..format.fei import FEI1, FEI_KINDS
 from ..format.modes import MODES
-from ..format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
+from ..format.mrc2014 import HEADER_SIZE, field_offset
 from ..format.seri import is_seri_header, seri_record_nbytes
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)
 
-#: EXTTYP codes agreed by CCP-EM (MRC2014 note 8 and the 20141 update)
-AGREED_EXTTYPS = ("CCP4", "MRCO", "SERI", "AGAR", "FEI1", "FEI2", "HDF5")
-#: FEI record size (``metadata_size``) and the ``metadata_version`` values seen for each EXTTYP
-FEI_RECORD_SIZES = {"FEI1": 768, "FEI2": 888}
-FEI_METADATA_VERSIONS = {"FEI1": (0, 1), "FEI2": (2,)}
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-HEADER_SIZE = MRC2014_HEADER.size
 
 # -- citations ---------------------------------------------------------------------------------
 CCPEM = "CCP-EM MRC2014"
@@ -54,29 +48,6 @@ IMOD_DOC = "IMOD mrc_format.txt"
 TFS = "Thermo Fisher MRC2014 (doc 306687) via mrcfile/ExifTool, specs/fei1.csv, specs/fei2.csv"
 DE_OBSERVED = ("Direct Electron DE-Server file set as observed (no published specification); "
                "RosettaSciIO DE reader")
-
-
-# -- where fields are ---------------------------------------------------------------------------
-def _offsets():
-    table = {}
-    for field in MRC2014_HEADER.fields:
-        table[field.name] = field.offset
-        for child in field.children:
-            table[f"{field.name}.{child.name}"] = child.offset
-    for index in range(10):
-        table[f"label[{index}]"] = MRC2014_HEADER.field("label").offset + 80 * index
-    for field in IMOD_EXTRA.fields:
-        table.setdefault(field.name, IMOD_EXTRA_OFFSET + field.offset)
-    return table
-
-
-#: byte offset of every header field (nested ``cella.x``, ``label[3]``, IMOD ``nint``/``nreal``)
-FIELD_OFFSETS = _offsets()
-
-
-def field_offset(name):
-    """Byte offset of a header field by its dump name, None for things that are not header fields."""
-    return FIELD_OFFSETS.get(name)
 
 
 def show(value):
@@ -181,7 +152,7 @@ class CodeIn:
     blank: bool = True
 
     def __call__(self, value):
-        code = value.rstrip(b"\0 ").decode("latin-1")
+        code = exttyp_text(value)
         return code in self.codes or (self.blank and not code)
 
     @property
@@ -460,11 +431,11 @@ def _stats_skipped(ctx):
 
 
 def _exttyp(ctx):
-    return ctx.header.exttyp.rstrip(b"\0 ").decode("latin-1")
+    return exttyp_text(ctx.header.exttyp)
 
 
 def _fei(ctx):
-    return _exttyp(ctx) in FEI_RECORD_SIZES
+    return _exttyp(ctx) in FEI_KINDS
 
 
 def _fei_field(ctx, name):
@@ -482,13 +453,13 @@ def _fei_metadata_size(ctx):
     if size is None:
         yield Problem("extended header", HEADER_SIZE,
                       f"EXTTYP {kind} but NSYMBT is {ctx.header.nsymbt}: no room for metadata_size")
-    elif size != FEI_RECORD_SIZES[kind]:
+    elif size != FEI_KINDS[kind].record_size:
         yield Problem("metadata_size", _fei_location("metadata_size"), f"{kind} metadata_size is {size}")
 
 
 def _fei_metadata_version(ctx):
     kind, version = _exttyp(ctx), _fei_field(ctx, "metadata_version")
-    if version is not None and version not in FEI_METADATA_VERSIONS[kind]:
+    if version is not None and version not in FEI_KINDS[kind].versions:
         yield Problem("metadata_version", _fei_location("metadata_version"), f"{kind} metadata_version is {version}")
 
 
@@ -597,6 +568,12 @@ def _de_repeats(ctx):
 
 def _de_is_movie(ctx):
     return ctx.de is not None and ctx.de.info is not None
+
+
+def _fei_versions_text(kind):
+    """``0 for FEI1 (1 tolerated)``: the version written, and any other accepted."""
+    others = [str(v) for v in kind.versions if v != kind.version_written]
+    return f"{kind.version_written} for {kind.code}" + (f" ({', '.join(others)} tolerated)" if others else "")
 
 
 # -- the table ------------------------------------------------------------------------------------------------
@@ -708,12 +685,12 @@ RULES: tuple[Rule, ...] = (
           mrcfile="never skipped: reads the whole data block into memory"),
     _rule("FEI-METADATA-SIZE", ERROR, "metadata_size", Relation(_fei_metadata_size),
           f"the first record's metadata_size (int32, extended header offset {FEI1.field('metadata_size').offset}): "
-          "768 for FEI1, 888 for FEI2",
+          + ", ".join(f"{k.record_size} for {k.code}" for k in FEI_KINDS.values()),
           f"{TFS}, Metadata size", offset=_fei_location("metadata_size"), when=_IS_FEI,
           scope="extended header"),
     _rule("FEI-METADATA-VERSION", WARNING, "metadata_version", Relation(_fei_metadata_version),
           f"metadata_version (int32, extended header offset {FEI1.field('metadata_version').offset}): "
-          "0 for FEI1 (1 tolerated), 2 for FEI2",
+          + ", ".join(_fei_versions_text(k) for k in FEI_KINDS.values()),
           f"{TFS}, Metadata version", offset=_fei_location("metadata_version"), when=_IS_FEI,
           scope="extended header"),
     _rule("FEI-RECORDS", ERROR, "nsymbt", Relation(_fei_records),
@@ -740,7 +717,7 @@ RULES: tuple[Rule, ...] = (
           f"{CCPEM}, extended header; CCP4 maplib", when=FieldIs("exttyp", CodeIn(("CCP4",), blank=False)),
           scope="extended header"),
     _rule("HDF5-SIGNATURE", WARNING, "extended header", Relation(_hdf5_signature),
-          "an extended header starting with the HDF5 signature 89 48 44 46 0D 0A 1A 0A",
+          f"an extended header starting with the HDF5 signature {HDF5_SIGNATURE.hex(' ').upper()}",
           f"{CCPEM_20141} (EXTTYP HDF5); HDF5 file format specification, superblock", offset=HEADER_SIZE,
           when=FieldIs("exttyp", CodeIn(("HDF5",), blank=False)), scope="extended header"),
     _rule("DE-INFO", WARNING, "info file", Relation(_de_info),

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..format.fei import FEI1, FEI2
+from ..format.fei import fei_kind_of
 from .new_header import INT32_MAX
-
-#: our record layouts that set EXTTYP by themselves
-_FEI_LAYOUTS = {b"FEI1": FEI1, b"FEI2": FEI2}
-#: metadata_version of each (0 for FEI1; 2 in EPU / Velox FEI2 files)
-_FEI_VERSIONS = {b"FEI1": 0, b"FEI2": 2}
 
 
 def _exttyp_bytes(exttyp):
@@ -20,13 +15,6 @@ def _exttyp_bytes(exttyp):
     if len(exttyp) != 4:
         raise ValueError(f"exttyp must be 4 ASCII characters (e.g. 'FEI2', 'SERI'), got {exttyp!r}")
     return exttyp
-
-
-def _fei_kind(dtype):
-    for code, layout in _FEI_LAYOUTS.items():
-        if dtype.names == layout.dtype("<").names:
-            return code
-    return None
 
 
 def extended_bytes(extended_header, exttyp, byteorder, sections):
@@ -43,22 +31,23 @@ def extended_bytes(extended_header, exttyp, byteorder, sections):
             raise ValueError("exttyp given without an extended_header")
         return b"", b"\0\0\0\0"
     if isinstance(extended_header, np.ndarray) and extended_header.dtype.names:
-        kind = _fei_kind(extended_header.dtype)
-        if kind is not None:
+        fei = fei_kind_of(extended_header.dtype)
+        if fei is not None:
+            kind = fei.code.encode("ascii")
             if exttyp is not None and _exttyp_bytes(exttyp) != kind:
                 raise ValueError(f"exttyp {exttyp!r} does not match the {kind.decode()} records given")
             if byteorder != "<":
                 raise ValueError(
                     f"{kind.decode()} extended headers are little-endian (Thermo Fisher); readers disagree on "
                     "big-endian ones: write the file with byteorder='<'")
-            layout = _FEI_LAYOUTS[kind]
+            layout = fei.layout
             records = np.ascontiguousarray(extended_header.reshape(-1).astype(layout.dtype("<")))
             if len(records) < sections:
                 raise ValueError(f"{kind.decode()} extended header: {len(records)} records for {sections} "
                                  "sections; FEI headers hold one record per section")
             unset = records["metadata_size"] == 0  # fresh np.zeros records: say what they are
-            records["metadata_size"][unset] = layout.size
-            records["metadata_version"][unset] = _FEI_VERSIONS[kind]
+            records["metadata_size"][unset] = fei.record_size
+            records["metadata_version"][unset] = fei.version_written
             raw = records.tobytes()
             exttyp = kind
         else:

@@ -12,7 +12,7 @@ import sys
 import attrs
 
 from ..errors import MrcFormatError
-from ..format.extended import LEGACY_FEI_SIZES
+from ..format.exttyp import LEGACY_FEI_SIZES
 from ..format.geometry import HEADER_SIZE, data_geometry, parse_header
 from ..format.mrc2014 import MRC2014_HEADER
 from .atomic import TempFile

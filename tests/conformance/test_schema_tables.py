@@ -3,13 +3,18 @@
 import re
 
 import pytest
-
-from mrcschema.format.fei import FEI1, FEI2, FEI_LEGACY
-from mrcschema.format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
-
 from conftest import REPO
-
 from spec_tables import spec_rows
+
+from mrcschema.format.exttyp import (
+    AGREED_EXTTYPS,
+    EXTTYPS,
+    FEI_EXTTYPS,
+    LEGACY_FEI_SIZES,
+    exttyp_text,
+)
+from mrcschema.format.fei import FEI1, FEI2, FEI_KINDS, FEI_LEGACY
+from mrcschema.format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
 
 
 def leaf_type(field):
@@ -57,3 +62,54 @@ def test_every_main_header_field_has_a_doc_string():
     for layout in (MRC2014_HEADER, IMOD_EXTRA, FEI1, FEI2, FEI_LEGACY):
         for field in layout.fields:
             assert field.doc.strip(), f"{layout.name}.{field.name} has no doc string"
+
+
+def test_exttyp_codes_and_legacy_fei_sizes():
+    """The agreed codes are MRC2014 note 8's five plus the two of the 20141 update; the legacy FEI
+    block sizes are whole numbers of legacy records (1024 and 8192 of them)."""
+    assert AGREED_EXTTYPS == ("CCP4", "MRCO", "SERI", "AGAR", "FEI1", "FEI2", "HDF5")
+    assert [e.code for e in EXTTYPS if e.source.endswith("20141")] == ["FEI2", "HDF5"]
+    assert LEGACY_FEI_SIZES == (1024 * FEI_LEGACY.size, 8192 * FEI_LEGACY.size)
+    assert exttyp_text(b"FEI2") == "FEI2" and exttyp_text(b"SER\0") == "SER" and exttyp_text(b"\0\0\0\0") == ""
+
+
+def test_fei_kinds_table():
+    """One row per FEI EXTTYP: its layout (whose size is the spec table's record size) and versions."""
+    assert tuple(FEI_KINDS) == FEI_EXTTYPS == ("FEI1", "FEI2")
+    for kind, table in ((FEI_KINDS["FEI1"], "fei1.csv"), (FEI_KINDS["FEI2"], "fei2.csv")):
+        assert kind.record_size == kind.layout.size == sum(int(r["size"]) for r in spec_rows(table))
+        assert kind.version_written in kind.versions
+    assert (FEI_KINDS["FEI1"].layout, FEI_KINDS["FEI2"].layout) == (FEI1, FEI2)
+    assert [(k.versions, k.version_written) for k in FEI_KINDS.values()] == [((0, 1), 0), ((2,), 2)]
+
+
+#: a schema line of format/fei.py: ``"frame_time" / Float64l * (  # 579``
+_SCHEMA_LINE = re.compile(r'^\s*"(?P<name>\w+)" / .*?(?:#\s*(?P<offset>\d+))?\s*$')
+_STRUCT_START = re.compile(r"^(?P<struct>\w+) = Struct\($")
+
+
+def test_offset_comments_in_fei_schemas_are_the_engines_offsets():
+    """Every field line of the FEI schemas carries its offset as a comment (``# 579``), and each
+    comment is the offset the engine derives, so a reader of fei.py can trust them."""
+    layouts = {"FEI1_RECORD": FEI1, "FEI2_RECORD": FEI2, "FEI_LEGACY_RECORD": FEI_LEGACY}
+    source = (REPO / "mrcschema" / "format" / "fei.py").read_text().splitlines()
+    struct, seen = None, {name: [] for name in layouts}
+    for number, line in enumerate(source, 1):
+        start = _STRUCT_START.match(line)
+        if start:
+            struct = start["struct"]
+            continue
+        if line.startswith(")"):
+            struct = None
+        field = _SCHEMA_LINE.match(line) if struct else None
+        if field is None:
+            continue
+        assert field["offset"] is not None, f"fei.py line {number}: {field['name']} has no offset comment"
+        layout = layouts[struct]
+        assert int(field["offset"]) == layout.field(field["name"]).offset, f"fei.py line {number}"
+        seen[struct].append(field["name"])
+    fei1_names = [f.name for f in FEI1.fields]
+    assert seen["FEI1_RECORD"] == fei1_names
+    assert seen["FEI2_RECORD"] == [f.name for f in FEI2.fields][len(fei1_names):]  # FEI2 adds to FEI1's
+    assert seen["FEI_LEGACY_RECORD"] == [f.name for f in FEI_LEGACY.fields]
+    assert sum(map(len, seen.values())) == 128

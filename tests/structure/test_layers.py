@@ -144,11 +144,7 @@ def offset_literals(path: Path) -> list[str]:
     return found
 
 
-#: TEMPORARY (issue 11 in progress): modules still typing offsets; this set must end empty
-NOT_YET_CLEAN = {"mrcschema.reading.describe", "mrcschema.sources.compressed"}
-
-
-@pytest.mark.parametrize("name", sorted(n for n in MODULES if layer(n) != "format" and n not in NOT_YET_CLEAN))
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if layer(n) != "format"))
 def test_no_offset_typed_outside_the_format_layer(name):
     assert offset_literals(MODULES[name]) == []
 
