@@ -2,6 +2,7 @@
 
 import re
 
+import numpy as np
 import pytest
 
 import mrcschema
@@ -45,17 +46,24 @@ def test_data_block_shorter_than_promised(tmp_path):
 
 
 @pytest.mark.parametrize("field,offset", [("nx", 0), ("ny", 4), ("nz", 8)])
-@pytest.mark.parametrize("value", [0, -3])
-def test_non_positive_dimension(tmp_path, field, offset, value):
-    path = write_file(tmp_path / "x.mrc", valid_header(**{field: value}), b"\0" * 96)
+def test_negative_dimension(tmp_path, field, offset):
+    path = write_file(tmp_path / "x.mrc", valid_header(**{field: -3}), b"\0" * 96)
     message = open_error(path)
-    assert message == f"{field} at offset {offset}: {field.upper()} is {value}, expected a positive number"
+    assert message == f"{field} at offset {offset}: {field.upper()} is -3, expected a positive number (or 0: no data)"
+
+
+@pytest.mark.parametrize("field,shape", [("nx", (2, 3, 0)), ("ny", (2, 0, 4)), ("nz", (0, 3, 4))])
+def test_zero_dimension_is_an_empty_data_block(tmp_path, field, shape):
+    """What mrcfile.new() writes before data is set: an empty array of the right dtype and shape."""
+    path = write_file(tmp_path / "x.mrc", valid_header(**{field: 0}), b"")
+    with mrcschema.open(path) as f:
+        assert f.data.shape == shape and f.data.dtype == np.dtype("<f4") and f.data.size == 0
 
 
 def test_unknown_mode(tmp_path):
-    path = write_file(tmp_path / "x.mrc", valid_header(mode=7), b"\0" * 96)
-    assert open_error(path) == ("mode at offset 12: unknown mode 7, expected one of "
-                                "0, 1, 2, 3, 4, 6, 12, 16, 101")
+    path = write_file(tmp_path / "x.mrc", valid_header(mode=9), b"\0" * 96)
+    assert open_error(path) == ("mode at offset 12: unknown mode 9, expected one of "
+                                "0, 1, 2, 3, 4, 6, 7, 8, 12, 16, 101")
 
 
 def test_dimensions_whose_product_overflows(tmp_path):
@@ -76,7 +84,8 @@ def test_non_mrc_file_is_a_format_error(tmp_path):
     path = tmp_path / "notes.mrc"
     path.write_text("hello " * 400)
     # the identity check comes first: a text file is "not MRC", not "an MRC file of unknown mode"
-    assert open_error(path).startswith("map at offset 208: MAP is b'o he', expected b'MAP '")
+    assert open_error(path) == ("map at offset 208: not an MRC file: MAP is b'o he', expected b'MAP ' "
+                                "(and NX 1819043176, NY 1701322863, NZ 544173164, MODE 1819043176)")
 
 
 def test_truncated_compressed_file(tmp_path):

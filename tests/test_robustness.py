@@ -71,15 +71,15 @@ def test_bad_map_is_an_error_strict_and_a_warning_permissive(tmp_path, map_id):
     path = crafted(tmp_path, map=map_id)
     with pytest.raises(MrcFormatError) as err:
         mrcschema.open(path)
-    assert str(err.value).startswith(f"map at offset 208: MAP is {map_id!r}, expected b'MAP '")
+    assert str(err.value).startswith(f"map at offset 208: not an MRC file: MAP is {map_id!r}, expected b'MAP '")
     assert (err.value.field, err.value.offset) == ("map", 208)
     header, data, caught = open_all(path, permissive=True)
-    assert [str(w.message).split(";")[0] for w in caught] == [f"map at offset 208: MAP is {map_id!r}, "
-                                                              "expected b'MAP ' (the identifier of an MRC file)"]
+    assert [str(w.message).split(";")[0] for w in caught] == [
+        f"map at offset 208: not an MRC file: MAP is {map_id!r}, expected b'MAP ' (and NX 4, NY 3, NZ 2, MODE 2)"]
     np.testing.assert_array_equal(data.ravel(), np.frombuffer(DATA[:96], "<f4"))
-    with pytest.raises(MrcFormatError, match="map at offset 208: MAP is"):
+    with pytest.raises(MrcFormatError, match="map at offset 208: not an MRC file: MAP is"):
         mrcschema.read_header(path)  # the same identity check as open
-    with pytest.warns(mrcschema.MrcWarning, match="map at offset 208: MAP is"):
+    with pytest.warns(mrcschema.MrcWarning, match="map at offset 208: not an MRC file: MAP is"):
         assert mrcschema.read_header(path, permissive=True).map == map_id
     assert cli_main(["dump", str(path)]) == 0  # dump opens permissively
 
@@ -157,17 +157,24 @@ def test_extended_header_past_the_end_permissive_reads_what_is_there(tmp_path, c
     assert json.loads(capsys.readouterr().out)["extended_header"]["text"] == ["P 1"]
 
 
-@pytest.mark.parametrize("changes,field", [({"nx": 0}, "nx"), ({"mode": 7}, "mode"), ({"nsymbt": -4}, "nsymbt"),
+@pytest.mark.parametrize("changes,field", [({"mode": 9}, "mode"), ({"nsymbt": -4}, "nsymbt"),
                                            ({"ny": 2**31 - 1, "nz": 2**31 - 1, "nx": 2**31 - 1}, "nx")])
-def test_what_permissive_still_refuses(tmp_path, changes, field, capsys):
-    """Data that cannot be located or typed is an error in both modes; dump says why (exit 2)."""
+def test_permissive_keeps_the_header_of_data_it_cannot_locate(tmp_path, changes, field, capsys):
+    """Data that cannot be located or typed: an error strict; permissive (as mrcfile) the header and
+    extended header are read, data is None, with a warning; dump always shows the header."""
     path = crafted(tmp_path, **changes)
-    for permissive in (False, True):
-        with pytest.raises(MrcFormatError) as err:
-            mrcschema.open(path, permissive=permissive)
-        assert err.value.field == field
-    assert cli_main(["dump", str(path)]) == 2
-    assert capsys.readouterr().err.count("\n") == 1
+    with pytest.raises(MrcFormatError) as err:
+        mrcschema.open(path)
+    assert err.value.field == field
+    with pytest.warns(MrcWarning) as caught:
+        with mrcschema.open(path, permissive=True) as f:
+            assert f.data is None and f.geometry is None
+            assert [getattr(f.header, name) for name in changes] == list(changes.values())
+            assert f.extended_header_bytes == b""
+    assert [str(w.message) for w in caught] == [f"{err.value}; the header is read, data is None"]
+    assert cli_main(["dump", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{changes[field]}" in next(line for line in out.splitlines() if f" {field} " in line)
 
 
 def test_strict_and_permissive_agree_on_sound_files(tmp_path):
@@ -207,7 +214,8 @@ def test_gzip_bomb_stops_at_the_declared_size(tmp_path, compress, peak_memory):
                               f"decompresses to more than {limit} bytes, {DECOMPRESSION_MARGIN} more than the "
                               "1120 bytes the header declares (1024 + NSYMBT + data); decompression stopped")
     (header, data, caught), peak = peak_memory(open_all, path, permissive=True)
-    assert [str(w.message).split("; ")[-1] for w in caught] == [f"reading the first {limit} bytes"]
+    assert [str(w.message).split("; ")[-1] for w in caught] == [f"reading the first {limit} bytes",
+                                                                "the rest is ignored"]
     np.testing.assert_array_equal(data.ravel(), np.frombuffer(DATA[:96], "<f4"))
     assert peak < 4 * limit
     assert not mrcschema.validate(path).ok  # a structure error, not 64 MiB in memory
@@ -218,7 +226,9 @@ def test_compressed_file_with_trailing_bytes_within_the_margin_opens(tmp_path):
     path = tmp_path / "x.mrc.gz"
     path.write_bytes(gzip.compress(MRC2014_HEADER.build(valid_header()) + DATA[:96] + bytes(1000)))
     header, data, caught = open_all(path)
-    assert data.shape == (2, 3, 4) and not caught
+    assert data.shape == (2, 3, 4)
+    assert [str(w.message) for w in caught] == ["data at offset 1120: the file is 1000 bytes longer than the header "
+                                                "declares (1024 + NSYMBT 0 + 96 bytes of data); the rest is ignored"]
 
 
 def test_compressed_header_claiming_impossible_dimensions_is_refused_before_inflating(tmp_path, peak_memory):

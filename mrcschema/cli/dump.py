@@ -31,6 +31,10 @@ def render_text(info):
     lines += ["", f"extended header: {ext['type']}, {ext['size']} bytes"]
     lines += [f"  {line}" for line in ext.get("summary", [])]
     d = info["data"]
+    if d["shape"] is None:
+        lines += ["", "data: not located (see the warnings above); file size "
+                      f"{d['file_size']}, mode {d['mode']}"]
+        return "\n".join(lines)
     size_note = "as expected" if d["file_size"] == d["expected_file_size"] else (
         f"expected {d['expected_file_size']}, {d['file_size'] - d['expected_file_size']:+d} bytes")
     lines += ["", "data:",

@@ -14,13 +14,14 @@ import numpy as np
 
 from ..errors import MrcFormatError, MrcWarning, location
 from .byteorder import detect_byteorder, stamp_byteorder
-from .modes import MODES, Mode, data_nbytes, mode_info, stored_dtype
+from .modes import MODES, NONSTANDARD_MODES, READABLE_MODES, Mode, data_nbytes, mode_info, stored_dtype
 from .mrc2014 import (
     HEADER_SIZE,
     IMOD_EXTRA,
     IMOD_EXTRA_OFFSET,
     IMOD_STAMP,
     MRC2014_HEADER,
+    PRIISM_MAGIC,
     field_bytes,
     header_error,
     header_location,
@@ -95,20 +96,44 @@ MAP_ID = b"MAP"
 
 
 def check_identity(parsed: ParsedHeader, *, permissive=False):
-    """The checks that say whether the bytes are an MRC file as declared, as mrcfile's open makes
-    them: MAP must start with 'MAP' (an ``MrcFormatError`` naming ``map`` and its offset; a warning
-    when ``permissive``); a machine stamp that is neither little- nor big-endian's is a warning
-    saying which byte order was guessed (both modes: MRC2014 readers must cope with such stamps)."""
+    """The checks that say whether the bytes are an MRC file as declared, made first, as mrcfile's
+    open makes them: a Priism/DeltaVision file (its magic where MRC has EXTRA) is refused in both
+    modes; MAP must start with 'MAP' (an ``MrcFormatError`` "not an MRC file" naming ``map``
+    and its offset; a warning when ``permissive``); a machine stamp that is neither little- nor
+    big-endian's is a warning saying which byte order was guessed (both modes: MRC2014 readers
+    must cope with such stamps)."""
     h = parsed.header
+    creatid_field = IMOD_EXTRA.field("creatid")
+    start = IMOD_EXTRA_OFFSET + creatid_field.offset
+    creatid = parsed.raw[start:start + creatid_field.size]
+    if h.map[:3] != MAP_ID and PRIISM_MAGIC in (int.from_bytes(creatid, order, signed=True)
+                                               for order in ("little", "big")):
+        raise header_error("creatid", f"a Priism/DeltaVision file (magic {PRIISM_MAGIC}), not MRC: its header "
+                                      "has another layout; read it with a DeltaVision reader (e.g. the 'mrc' package)")
     if h.map[:3] != MAP_ID:
-        message = f"MAP is {h.map!r}, expected b'MAP ' (the identifier of an MRC file)"
-        if not permissive:
+        message = (f"not an MRC file: MAP is {h.map!r}, expected b'MAP ' (and NX {h.nx}, NY {h.ny}, NZ {h.nz}, "
+                   f"MODE {h.mode})")
+        if not permissive or not _plausible(h):
             raise header_error("map", message)
         warnings.warn(f"{header_location('map')}: {message}; reading the file anyway", MrcWarning, stacklevel=4)
     if parsed.byteorder_source == "guessed" and stamp_byteorder(h.machst) is None:
         warnings.warn(f"{header_location('machst')}: machine stamp {h.machst.hex(' ')} is neither little-endian's "
                       f"(44 44 or 44 41) nor big-endian's (11 11); byte order guessed from MODE and the "
                       f"dimensions: {_ORDER_NAMES[parsed.byteorder]}", MrcWarning, stacklevel=4)
+    if h.mode in NONSTANDARD_MODES:
+        warnings.warn(f"{header_location('mode')}: MODE {h.mode} ({NONSTANDARD_MODES[h.mode].doc}) is not an "
+                      "MRC2014 mode; reading it anyway", MrcWarning, stacklevel=4)
+
+
+#: dimensions a damaged-but-real MRC header may have; beyond them, bytes without MAP are not MRC
+PLAUSIBLE_DIMENSION = 1 << 24
+
+
+def _plausible(h) -> bool:
+    """Whether a header without the MAP identifier still reads as MRC (a known mode, sane
+    dimensions and NSYMBT): permissive opens read those (a damaged MAP), never a text or PNG file."""
+    return (h.mode in READABLE_MODES and all(0 <= n < PLAUSIBLE_DIMENSION for n in (h.nx, h.ny, h.nz))
+            and 0 <= h.nsymbt < 1 << 31)
 
 
 def unsigned_bytes(parsed: ParsedHeader) -> bool:
@@ -118,11 +143,13 @@ def unsigned_bytes(parsed: ParsedHeader) -> bool:
     return imod.imod_stamp == IMOD_STAMP and not imod.imod_flags & 1 and parsed.header.nversion < 20140
 
 
-def _check_positive(header):
+def _check_dimensions(header):
+    """NX, NY, NZ may be 0 (an empty data block: what ``mrcfile.new()`` writes before data is
+    set; validation reports it), never negative."""
     for name in ("nx", "ny", "nz"):
         value = getattr(header, name)
-        if value <= 0:
-            raise header_error(name, f"{name.upper()} is {value}, expected a positive number")
+        if value < 0:
+            raise header_error(name, f"{name.upper()} is {value}, expected a positive number (or 0: no data)")
 
 
 def check_structure(header) -> int:
@@ -130,7 +157,7 @@ def check_structure(header) -> int:
     mode, NSYMBT sign, size of the data block); returns the bytes the header declares:
     1024 + NSYMBT + data.  Needs no file size, so it runs before a compressed file is inflated."""
     h = header
-    _check_positive(h)
+    _check_dimensions(h)
     mode_info(h.mode)
     if h.nsymbt < 0:
         raise header_error("nsymbt", f"NSYMBT is {h.nsymbt}, expected >= 0")
@@ -145,13 +172,14 @@ def data_geometry(parsed: ParsedHeader, file_size: int, *, permissive=False) -> 
     """Locate the data block, checking it against the file size before anything is allocated.
 
     ``permissive``: an extended header running past the end of the file, or a data block shorter
-    than the header promises, give the whole sections present (maybe none), with a warning."""
+    than the header promises, give the whole sections present (maybe none), with a warning.  A
+    file longer than the header declares is read, with a warning (both modes)."""
     h = parsed.header
     check_structure(h)
     mode = mode_info(h.mode)
     offset = HEADER_SIZE + h.nsymbt
     nbytes = data_nbytes(h.mode, h.nx, h.ny, h.nz)
-    section_bytes = nbytes // h.nz
+    section_bytes = nbytes // h.nz if h.nz else 0
     sections = h.nz
     if offset > file_size:
         message = f"extended header of {h.nsymbt} bytes runs past the end of the {file_size}-byte file"
@@ -168,6 +196,11 @@ def data_geometry(parsed: ParsedHeader, file_size: int, *, permissive=False) -> 
             raise MrcFormatError(message, field="data", offset=offset)
         warnings.warn(f"{location('data', offset)}: {message}; reading the {sections} whole sections present",
                       MrcWarning, stacklevel=4)
+    elif file_size - offset > nbytes:
+        extra = file_size - offset - nbytes
+        warnings.warn(f"{location('data', offset + nbytes)}: the file is {extra} bytes longer than the header "
+                      f"declares (1024 + NSYMBT {h.nsymbt} + {nbytes} bytes of data); the rest is ignored",
+                      MrcWarning, stacklevel=4)
     dtype = stored_dtype(h.mode, parsed.byteorder, unsigned_bytes=h.mode == 0 and unsigned_bytes(parsed))
     shape = _array_shape(h, sections, permissive)
     row = ((h.nx + 1) // 2,) if mode.packed_4bit else (h.nx,)
@@ -178,14 +211,17 @@ def data_geometry(parsed: ParsedHeader, file_size: int, *, permissive=False) -> 
 
 
 def _array_shape(h, sections, permissive):
-    """(nz, ny, nx); (ny, nx) for a single section; (nz // mz, mz, ny, nx) for a volume stack."""
+    """mrcfile's rule: (ny, nx) for a single image (ISPG 0, NZ 1); (nz // mz, mz, ny, nx) for a
+    volume stack (ISPG 401-630); (nz, ny, nx) for everything else, a volume with NZ 1 included.
+    The header's NZ decides the rank, so a truncated file keeps it (``sections`` present)."""
     if 401 <= h.ispg <= 630:
         if h.mz > 0 and sections % h.mz == 0:
             return (sections // h.mz, h.mz, h.ny, h.nx)
+        present = "" if sections == h.nz else f" ({sections} sections present)"
         warnings.warn(
-            f"{header_location('mz')}: ISPG {h.ispg} marks a volume stack but NZ {sections} is not a multiple of MZ {h.mz}; "
-            "reading the data as a stack of sections", MrcWarning, stacklevel=5,
+            f"{header_location('mz')}: ISPG {h.ispg} marks a volume stack but NZ {h.nz}{present} is not a "
+            f"multiple of MZ {h.mz}; reading the data as a stack of sections", MrcWarning, stacklevel=5,
         )
-    if sections == 1:
+    if h.ispg == 0 and h.nz == 1:
         return (h.ny, h.nx)
     return (sections, h.ny, h.nx)

@@ -3,6 +3,10 @@
 MRC2014 (CCP-EM page and the 20141 update) defines modes 0, 1, 2, 3, 4, 6, 12 and
 101; IMOD adds 16 (RGB).  Mode 0 is signed per MRC2014; IMOD files written before
 IMOD 4.2.23 hold unsigned bytes, which IMOD marks by its stamp without flag bit 1.
+
+Modes 7 (int32) and 8 (uint32) are not MRC2014: Priism/DeltaVision tools and mrcz write them.
+They are read (:data:`NONSTANDARD_MODES`, with a warning on open) but never written, and
+validation reports them (``MRC2014-MODE`` checks :data:`MODES` only).
 """
 
 from __future__ import annotations
@@ -36,6 +40,14 @@ MODES = {
     101: Mode(101, np.dtype("u1"), "4-bit data packed two per byte (read as uint8)", packed_4bit=True),
 }
 
+#: modes outside MRC2014 that real files carry: read with a warning, never written
+NONSTANDARD_MODES = {
+    7: Mode(7, np.dtype("<i4"), "32-bit signed integer (not MRC2014: Priism/DeltaVision, mrcz)"),
+    8: Mode(8, np.dtype("<u4"), "32-bit unsigned integer (not MRC2014: Priism/DeltaVision, mrcz)"),
+}
+#: every mode this library reads
+READABLE_MODES = {**MODES, **NONSTANDARD_MODES}
+
 #: numpy dtype -> mode, for writing
 DTYPE_TO_MODE = {
     np.dtype("i1"): 0, np.dtype("i2"): 1, np.dtype("f4"): 2, np.dtype("c8"): 4,
@@ -46,9 +58,9 @@ DTYPE_TO_MODE = {
 def mode_info(mode: int) -> Mode:
     """The :class:`Mode` for ``mode``, or an :class:`MrcFormatError` naming the field."""
     try:
-        return MODES[int(mode)]
+        return READABLE_MODES[int(mode)]
     except KeyError:
-        known = ", ".join(str(m) for m in MODES)
+        known = ", ".join(str(m) for m in sorted(READABLE_MODES))
         raise header_error("mode", f"unknown mode {mode}, expected one of {known}") from None
 
 

@@ -92,6 +92,8 @@ HEADER_SIZE = MRC2014_HEADER.size
 IMOD_EXTRA_OFFSET = MRC2014_HEADER.field("extra1").offset
 #: IMOD's stamp ('IMOD' read as a little-endian int32) in ``imod_stamp``
 IMOD_STAMP = 1146047817
+#: a Priism/DeltaVision file has this int16 where MRC has EXTRA (IMOD's ``creatid``): its ``dvid``
+PRIISM_MAGIC = -16224
 
 
 def _field_offsets() -> dict[str, int]:

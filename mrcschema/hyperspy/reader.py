@@ -175,6 +175,10 @@ def _check_frames(what, expected, frames):
 
 
 def _plan(mrc, info, navigation_shape, scan_file):
+    empty = [name for name in ("nx", "ny", "nz") if getattr(mrc.header, name) == 0]
+    if empty:
+        raise header_error(empty[0], f"{', '.join(n.upper() for n in empty)} 0: the data block is empty "
+                                     "(as mrcfile.new() leaves a file before data is set); nothing to load")
     if mrc.geometry.mode.samples_per_pixel > 1:
         raise header_error("mode", "RGB data (mode 16) has no HyperSpy signal layout here; use mrcschema.open")
     frames = _frame_count(mrc)

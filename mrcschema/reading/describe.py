@@ -56,17 +56,19 @@ def describe(mrc):
     out = {
         "file": mrc.path,
         "byteorder": {"<": "little-endian", ">": "big-endian"}[mrc.byteorder],
-        "byteorder_source": mrc._parsed.byteorder_source,
-        "compression": mrc._source.compressed,
+        "byteorder_source": mrc.byteorder_source,
+        "compression": mrc.compression,
         "header": field_rows(MRC2014_HEADER, mrc.header),
         "labels": mrc.labels,
         "data": {
-            "offset": g.offset, "shape": list(g.shape), "dtype": str(g.dtype),
-            "mode": mrc.header.mode, "mode_meaning": g.mode.doc,
-            "expected_file_size": g.offset + g.nbytes, "file_size": mrc.file_size,
+            "offset": None, "shape": None, "dtype": None, "mode": mrc.header.mode, "mode_meaning": None,
+            "expected_file_size": None, "file_size": mrc.file_size,
             "voxel_size": list(attrs.astuple(mrc.voxel_size)), "origin": list(attrs.astuple(mrc.origin)),
         },
     }
+    if g is not None:  # None: a permissive open that could not locate the data (a warning says why)
+        out["data"].update({"offset": g.offset, "shape": list(g.shape), "dtype": str(g.dtype),
+                            "mode_meaning": g.mode.doc, "expected_file_size": g.offset + g.nbytes})
     if imod.imod_stamp == IMOD_STAMP or imod.nint or imod.nreal:
         out["imod"] = field_rows(IMOD_EXTRA, imod, IMOD_EXTRA_OFFSET)
     out["extended_header"] = describe_extended(mrc)

@@ -14,7 +14,7 @@ import warnings
 import attrs
 import numpy as np
 
-from ..errors import MrcFormatError, MrcWarning
+from ..errors import MrcFormatError, MrcWarning, location
 from ..format import header_edits
 from ..format.extended import parse_extended_header
 from ..format.geometry import (
@@ -81,9 +81,17 @@ class MrcFile:
         self._parsed = parse_header(self._source.read_header(HEADER_SIZE), byteorder_argument(byteorder),
                                     permissive=permissive)
         check_identity(self._parsed, permissive=permissive)  # not an MRC file: say so first
-        check_structure(self._parsed.header)  # before a compressed file is inflated to learn its size
-        self.file_size = self._source.size
-        self.geometry = data_geometry(self._parsed, self.file_size, permissive=permissive)
+        #: where the data is and its shape; None when ``permissive`` could not locate it
+        self.geometry = None
+        try:
+            check_structure(self._parsed.header)  # before a compressed file is inflated to learn its size
+            self.file_size = self._source.size
+            self.geometry = data_geometry(self._parsed, self.file_size, permissive=permissive)
+        except MrcFormatError as exc:
+            if not permissive:
+                raise
+            warnings.warn(f"{exc}; the header is read, data is None", MrcWarning, stacklevel=3)
+            self.file_size = self._source.size
         self._header = self._parsed.header
         self._data = None
         self._extended = None
@@ -220,11 +228,21 @@ class MrcFile:
     def data(self):
         """The data block: a ``numpy.memmap`` in the file's byte order (in memory for
         compressed files and for mode 101, which is unpacked to uint8 and, in ``"r+"``,
-        packed back on flush/close).  Raises ``ValueError`` once the file is closed."""
+        packed back on flush/close).  None when a ``permissive`` open could not locate or map
+        it (a warning said why).  Raises ``ValueError`` once the file is closed."""
         if self.closed:
             raise ValueError(f"{self.path} is closed: its data is no longer mapped")
-        if self._data is None:
-            self._data = self._map_data()
+        if self._data is None and self.geometry is not None:
+            try:
+                self._data = self._map_data()
+            except (OSError, ValueError) as exc:  # e.g. no address space for the map
+                if not self.permissive:
+                    raise MrcFormatError(f"the data block cannot be mapped: {exc}", field="data",
+                                         offset=self.geometry.offset) from None
+                warnings.warn(f"{location('data', self.geometry.offset)}: the data block cannot be mapped "
+                              f"({exc}); data is None", MrcWarning, stacklevel=2)
+                self.geometry = None
+                return None
             self.statistics_stale = self.statistics_stale or self.mode == "r+"
         return self._data
 
@@ -288,6 +306,8 @@ class MrcFile:
 
     def __repr__(self):
         state = "closed" if self.closed else f"mode {self.mode!r}"
+        if self.geometry is None:
+            return f"<MrcFile {self.path!r} {state} no data>"
         return f"<MrcFile {self.path!r} {state} shape={self.geometry.shape} dtype={self.geometry.dtype}>"
 
 
