@@ -12,23 +12,14 @@ import attrs
 import numpy as np
 
 from ..errors import MrcFormatError
-from ..format.mrc2014 import HEADER_SIZE, IMOD_EXTRA, IMOD_EXTRA_OFFSET, IMOD_STAMP, MRC2014_HEADER
-
-
-def _json_value(value):
-    """Short byte fields (stamps, codes) as hex with their text; long ones as text, or hex
-    when they hold anything but printable ASCII; nested records are flattened by the caller."""
-    if isinstance(value, bytes):
-        stripped = value.rstrip(b"\0")
-        printable = all(32 <= b < 127 for b in stripped)
-        if len(value) <= 8:
-            return value.hex(" ") + (f" {stripped.decode('ascii')!r}" if printable and stripped else "")
-        if not stripped:
-            return f"{len(value)} zero bytes"
-        return stripped.decode("ascii") if printable else value.hex(" ")
-    if isinstance(value, tuple):
-        return [_json_value(v) for v in value]
-    return value
+from ..format.mrc2014 import (
+    HEADER_SIZE,
+    IMOD_EXTRA,
+    IMOD_EXTRA_OFFSET,
+    IMOD_STAMP,
+    MRC2014_HEADER,
+)
+from ..format.values import json_value, plain, short_text
 
 
 def field_rows(layout, record, base_offset=0):
@@ -41,11 +32,11 @@ def field_rows(layout, record, base_offset=0):
                 rows.append({
                     "name": f"{field.name}.{child.name}", "offset": base_offset + child.offset,
                     "size": child.size, "type": child.type,
-                    "value": _json_value(getattr(value, child.name)), "doc": child.doc or field.doc,
+                    "value": json_value(getattr(value, child.name)), "doc": child.doc or field.doc,
                 })
         else:
             rows.append({"name": field.name, "offset": base_offset + field.offset, "size": field.size,
-                         "type": field.type, "value": _json_value(value), "doc": field.doc})
+                         "type": field.type, "value": json_value(value), "doc": field.doc})
     return rows
 
 
@@ -100,22 +91,17 @@ def describe_extended(mrc, first=3):
     return info
 
 
-def _short(value, width=28):
-    text = f"{value:.7g}" if isinstance(value, float) else str(value)
-    return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
+#: width of the value column in record tables
+_VALUE_WIDTH = 28
+
+
+def _short(value):
+    return f"{short_text(value, _VALUE_WIDTH):<{_VALUE_WIDTH}}"
 
 
 def _plain(record):
-    """One record as JSON-ready values: raw (void) items as hex text, like dump's byte fields."""
-    return {name: _json_ready(np.asarray(record[name]).tolist()) for name in record.dtype.names}
-
-
-def _json_ready(value):
-    if isinstance(value, bytes):
-        return value.hex(" ")
-    if isinstance(value, list):
-        return [_json_ready(v) for v in value]
-    return value
+    """One numpy record as JSON-ready values: raw (void) items as hex text, like dump's byte fields."""
+    return {name: plain(np.asarray(record[name]).tolist()) for name in record.dtype.names}
 
 
 def describe_record(mrc, index):

@@ -12,7 +12,8 @@ from ..format.geometry import HEADER_SIZE, data_geometry
 from ..format.modes import MODES, data_nbytes, unpack_4bit
 from ..format.mrc2014 import field_offset
 from ..format.statistics import StatsAccumulator
-from .rules import Problem, show
+from ..format.values import show
+from .rules import Problem
 
 #: without ``strict``, data blocks larger than this are not read to check the statistics
 STATS_SIZE_LIMIT = 1 << 30
