@@ -119,3 +119,15 @@ def test_value_renderers():
     assert plain(record, "")["raw"] == "131415"
     columns = record_columns(layout.parse_array(bytes(range(34)) * 2))
     assert list(columns["raw"]) == ["131415"] * 2 and columns["name"].dtype.kind == "U"
+
+
+def test_subset_is_a_packed_layout_of_the_chosen_fields():
+    layout = Layout("small", SMALL)
+    part = layout.subset(["vec", "count", "raw"], "part")
+    assert [(f.name, f.offset, f.size, f.type, f.doc) for f in part.fields] == [
+        ("count", 0, 4, "int32", "a count"), ("raw", 4, 3, "bytes[3]", "raw bytes"), ("vec", 7, 4, "int16[2]", "two shorts")]
+    assert part.size == 11 == part.dtype(">").itemsize and part.dtype(">")["count"].byteorder == ">"
+    record = part.parse(part.build(part.record_class(count=5, raw=b"abc", vec=(1, -1)), ">"), ">")
+    assert (record.count, record.raw, record.vec) == (5, b"abc", (1, -1))
+    with pytest.raises(KeyError, match="no field"):
+        layout.subset(["count", "nothing"])
