@@ -10,8 +10,9 @@ The kinds, and how each is recognised (``specs.md`` §3, §5):
 * ``FEI_LEGACY``: no EXTTYP, NSYMBT = 128 x 1024 (as RosettaSciIO detects it) or
   128 x 8192; 128-byte tomography records.
 * ``SERI`` (EXTTYP, or a pre-2014 file whose NINT/NREAL follow IMOD's SerialEM rule):
-  NINT bytes per section holding the items the NREAL flags announce.
-* ``AGAR`` (EXTTYP, or NINT/NREAL that are not SerialEM's): NINT int32 then NREAL float32.
+  NINT bytes per section holding the items the NREAL flags announce (layout: ``seri.seri_layout``).
+* ``AGAR`` (EXTTYP, or NINT/NREAL that are not SerialEM's): NINT int32 then NREAL float32
+  (layout: ``agard.agard_layout``).
 * ``CCP4``: 80-character symmetry lines (EXTTYP CCP4, or untyped printable text).
 * ``MRCO``, ``HDF5`` and anything else: raw bytes, with the EXTTYP reported.
 
