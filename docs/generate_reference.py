@@ -6,8 +6,10 @@ format reference cannot drift from the code.
 
 from pathlib import Path
 
-from mrcschema.format.fei import FEI1, FEI2, FEI_LEGACY
+from mrcschema.format.exttyp import EXTTYPS
+from mrcschema.format.fei import FEI1, FEI2, FEI_KINDS, FEI_LEGACY
 from mrcschema.format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
+from mrcschema.format.seri import SERI_ITEMS
 
 OUTPUT = Path(__file__).resolve().parent / "format_reference.md"
 
@@ -34,12 +36,39 @@ def _rows(layout, base):
             yield f"| {base + leaf.offset} | {leaf.size} | {leaf.type} | `{name}` | {doc} |"
 
 
+def _cell(text):
+    return text.replace("|", "\\|")
+
+
+def _exttyp_section():
+    versions = "; ".join(f"{k.code}: records of {k.record_size} bytes, metadata_version "
+                         f"{' or '.join(map(str, k.versions))} read, {k.version_written} written"
+                         for k in FEI_KINDS.values())
+    return ["## EXTTYP codes", "",
+            f"The agreed codes (`mrcschema.format.exttyp`). FEI kinds (`mrcschema.format.fei.FEI_KINDS`): {versions}.",
+            "", "| code | holds | agreed in |", "|---|---|---|",
+            *(f"| `{e.code}` | {_cell(e.meaning)} | {e.source} |" for e in EXTTYPS), ""]
+
+
+def _seri_section():
+    return ["## SerialEM (SERI) section record items", "",
+            "NINT bytes per section: the items whose flag is set in NREAL, in this order, packed, in the "
+            "file's byte order (a file's record layout is `mrcschema.format.seri.seri_layout(nreal)`). "
+            "Source: IMOD mrc_format.txt, specs/seri_flags.csv.",
+            "", "| flag | size | type | item | meaning | decoded (IMOD) |", "|---:|---:|---|---|---|---|",
+            *(f"| {i.flag} | {i.nbytes} | {i.field.type} | `{i.name}` | {_cell(i.field.doc)} | {i.decoding_text} |"
+              for i in SERI_ITEMS),
+            ""]
+
+
 def render():
     lines = ["# Format reference", "",
              "Generated from the `construct` schemas by `docs/generate_reference.py`; do not edit.", ""]
+    lines += _exttyp_section()
     for layout, base, title, note in SECTIONS:
         lines += [f"## {title}", "", note, "", "| offset | size | type | field | meaning |",
                   "|---:|---:|---|---|---|", *_rows(layout, base), ""]
+    lines += _seri_section()
     return "\n".join(lines)
 
 

@@ -99,3 +99,35 @@ def test_header_bytes_rebuild_exactly(path):
     header = MRC2014_HEADER.parse(raw, "<")
     assert MRC2014_HEADER.build(header, "<") == raw
     assert MRC2014_HEADER.to_numpy(header).tobytes() == raw
+
+
+def test_value_renderers():
+    """format.values: what dump, the HyperSpy metadata and the findings show for each kind of value."""
+    from mrcschema.format.values import hex_text, json_value, plain, record_columns, short_text, show
+
+    assert json_value(b"DD\0\0") == "44 44 00 00 'DD'" and json_value(b"\0\0\0\0") == "00 00 00 00"
+    assert json_value(b"\0" * 84) == "84 zero bytes" and json_value(b"P 1".ljust(80, b"\0")) == "P 1"
+    assert json_value(b"\xff" * 9) == "ff ff ff ff ff ff ff ff ff" and json_value((1.5, b"AB")) == [1.5, "41 42 'AB'"]
+    assert short_text(1 / 3) == "0.3333333" and short_text("x" * 30, 10) == "xxxxxxxxx…" and short_text(7) == "7"
+    assert show(b"MAP\0") == "b'MAP\\x00' (4D 41 50 00)" and show(0.1) == "0.1" and show(3) == "3"
+    assert hex_text(b"\x01\x02") == "01 02" and hex_text(b"\x01\x02", "") == "0102"
+    layout = Layout("small", SMALL)
+    record = layout.parse(bytes(range(34)))
+    assert plain(record) == {
+        "count": record.count, "scale": record.scale, "flag": True, "name": record.name, "raw": "13 14 15",
+        "vec": list(record.vec), "pos": {"x": record.pos.x, "y": record.pos.y}}
+    assert plain(record, "")["raw"] == "131415"
+    columns = record_columns(layout.parse_array(bytes(range(34)) * 2))
+    assert list(columns["raw"]) == ["131415"] * 2 and columns["name"].dtype.kind == "U"
+
+
+def test_subset_is_a_packed_layout_of_the_chosen_fields():
+    layout = Layout("small", SMALL)
+    part = layout.subset(["vec", "count", "raw"], "part")
+    assert [(f.name, f.offset, f.size, f.type, f.doc) for f in part.fields] == [
+        ("count", 0, 4, "int32", "a count"), ("raw", 4, 3, "bytes[3]", "raw bytes"), ("vec", 7, 4, "int16[2]", "two shorts")]
+    assert part.size == 11 == part.dtype(">").itemsize and part.dtype(">")["count"].byteorder == ">"
+    record = part.parse(part.build(part.record_class(count=5, raw=b"abc", vec=(1, -1)), ">"), ">")
+    assert (record.count, record.raw, record.vec) == (5, b"abc", (1, -1))
+    with pytest.raises(KeyError, match="no field"):
+        layout.subset(["count", "nothing"])

@@ -269,3 +269,74 @@ def test_dump_json_has_records(capsys):
     assert (ext["type"], ext["records"], ext["record_size"], ext["capacity"]) == ("FEI1", 1, 768, 1024)
     row = {r["name"]: r for r in ext["first_records"][0]}
     assert row["camera_name"]["value"] == "EF-CCD" and row["camera_name"]["offset"] == 435
+
+
+def test_serialem_records_come_from_the_engine_layout(tmp_path):
+    """The record layout of a SERI file is the subset of the SerialEM schema its NREAL announces:
+    packed, in the file's byte order, with attrs records and a field table."""
+    from mrcschema.format.seri import SERI, seri_layout
+
+    for order in "<>":
+        path = seri_file(tmp_path / f"tilt{order == '<'}.mrc", [-60.0, 0.0, 42.37], order)
+        with mrcschema.open(path) as f:
+            ext = f.extended
+            assert ext.layout is seri_layout(9) and ext.layout.size == ext.record_size == 4
+            assert ext.records.dtype == seri_layout(9).dtype(order)
+            assert [(r.name, r.offset, r.type) for r in ext.layout.fields] == [
+                ("tilt_angle", 0, "int16"), ("magnification", 2, "int16")]
+            assert ext.layout.fields[0].doc == SERI.field("tilt_angle").doc == "Tilt angle in degrees * 100"
+            record = ext.record(2)
+            assert isinstance(record, ext.layout.record_class) and attrs.has(type(record))
+            assert (record.tilt_angle, record.magnification) == (4237, 190)
+
+
+def test_record_of_a_block_without_records_or_out_of_range(tmp_path):
+    path = next(p for p in CORPUS_MRC if p.name == "EMD-3001.map")
+    with mrcschema.open(path) as f:
+        with pytest.raises(mrcschema.MrcFormatError) as err:
+            f.extended.record(0)
+    assert str(err.value) == "extended header at offset 1024: the CCP4 block holds no records"
+    path = seri_file(tmp_path / "tilt.mrc", [1.0, 2.0])
+    with mrcschema.open(path) as f:
+        for index in (2, -1):
+            with pytest.raises(IndexError, match=rf"^record {index} does not exist: the SERI extended header "
+                                                 r"has 2 records$"):
+                f.extended.record(index)
+
+
+def test_agard_records_have_a_layout_too(tmp_path):
+    values = np.zeros(2, dtype=[("ints", "<i4", (2,)), ("reals", "<f4", (3,))])
+    values["ints"], values["reals"] = [[1, 2], [3, 4]], [[0.5, 1.5, 2.5], [3.5, 4.5, 5.5]]
+    imod_bytes = bytearray(100)
+    imod_bytes[32:36] = (2).to_bytes(2, "little") + (3).to_bytes(2, "little")
+    header = valid_header(nz=2, nsymbt=values.nbytes, exttyp=b"AGAR", extra1=bytes(imod_bytes[:8]),
+                          extra2=bytes(imod_bytes[16:]))
+    path = write_file(tmp_path / "agar.mrc", header, b"\0" * 96, extended=values.tobytes())
+    with mrcschema.open(path) as f:
+        ext = f.extended
+        assert (ext.kind, ext.record_size, [r.type for r in ext.layout.fields]) == ("AGAR", 20, ["int32[2]", "float32[3]"])
+        record = ext.record(1)
+        assert (record.ints, record.reals) == ((3, 4), (3.5, 4.5, 5.5))
+
+
+def test_dump_shows_serialem_records_as_field_tables(tmp_path, capsys):
+    import json
+
+    path = seri_file(tmp_path / "tilt.mrc", [-60.0, 42.37])
+    assert cli_main(["dump", str(path)]) == 0
+    out = capsys.readouterr().out
+    lines = out[out.index("extended header: SERI"):].splitlines()
+    assert lines[2] == "  record 0:"
+    assert lines[3].split()[:4] == ["0", "int16", "tilt_angle", "-6000"] and "Tilt angle in degrees * 100" in lines[3]
+    assert lines[4].split()[:4] == ["2", "int16", "magnification", "190"]
+    assert cli_main(["dump", "--record", "1", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "SERI record 1 (file offset, type, field, value, meaning):"
+    assert out[1].split()[:4] == ["1028", "int16", "tilt_angle", "4237"]
+    assert cli_main(["dump", "--json", str(path)]) == 0
+    ext = json.loads(capsys.readouterr().out)["extended_header"]
+    assert ext["record_fields"] == [
+        {"name": "tilt_angle", "offset": 0, "size": 2, "type": "int16", "doc": "Tilt angle in degrees * 100"},
+        {"name": "magnification", "offset": 2, "size": 2, "type": "int16", "doc": "Magnification / 100"}]
+    assert ext["first_records"] == [{"tilt_angle": -6000, "magnification": 190},
+                                    {"tilt_angle": 4237, "magnification": 190}]

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-
-def _fmt(value, width=24):
-    if isinstance(value, float):
-        return f"{value:.7g}"
-    text = str(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
+from ..format.values import short_text
 
 
 def _table(rows):
     lines = []
     for r in rows:
-        lines.append(f"  {r['offset']:>5}  {r['type']:<14} {r['name']:<24} {_fmt(r['value']):<24} {r['doc']}")
+        value = short_text(r["value"], 24)
+        lines.append(f"  {r['offset']:>5}  {r['type']:<14} {r['name']:<24} {value:<24} {r['doc']}")
     return lines
 
 

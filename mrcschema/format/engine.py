@@ -148,6 +148,15 @@ class Layout:
         """The ``construct`` schema for the given byte order."""
         return self.struct_be if byteorder == ">" else self.struct_le
 
+    def subset(self, names, name=None, *, doc=""):
+        """A new Layout of the top-level fields called ``names``, in this schema's order, packed
+        (each field keeps its building block and doc string; offsets are the packed ones)."""
+        wanted = set(names)
+        subcons = [sub for sub in self.struct_le.subcons if _unwrap(sub)[0] in wanted]
+        if len(subcons) != len(wanted):
+            raise KeyError(f"{self.name} has no field(s) {sorted(wanted - {f.name for f in self.fields})}")
+        return Layout(name or self.name, construct.Struct(*subcons), doc=doc or self.doc)
+
     def field(self, name):
         """The field-table row called ``name`` (top level)."""
         for f in self.fields:

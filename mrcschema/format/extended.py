@@ -10,8 +10,9 @@ The kinds, and how each is recognised (``specs.md`` §3, §5):
 * ``FEI_LEGACY``: no EXTTYP, NSYMBT = 128 x 1024 (as RosettaSciIO detects it) or
   128 x 8192; 128-byte tomography records.
 * ``SERI`` (EXTTYP, or a pre-2014 file whose NINT/NREAL follow IMOD's SerialEM rule):
-  NINT bytes per section holding the items the NREAL flags announce.
-* ``AGAR`` (EXTTYP, or NINT/NREAL that are not SerialEM's): NINT int32 then NREAL float32.
+  NINT bytes per section holding the items the NREAL flags announce (layout: ``seri.seri_layout``).
+* ``AGAR`` (EXTTYP, or NINT/NREAL that are not SerialEM's): NINT int32 then NREAL float32
+  (layout: ``agard.agard_layout``).
 * ``CCP4``: 80-character symmetry lines (EXTTYP CCP4, or untyped printable text).
 * ``MRCO``, ``HDF5`` and anything else: raw bytes, with the EXTTYP reported.
 
@@ -26,9 +27,11 @@ import warnings
 import attrs
 import numpy as np
 
-from ..errors import MrcWarning
+from ..errors import MrcFormatError, MrcWarning
+from .agard import agard_layout
 from .exttyp import FEI_EXTTYPS, HDF5_SIGNATURE, LEGACY_FEI_SIZES, SYMMETRY_LINE_LENGTH, exttyp_text
-from .seri import SERI_FLAGS, is_seri_header, seri_items
+from .mrc2014 import HEADER_SIZE
+from .seri import SERI_ITEMS, is_seri_header, seri_layout
 
 
 @attrs.frozen
@@ -39,7 +42,9 @@ class ExtendedHeader:
     exttyp: str  #: EXTTYP as stored (blank for pre-2014 files)
     size: int  #: NSYMBT
     records: np.ndarray | None = None  #: one record per section, structured, file byte order
-    layout: object = None  #: the engine Layout of the records (FEI kinds)
+    #: the engine Layout of the records: the kind's own (FEI kinds), or the one the main header's
+    #: NINT/NREAL make (SERI, AGAR); None exactly when there are no records
+    layout: object = None
     record_size: int = 0  #: bytes between consecutive records
     capacity: int = 0  #: whole records the block could hold (NSYMBT // record_size)
     padding: int = 0  #: bytes after the records read
@@ -47,10 +52,23 @@ class ExtendedHeader:
     notes: tuple = ()  #: departures from the specification, also issued as warnings
 
     def record(self, index):
-        """Record ``index`` as an attrs record (FEI kinds), else the numpy record."""
-        if self.layout is not None and self.layout.size <= self.record_size:
-            return self.layout.to_record(self.records[index][list(self.records.dtype.names)])
-        return self.records[index]
+        """Record ``index`` (0 <= index < len(records)) as an attrs record of :attr:`layout`.
+
+        A block without records raises :class:`MrcFormatError` naming the extended header; an
+        index out of range raises :class:`IndexError`."""
+        if self.records is None:
+            raise MrcFormatError(f"the {self.kind} block holds no records", field="extended header",
+                                 offset=HEADER_SIZE)
+        count = len(self.records)
+        if not 0 <= index < count:
+            raise IndexError(f"record {index} does not exist: the {self.kind} extended header has {count} records")
+        return self.layout.to_record(self.records[index])
+
+    @property
+    def layout_from_header(self) -> bool:
+        """Whether the record layout is made from the main header's NINT/NREAL (SERI, AGAR) rather
+        than fixed by the kind (FEI)."""
+        return self.kind in ("SERI", "AGAR") and self.layout is not None
 
 
 def parse_extended_header(raw: bytes, header, imod, byteorder: str) -> ExtendedHeader:
@@ -157,17 +175,6 @@ def _read_records(raw, kind, exttyp, layout, nz, byteorder, *, record_size=None,
                           capacity=capacity, padding=len(raw) - count * record_size, notes=tuple(notes))
 
 
-def seri_dtype(nreal, byteorder):
-    """Record dtype for the SerialEM items the flags in ``nreal`` announce, in storage order."""
-    fields = []
-    for item in seri_items(nreal):
-        dt = np.dtype(item.dtype)
-        if dt.kind != "V":
-            dt = dt.newbyteorder(byteorder)
-        fields.append((item.name, dt, (item.count,)) if item.count > 1 else (item.name, dt))
-    return np.dtype(fields)
-
-
 def _read_seri(raw, exttyp, nz, imod, byteorder):
     nint, nreal = imod.nint, imod.nreal
     notes = []
@@ -175,14 +182,14 @@ def _read_seri(raw, exttyp, nz, imod, byteorder):
         _note(notes, f"SERI extended header: NINT {nint} and NREAL {nreal} do not describe SerialEM items "
                      "(the item sizes of the NREAL flags must add up to NINT); records not read")
         return ExtendedHeader("SERI", exttyp, len(raw), notes=tuple(notes))
-    dtype = seri_dtype(nreal, byteorder)
+    layout = seri_layout(nreal)
     capacity = len(raw) // nint
     count = min(nz, capacity)
     if count < nz:
         _note(notes, f"SERI extended header holds {capacity} records of {nint} bytes, fewer than NZ = {nz}")
-    records = np.frombuffer(raw, dtype=dtype, count=count)
-    return ExtendedHeader("SERI", exttyp, len(raw), records=records, record_size=nint, capacity=capacity,
-                          padding=len(raw) - count * nint, notes=tuple(notes))
+    records = layout.parse_array(raw, byteorder, count=count)
+    return ExtendedHeader("SERI", exttyp, len(raw), records=records, layout=layout, record_size=nint,
+                          capacity=capacity, padding=len(raw) - count * nint, notes=tuple(notes))
 
 
 def seri_values(extended: ExtendedHeader) -> dict:
@@ -190,38 +197,26 @@ def seri_values(extended: ExtendedHeader) -> dict:
     tilt angle [deg], piece coordinates [px], stage position [µm], magnification, intensity,
     exposure dose [e/Å²]."""
     out = {}
-    for item in SERI_FLAGS:
-        if extended.records is None or item.name not in extended.records.dtype.names or item.scale is None:
-            continue
-        stored = extended.records[item.name]
-        if item.scale == "sem_shorts_to_float":
-            out[item.name] = _sem_shorts_to_float(stored)
-        else:
-            out[item.name] = stored.astype(np.float64) * item.scale
+    if extended.records is None:
+        return out
+    for item in SERI_ITEMS:
+        if item.name in extended.records.dtype.names:
+            values = item.decode(extended.records[item.name])
+            if values is not None:
+                out[item.name] = values
     return out
-
-
-def _sem_shorts_to_float(pairs):
-    """:func:`~mrcschema.format.seri.sem_shorts_to_float` over an ``(n, 2)`` int16 array, vectorised
-    (a Python loop would take seconds for a large damaged block): same values, exactly."""
-    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    low, high = pairs[:, 0], pairs[:, 1]
-    value = np.abs(low) * 256 + np.abs(high) % 256
-    exponent = (np.abs(high) // 256) * np.where(high < 0, -1, 1)
-    return np.ldexp(np.where(low < 0, -value, value).astype(np.float64), exponent)
 
 
 def _read_agard(raw, exttyp, nz, imod, byteorder):
     nint, nreal = max(imod.nint, 0), max(imod.nreal, 0)
     notes = []
-    record_size = 4 * (nint + nreal)
-    if record_size == 0:
+    if nint + nreal == 0:
         _note(notes, "AGAR extended header: NINT and NREAL are 0, so the record size is unknown")
         return ExtendedHeader("AGAR", exttyp, len(raw), notes=tuple(notes))
-    fields = [("ints", byteorder + "i4", (nint,))] if nint else []
-    fields += [("reals", byteorder + "f4", (nreal,))] if nreal else []
+    layout = agard_layout(nint, nreal)
+    record_size = layout.size
     capacity = len(raw) // record_size
     count = min(nz, capacity)
-    records = np.frombuffer(raw, dtype=np.dtype(fields), count=count)
-    return ExtendedHeader("AGAR", exttyp, len(raw), records=records, record_size=record_size,
+    records = layout.parse_array(raw, byteorder, count=count)
+    return ExtendedHeader("AGAR", exttyp, len(raw), records=records, layout=layout, record_size=record_size,
                           capacity=capacity, padding=len(raw) - count * record_size, notes=tuple(notes))

@@ -1,16 +1,20 @@
-"""SerialEM (EXTTYP ``SERI``) extended header: the per-section items and their flags.
+"""SerialEM (EXTTYP ``SERI``) extended header: the per-section items, as one ``construct`` schema,
+and the ``nreal`` flag and decoding of each.
 
 Source: "The MRC file format used by IMOD" (https://bio3d.colorado.edu/imod/doc/mrc_format.txt)
 and IMOD's ``libcfshr/extraheader.c`` / ``b3dHeaderItemBytes`` (item sizes, ``SEMshortsToFloat``);
-the transcribed table with sources is ``specs/seri_flags.csv``.
+the transcribed table with sources is ``specs/seri_flags.csv`` (the conformance tests hold this
+module to it).
 
-Unlike the FEI records, a SerialEM record has no fixed layout. In the main header (IMOD view of
-EXTRA) ``nint`` (int16, offset 128) is the number of bytes per section and ``nreal`` (int16,
-offset 130) is a set of bit flags saying which items are present. Each section's record starts
-at ``z * nint`` in the extended header and holds the present items in increasing flag order,
-packed without padding, in the byte order of the file. "The short integers are signed, except
-for piece coordinates". The schemas here are written little-endian (``<``) like every other
-schema; swap them for big-endian files.
+Unlike the FEI records, a SerialEM record has no fixed layout. In the IMOD view of EXTRA
+(``mrc2014.IMOD_EXTRA``) ``nint`` is the number of bytes per section and ``nreal`` a set of bit
+flags saying which items are present. Each section's record starts at ``z * nint`` in the
+extended header and holds the present items in increasing flag order, packed without padding, in
+the byte order of the file. "The short integers are signed, except for piece coordinates".
+
+So the schema below lists every item once, in flag order (:data:`SERI`, a 34-byte layout no file
+holds whole), and a file's record layout is the subset its flags announce (:func:`seri_layout`),
+made by the engine: dtype (either byte order), attrs record class and field table included.
 
 A header is SerialEM-style iff nint >= 0, nreal >= 0, nint + nreal != 0, nreal < 2**11 and the
 item sizes of the set flags add up to nint; otherwise nint and nreal count ints and floats per
@@ -19,79 +23,49 @@ section (Agard / old FEI, 4 bytes each) (IMOD ``extraIsNbytesAndFlags``).
 
 from __future__ import annotations
 
-from typing import NamedTuple, Union
+import functools
+from typing import Callable
+
+import attrs
+import numpy as np
+from construct import Array, Bytes, Int16sl, Int16ul, Struct
+
+from .engine import Field, Layout
 
 __all__ = [
-    "SeriFlag",
-    "SERI_FLAGS",
-    "SERI_ITEM_BYTES",
-    "seri_items",
-    "seri_record_nbytes",
+    "SERI",
+    "SERI_ITEMS",
+    "SERI_SCHEMA",
+    "SeriItem",
     "is_seri_header",
     "sem_shorts_to_float",
+    "sem_shorts_to_float_array",
+    "seri_items",
+    "seri_layout",
+    "seri_record_nbytes",
 ]
 
+#: Every SerialEM item, in storage (flag) order; doc strings quoted from IMOD's mrc_format.txt.
+SERI_SCHEMA = Struct(
+    "tilt_angle" / Int16sl * "Tilt angle in degrees * 100",
+    "piece_coordinates" / Array(3, Int16ul) * (
+        "X, Y, Z piece coordinates for montage (unsigned, unlike the other shorts)"
+    ),
+    "stage_position" / Array(2, Int16sl) * "X, Y stage position in microns * 25",
+    "magnification" / Int16sl * "Magnification / 100",
+    "intensity" / Int16sl * "Intensity * 25000",
+    "exposure_dose" / Array(2, Int16sl) * (
+        "Exposure dose in e-/A2, a float in 4 bytes (two shorts, decoded by SEMshortsToFloat)"
+    ),
+    "reserved_64" / Bytes(2) * "Reserved for 2-byte items",
+    "reserved_128" / Bytes(4) * "Reserved for 4-byte items",
+    "reserved_256" / Bytes(2) * "Reserved for 2-byte items",
+    "reserved_512" / Bytes(4) * "Reserved for 4-byte items",
+    "reserved_1024" / Bytes(2) * "Reserved for 2-byte items",
+)
 
-class SeriFlag(NamedTuple):
-    """One SerialEM item: which ``nreal`` bit announces it and how its bytes decode."""
-
-    flag: int  #: value of the bit in ``nreal`` (1, 2, 4, ...)
-    name: str  #: item name (snake_case, as in specs/seri_flags.csv)
-    nbytes: int  #: bytes the item takes in each section record
-    dtype: str  #: numpy dtype of one stored element (little-endian; ``V`` = raw bytes)
-    count: int  #: number of stored elements (nbytes == count * itemsize)
-    #: How to get the value: a float multiplier (value = raw * scale), the name of a
-    #: decoder function in this module, or None for reserved (undefined) items.
-    scale: Union[float, str, None]
-
-
-#: The SerialEM items in storage order (increasing flag). Doc strings quoted from IMOD.
-SERI_FLAGS: list[SeriFlag] = [
-    # "Tilt angle in degrees * 100"                       -> deg
-    SeriFlag(1, "tilt_angle", 2, "<i2", 1, 0.01),
-    # "X, Y, Z piece coordinates for montage" (unsigned)  -> pixels
-    SeriFlag(2, "piece_coordinates", 6, "<u2", 3, 1.0),
-    # "X, Y stage position in microns * 25"               -> um
-    SeriFlag(4, "stage_position", 4, "<i2", 2, 0.04),
-    # "Magnification / 100"
-    SeriFlag(8, "magnification", 2, "<i2", 1, 100.0),
-    # "Intensity * 25000"
-    SeriFlag(16, "intensity", 2, "<i2", 1, 1.0 / 25000.0),
-    # "Exposure dose in e-/A2, a float in 4 bytes"        -> e-/A^2, two shorts packed
-    SeriFlag(32, "exposure_dose", 4, "<i2", 2, "sem_shorts_to_float"),
-    # "Reserved for 2-byte items" / "Reserved for 4-byte items"
-    SeriFlag(64, "reserved_64", 2, "V2", 1, None),
-    SeriFlag(128, "reserved_128", 4, "V4", 1, None),
-    SeriFlag(256, "reserved_256", 2, "V2", 1, None),
-    SeriFlag(512, "reserved_512", 4, "V4", 1, None),
-    SeriFlag(1024, "reserved_1024", 2, "V2", 1, None),
-]
-
-#: Item sizes for bits 0..10 (IMOD ``b3dHeaderItemBytes``).
-SERI_ITEM_BYTES: tuple[int, ...] = tuple(item.nbytes for item in SERI_FLAGS)
-
-assert SERI_ITEM_BYTES == (2, 6, 4, 2, 2, 4, 2, 4, 2, 4, 2)
-
-
-def seri_items(nreal: int) -> list[SeriFlag]:
-    """The items present in each record for the flag word ``nreal``, in storage order."""
-    return [item for item in SERI_FLAGS if nreal & item.flag]
-
-
-def seri_record_nbytes(nreal: int) -> int:
-    """Bytes per section implied by the flag word ``nreal`` (bits above 10 are ignored)."""
-    return sum(item.nbytes for item in seri_items(nreal))
-
-
-def is_seri_header(nint: int, nreal: int) -> bool:
-    """IMOD's rule: are ``nint``/``nreal`` SerialEM "bytes per section and flags"?"""
-    return (
-        nint >= 0
-        and nreal >= 0
-        and nint + nreal != 0
-        and nreal < 1 << len(SERI_FLAGS)
-        and seri_record_nbytes(nreal) == nint
-    )
+SERI = Layout("seri", SERI_SCHEMA,
+              doc="every SerialEM item in flag order (a file's records hold those its NREAL flags announce)")
 
 
 def sem_shorts_to_float(low: int, high: int) -> float:
@@ -106,3 +80,109 @@ def sem_shorts_to_float(low: int, high: int) -> float:
     value = low * 256 + high % 256
     exponent = high // 256
     return float(value_sign * value) * 2.0 ** (exponent * exponent_sign)
+
+
+def sem_shorts_to_float_array(pairs) -> np.ndarray:
+    """:func:`sem_shorts_to_float` over an ``(n, 2)`` int16 array, vectorised (a Python loop would
+    take seconds for a large damaged block): same values, exactly."""
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    low, high = pairs[:, 0], pairs[:, 1]
+    value = np.abs(low) * 256 + np.abs(high) % 256
+    exponent = (np.abs(high) // 256) * np.where(high < 0, -1, 1)
+    return np.ldexp(np.where(low < 0, -value, value).astype(np.float64), exponent)
+
+
+#: item -> (its flag in ``nreal``, how a stored value becomes the physical one: a float multiplier
+#: (value = stored * scale), a function of the stored column, or None for the reserved items; the
+#: unit of the physical value)
+_FLAGS_AND_DECODING = {
+    "tilt_angle": (1, 0.01, "deg"),
+    "piece_coordinates": (2, 1.0, "px"),
+    "stage_position": (4, 0.04, "um"),
+    "magnification": (8, 100.0, ""),
+    "intensity": (16, 1.0 / 25000.0, ""),
+    "exposure_dose": (32, sem_shorts_to_float_array, "e-/A^2"),
+    "reserved_64": (64, None, ""),
+    "reserved_128": (128, None, ""),
+    "reserved_256": (256, None, ""),
+    "reserved_512": (512, None, ""),
+    "reserved_1024": (1024, None, ""),
+}
+
+
+@attrs.frozen
+class SeriItem:
+    """One SerialEM item: its field in :data:`SERI`, the ``nreal`` bit that announces it and how its
+    stored value decodes."""
+
+    flag: int  #: value of the bit in ``nreal`` (1, 2, 4, ...)
+    field: Field  #: name, size, type and doc, from the schema
+    decoding: float | Callable | None  #: see ``_FLAGS_AND_DECODING``
+    unit: str  #: unit of the decoded value ("" for numbers without one)
+
+    @property
+    def name(self) -> str:
+        return self.field.name
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the item takes in each section record."""
+        return self.field.size
+
+    @property
+    def decoding_text(self) -> str:
+        """How the stored value decodes, for people: ``"x 0.01 -> deg"``, ``"SEMshortsToFloat"``..."""
+        if self.decoding is None:
+            return "reserved (raw bytes)"
+        how = "SEMshortsToFloat" if callable(self.decoding) else f"x {self.decoding:g}"
+        return f"{how} -> {self.unit}" if self.unit else how
+
+    def decode(self, stored: np.ndarray) -> np.ndarray | None:
+        """The physical values of a column of stored items (float64), as IMOD decodes them; None
+        for a reserved item."""
+        if self.decoding is None:
+            return None
+        if callable(self.decoding):
+            return self.decoding(stored)
+        return stored.astype(np.float64) * self.decoding
+
+
+#: The SerialEM items in storage order (increasing flag).
+SERI_ITEMS: tuple[SeriItem, ...] = tuple(
+    SeriItem(_FLAGS_AND_DECODING[f.name][0], f, *_FLAGS_AND_DECODING[f.name][1:]) for f in SERI.fields
+)
+
+assert [item.name for item in SERI_ITEMS] == list(_FLAGS_AND_DECODING)
+assert [item.flag for item in SERI_ITEMS] == [1 << bit for bit in range(len(SERI_ITEMS))], "flags in storage order"
+
+
+def seri_items(nreal: int) -> list[SeriItem]:
+    """The items present in each record for the flag word ``nreal``, in storage order."""
+    return [item for item in SERI_ITEMS if nreal & item.flag]
+
+
+def seri_record_nbytes(nreal: int) -> int:
+    """Bytes per section implied by the flag word ``nreal`` (bits above 10 are ignored)."""
+    return sum(item.nbytes for item in seri_items(nreal))
+
+
+def is_seri_header(nint: int, nreal: int) -> bool:
+    """IMOD's rule: are ``nint``/``nreal`` SerialEM "bytes per section and flags"?"""
+    return (
+        nint >= 0
+        and nreal >= 0
+        and nint + nreal != 0
+        and nreal < 1 << len(SERI_ITEMS)
+        and seri_record_nbytes(nreal) == nint
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def seri_layout(nreal: int) -> Layout:
+    """The record layout for the flag word ``nreal``: the items it announces, packed, in flag order
+    (``nreal`` must announce at least one item)."""
+    items = seri_items(nreal)
+    if not items:
+        raise ValueError(f"NREAL {nreal} announces no SerialEM item")
+    return SERI.subset([item.name for item in items], f"seri_{nreal}",
+                       doc=f"SerialEM record for NREAL {nreal}: " + ", ".join(item.name for item in items))

@@ -24,6 +24,7 @@ from ..de.frames import expected_frames
 from ..de.info import read_info_file
 from ..errors import MrcFormatError, MrcWarning
 from ..format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, header_error
+from ..format.values import plain, record_columns
 from ..reading import mrc_file
 from ..reading.lazy import lazy_frames, lazy_memmap, load_frames
 from ..reading.metadata import acquisition
@@ -345,36 +346,14 @@ def _std_header(mrc):
     }
 
 
-def _plain(value):
-    if isinstance(value, bytes):
-        return value.hex()
-    if attrs.has(type(value)):
-        return {k: _plain(v) for k, v in attrs.asdict(value, recurse=False).items()}
-    if isinstance(value, tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _records_dict(records):
-    out = {}
-    for name in records.dtype.names:
-        column = records[name]
-        if column.dtype.kind == "S":
-            column = np.array([v.decode("latin-1") for v in column])
-        elif column.dtype.kind == "V":
-            column = np.array([v.tobytes().hex() for v in column])
-        out[name] = column
-    return out
-
-
 def _original_metadata(mrc, acq, info):
     out = {"std_header": _std_header(mrc),
-           "mrc_header": {f: _plain(getattr(mrc.header, f)) for f in attrs.fields_dict(type(mrc.header))}}
+           "mrc_header": plain(mrc.header, "")}
     ext = mrc.extended
     if ext.kind == "FEI_LEGACY":
-        out["fei_header"] = {k: v for k, v in _records_dict(ext.records).items() if k != "reserved"}
+        out["fei_header"] = {k: v for k, v in record_columns(ext.records).items() if k != "reserved"}
     elif ext.records is not None:
-        out["extended_header"] = {"type": ext.kind, **_records_dict(ext.records)}
+        out["extended_header"] = {"type": ext.kind, **record_columns(ext.records)}
     elif ext.text:
         out["extended_header"] = {"type": ext.kind, "symmetry": list(ext.text)}
     if acq.source != "none":

@@ -9,43 +9,43 @@ schemas declare.  :func:`describe` builds the plain dict that ``dump --json`` pr
 from __future__ import annotations
 
 import attrs
-import numpy as np
 
 from ..errors import MrcFormatError
-from ..format.mrc2014 import HEADER_SIZE, IMOD_EXTRA, IMOD_EXTRA_OFFSET, IMOD_STAMP, MRC2014_HEADER
+from ..format.mrc2014 import (
+    HEADER_SIZE,
+    IMOD_EXTRA,
+    IMOD_EXTRA_OFFSET,
+    IMOD_STAMP,
+    MRC2014_HEADER,
+)
+from ..format.values import json_value, plain, short_text
 
 
-def _json_value(value):
-    """Short byte fields (stamps, codes) as hex with their text; long ones as text, or hex
-    when they hold anything but printable ASCII; nested records are flattened by the caller."""
-    if isinstance(value, bytes):
-        stripped = value.rstrip(b"\0")
-        printable = all(32 <= b < 127 for b in stripped)
-        if len(value) <= 8:
-            return value.hex(" ") + (f" {stripped.decode('ascii')!r}" if printable and stripped else "")
-        if not stripped:
-            return f"{len(value)} zero bytes"
-        return stripped.decode("ascii") if printable else value.hex(" ")
-    if isinstance(value, tuple):
-        return [_json_value(v) for v in value]
-    return value
+def _leaf_fields(layout):
+    """(dotted name, field-table row, doc, attribute path) of every leaf field of ``layout``."""
+    for field in layout.fields:
+        if field.children:
+            for child in field.children:
+                yield f"{field.name}.{child.name}", child, child.doc or field.doc, (field.name, child.name)
+        else:
+            yield field.name, field, field.doc, (field.name,)
+
+
+def field_table(layout, base_offset=0):
+    """One dict per leaf field: name, offset, size, type, doc (nested structs dotted)."""
+    return [{"name": name, "offset": base_offset + f.offset, "size": f.size, "type": f.type, "doc": doc}
+            for name, f, doc, _ in _leaf_fields(layout)]
 
 
 def field_rows(layout, record, base_offset=0):
     """One dict per leaf field: name, offset, size, type, value, doc (nested structs dotted)."""
     rows = []
-    for field in layout.fields:
-        value = getattr(record, field.name)
-        if field.children:
-            for child in field.children:
-                rows.append({
-                    "name": f"{field.name}.{child.name}", "offset": base_offset + child.offset,
-                    "size": child.size, "type": child.type,
-                    "value": _json_value(getattr(value, child.name)), "doc": child.doc or field.doc,
-                })
-        else:
-            rows.append({"name": field.name, "offset": base_offset + field.offset, "size": field.size,
-                         "type": field.type, "value": _json_value(value), "doc": field.doc})
+    for name, f, doc, path in _leaf_fields(layout):
+        value = record
+        for attribute in path:
+            value = getattr(value, attribute)
+        rows.append({"name": name, "offset": base_offset + f.offset, "size": f.size, "type": f.type,
+                     "value": json_value(value), "doc": doc})
     return rows
 
 
@@ -89,35 +89,29 @@ def describe_extended(mrc, first=3):
         info["text"] = list(ext.text)
         summary += [f"symmetry: {line}" for line in ext.text]
     summary += [f"note: {n}" for n in ext.notes]
-    if ext.layout is not None and ext.records is not None:
-        info["first_records"] = [field_rows(ext.layout, ext.record(i)) for i in range(min(first, len(ext.records)))]
-        for i, rows in enumerate(info["first_records"]):
+    if ext.records is not None:  # records always come with their layout
+        records = [ext.record(i) for i in range(min(first, len(ext.records)))]
+        tables = [field_rows(ext.layout, record) for record in records]
+        if ext.layout_from_header:
+            # a layout this file's NINT/NREAL make: its field table once, then each record's values
+            info["record_fields"] = field_table(ext.layout)
+            info["first_records"] = [plain(record) for record in records]
+        else:
+            info["first_records"] = tables
+        for i, rows in enumerate(tables):
             summary.append(f"record {i}:")
             summary += [f"  {r['offset']:>5}  {r['type']:<10} {r['name']:<34} {_short(r['value'])}  {r['doc']}"
                         for r in rows]
-    elif ext.records is not None:
-        info["first_records"] = [_plain(ext.records[i]) for i in range(min(first, len(ext.records)))]
-        summary += [f"record {i}: {r}" for i, r in enumerate(info["first_records"])]
     info["summary"] = summary
     return info
 
 
-def _short(value, width=28):
-    text = f"{value:.7g}" if isinstance(value, float) else str(value)
-    return (text if len(text) <= width else text[: width - 1] + "…").ljust(width)
+#: width of the value column in record tables
+_VALUE_WIDTH = 28
 
 
-def _plain(record):
-    """One record as JSON-ready values: raw (void) items as hex text, like dump's byte fields."""
-    return {name: _json_ready(np.asarray(record[name]).tolist()) for name in record.dtype.names}
-
-
-def _json_ready(value):
-    if isinstance(value, bytes):
-        return value.hex(" ")
-    if isinstance(value, list):
-        return [_json_ready(v) for v in value]
-    return value
+def _short(value):
+    return f"{short_text(value, _VALUE_WIDTH):<{_VALUE_WIDTH}}"
 
 
 def describe_record(mrc, index):
@@ -127,11 +121,7 @@ def describe_record(mrc, index):
     if not 0 <= index < count:
         raise MrcFormatError(f"record {index} does not exist: the {ext.kind} extended header has {count} records",
                              field="extended header", offset=HEADER_SIZE)
-    if ext.layout is not None:
-        rows = field_rows(ext.layout, ext.record(index), HEADER_SIZE + index * ext.record_size)
-        lines = [f"{ext.kind} record {index} (file offset, type, field, value, meaning):"]
-        lines += [f"  {r['offset']:>8}  {r['type']:<10} {r['name']:<34} {_short(r['value'])}  {r['doc']}" for r in rows]
-        return {"kind": ext.kind, "index": index, "fields": rows, "lines": lines}
-    plain = _plain(ext.records[index])
-    return {"kind": ext.kind, "index": index, "fields": plain,
-            "lines": [f"{ext.kind} record {index}:"] + [f"  {k}: {v}" for k, v in plain.items()]}
+    rows = field_rows(ext.layout, ext.record(index), HEADER_SIZE + index * ext.record_size)
+    lines = [f"{ext.kind} record {index} (file offset, type, field, value, meaning):"]
+    lines += [f"  {r['offset']:>8}  {r['type']:<10} {r['name']:<34} {_short(r['value'])}  {r['doc']}" for r in rows]
+    return {"kind": ext.kind, "index": index, "fields": rows, "lines": lines}

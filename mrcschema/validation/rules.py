@@ -36,6 +36,7 @@ from ..format.fei import FEI1, FEI_KINDS
 from ..format.modes import MODES
 from ..format.mrc2014 import HEADER_SIZE, field_offset
 from ..format.seri import is_seri_header, seri_record_nbytes
+from ..format.values import show
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)
@@ -48,15 +49,6 @@ IMOD_DOC = "IMOD mrc_format.txt"
 TFS = "Thermo Fisher MRC2014 (doc 306687) via mrcfile/ExifTool, specs/fei1.csv, specs/fei2.csv"
 DE_OBSERVED = ("Direct Electron DE-Server file set as observed (no published specification); "
                "RosettaSciIO DE reader")
-
-
-def show(value):
-    """A value as a finding shows it: bytes as text and hex, floats short."""
-    if isinstance(value, bytes):
-        return f"{value!r} ({value.hex(' ').upper()})"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return repr(value)
 
 
 def is_blank(raw: bytes) -> bool:

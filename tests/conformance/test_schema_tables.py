@@ -15,6 +15,15 @@ from mrcschema.format.exttyp import (
 )
 from mrcschema.format.fei import FEI1, FEI2, FEI_KINDS, FEI_LEGACY
 from mrcschema.format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
+from mrcschema.format.seri import (
+    SERI,
+    SERI_ITEMS,
+    is_seri_header,
+    sem_shorts_to_float,
+    sem_shorts_to_float_array,
+    seri_layout,
+    seri_record_nbytes,
+)
 
 
 def leaf_type(field):
@@ -59,7 +68,7 @@ def test_imod_fields_at_spec_offsets():
 
 
 def test_every_main_header_field_has_a_doc_string():
-    for layout in (MRC2014_HEADER, IMOD_EXTRA, FEI1, FEI2, FEI_LEGACY):
+    for layout in (MRC2014_HEADER, IMOD_EXTRA, FEI1, FEI2, FEI_LEGACY, SERI):
         for field in layout.fields:
             assert field.doc.strip(), f"{layout.name}.{field.name} has no doc string"
 
@@ -113,3 +122,51 @@ def test_offset_comments_in_fei_schemas_are_the_engines_offsets():
     assert seen["FEI2_RECORD"] == [f.name for f in FEI2.fields][len(fei1_names):]  # FEI2 adds to FEI1's
     assert seen["FEI_LEGACY_RECORD"] == [f.name for f in FEI_LEGACY.fields]
     assert sum(map(len, seen.values())) == 128
+
+
+def _seri_type(decode, nbytes):
+    """specs/seri_flags.csv states the stored type in its ``decode`` column ("2 x int16 / 25 -> um",
+    "raw 2 bytes"): in the engine's vocabulary."""
+    raw = re.match(r"raw (\d+) bytes", decode)
+    if raw:
+        return f"bytes[{raw[1]}]"
+    count, kind = re.match(r"(?:(\d+) x )?(u?int16)\b", decode).groups()
+    return f"{kind}[{count}]" if count else kind
+
+
+def _seri_decoding(decode):
+    """The ``decode`` column as (how, unit): ("x 0.01", "deg") for "int16 / 100 -> deg"."""
+    unit = decode.rpartition(" -> ")[2] if " -> " in decode else ""
+    if decode.startswith("raw"):
+        return "reserved (raw bytes)", ""
+    if "SEMshortsToFloat" in decode:
+        return "SEMshortsToFloat", unit
+    op = re.search(r" ([/*]) (\d+)", decode)
+    scale = 1.0 if op is None else (1 / int(op[2]) if op[1] == "/" else float(op[2]))
+    return f"x {scale:g}", unit
+
+
+def test_serialem_items_match_the_spec_table():
+    rows = spec_rows("seri_flags.csv")
+    assert [item.name for item in SERI_ITEMS] == [f.name for f in SERI.fields] == [r["name"] for r in rows]
+    for item, row in zip(SERI_ITEMS, rows):
+        assert item.flag == int(row["flag"]) == 1 << int(row["bit"]), item.name
+        assert item.nbytes == item.field.size == int(row["bytes"]), item.name
+        assert item.field.type == _seri_type(row["decode"], item.nbytes), (item.name, row["decode"])
+        assert item.field.doc.startswith(row["content"]), (item.name, "doc quotes IMOD")
+        assert _seri_decoding(row["decode"]) == (item.decoding_text.split(" -> ")[0], item.unit), item.name
+        assert row["source"].strip()
+    assert SERI.size == sum(int(r["bytes"]) for r in rows) == 34
+
+
+def test_serialem_decoding_and_record_layouts():
+    """Scales as IMOD applies them; the per-file layouts are the announced items, packed."""
+    scales = {item.name: item.decoding for item in SERI_ITEMS}
+    assert (scales["tilt_angle"], scales["stage_position"], scales["magnification"]) == (0.01, 0.04, 100.0)
+    assert scales["exposure_dose"] is sem_shorts_to_float_array and scales["reserved_64"] is None
+    pairs = [(1, 2), (-300, 770), (32767, -32768), (0, 0)]
+    assert list(sem_shorts_to_float_array(pairs)) == [sem_shorts_to_float(a, b) for a, b in pairs]
+    layout = seri_layout(1 | 4 | 32 | 128)
+    assert [(f.name, f.offset, f.size) for f in layout.fields] == [
+        ("tilt_angle", 0, 2), ("stage_position", 2, 4), ("exposure_dose", 6, 4), ("reserved_128", 10, 4)]
+    assert layout.size == seri_record_nbytes(1 | 4 | 32 | 128) == 14 and is_seri_header(14, 1 | 4 | 32 | 128)
