@@ -115,11 +115,20 @@ def test_wrong_stamp_strict_error_permissive_reads_the_other_order(tmp_path):
 
 @pytest.mark.parametrize("nlabl", [-1, 0, 7, 11, 2**31 - 1])
 def test_wrong_nlabl_never_stops_reading(tmp_path, nlabl):
-    """NLABL is not needed to read a file: both modes open it silently (validate reports it)."""
+    """NLABL is not needed to read a file: both modes open it silently (validate reports it).
+    ``labels`` are the NLABL labels in use, as mrcfile's ``get_labels`` counts them (clamped to 0-10)."""
     labels = (b"first".ljust(80),) + (b"\0" * 80,) * 9
+    used = max(0, min(nlabl, 10))
     for permissive in (False, True):
         with mrcschema.open(crafted(tmp_path, nlabl=nlabl, label=labels), permissive=permissive) as f:
-            assert f.labels == ["first"]
+            assert f.labels == (["first"] + [""] * 9)[:used]
+            assert f.header.label == labels  # the raw ten
+
+
+def test_labels_are_cut_at_their_first_nul(tmp_path):
+    labels = (b"kept\0junk after the NUL".ljust(80, b"\0"), b"second   ".ljust(80, b"\0")) + (b"\0" * 80,) * 8
+    with mrcschema.open(crafted(tmp_path, nlabl=2, label=labels)) as f:
+        assert f.labels == ["kept", "second"]
 
 
 def test_truncated_data_permissive_reads_whole_sections(tmp_path):

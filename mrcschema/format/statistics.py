@@ -63,8 +63,10 @@ class StatsAccumulator:
         if values.dtype.byteorder not in ("=", "|"):
             values = values.astype(values.dtype.newbyteorder("="))
         per_block = max(1, BLOCK_BYTES // max(values.dtype.itemsize, 1))
-        for start in range(0, values.size, per_block):
-            self._add_block(values[start:start + per_block])
+        # infinities and NaN give inf/NaN statistics, as numpy would, without its warnings
+        with np.errstate(invalid="ignore", over="ignore"):
+            for start in range(0, values.size, per_block):
+                self._add_block(values[start:start + per_block])
 
     def _add_block(self, block):
         n = block.size

@@ -26,7 +26,7 @@ from ..errors import MrcFormatError, MrcWarning
 from ..format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, header_error
 from ..format.values import plain, record_columns
 from ..reading import mrc_file
-from ..reading.lazy import lazy_frames, lazy_memmap, load_frames
+from ..reading.lazy import check_chunks, import_dask, lazy_frames, lazy_memmap, load_frames
 from ..reading.metadata import acquisition
 from ..reading.window import map_window
 
@@ -138,11 +138,6 @@ def _finish(nav_axes, signal_axes, frame_map=None, signal_ndim=2, extra_shape=()
     return Plan(shape, axes, frame_map, signal_ndim)
 
 
-def _header_scale(length, sampling):
-    """Å cell length / sampling -> nm, or None when the header does not say (0 or negative)."""
-    return length / sampling / 10.0 if length > 0 and sampling > 0 else None
-
-
 def _spatial_axis(name, size, scale_nm, offset_nm=0.0, navigate=False, units="nm"):
     if scale_nm is None:
         return _axis(name, size, 1.0, offset_nm, None, navigate)
@@ -150,13 +145,14 @@ def _spatial_axis(name, size, scale_nm, offset_nm=0.0, navigate=False, units="nm
 
 
 def _signal_axes(mrc, names=("y", "x")):
-    """The two image axes, scaled from the FEI pixel size (m) or else from CELLA / M (Å)."""
+    """The two image axes, scaled from the FEI pixel size (m) or else from the voxel size (Å)."""
     h = mrc.header
     acq = acquisition(mrc)
     if acq.pixel_size is not None and acq.pixel_size[0] > 0:
         sx, sy = acq.pixel_size[0] * 1e9, acq.pixel_size[1] * 1e9
     else:
-        sx, sy = _header_scale(h.cella.x, h.mx), _header_scale(h.cella.y, h.my)
+        voxel = mrc.voxel_size  # CELLA / M (or CELLA / N where M is 0: mrcz), in Å
+        sx, sy = (v / 10.0 if v > 0 else None for v in (voxel.x, voxel.y))
     return [_spatial_axis(names[0], h.ny, sy, h.origin.y / 10.0),
             _spatial_axis(names[1], h.nx, sx, h.origin.x / 10.0)]
 
@@ -200,7 +196,8 @@ def _generic(mrc):
     signal = _signal_axes(mrc)
     if len(h) == 2:
         return _finish([], signal)
-    z = _spatial_axis("z", h[-3], _header_scale(header.cella.z, header.mz), header.origin.z / 10.0, navigate=True)
+    voxel_z = mrc.voxel_size.z
+    z = _spatial_axis("z", h[-3], voxel_z / 10.0 if voxel_z > 0 else None, header.origin.z / 10.0, navigate=True)
     if len(h) == 4:
         return _finish([_axis("volume", h[0], navigate=True), z], signal)
     return _finish([z], signal)
@@ -290,6 +287,7 @@ def _load_data(mrc, plan, *, lazy, chunks, mode):
     g = mrc.geometry
     frame_shape = g.shape[-2:]
     in_memory = mrc.source.mappable_path is None or g.mode.packed_4bit
+    check_chunks(chunks, plan.shape, plan.signal_ndim, whole_signal=plan.frame_map is not None)
     if plan.frame_map is not None:
         places, frames = plan.frame_map.size, _frame_count(mrc)
         if not lazy and places > MAX_DENSE_PLACES_PER_FRAME * frames:
@@ -301,9 +299,7 @@ def _load_data(mrc, plan, *, lazy, chunks, mode):
         return load_frames(mrc.path, g.offset, g.dtype, frame_shape, frames, plan.frame_map)
     if lazy:
         if in_memory:
-            import dask.array as da
-
-            return da.from_array(np.asarray(mrc.data).reshape(plan.shape), chunks=chunks)
+            return import_dask().from_array(np.asarray(mrc.data).reshape(plan.shape), chunks=chunks)
         return lazy_memmap(mrc.path, g.offset, g.dtype, plan.shape, chunks, plan.signal_ndim)
     if in_memory:
         return np.asarray(mrc.data).reshape(plan.shape)
@@ -379,7 +375,8 @@ def _set(tree, dotted, value):
 
 
 def _metadata(path, mrc, acq, info):
-    md = {"General": {"original_filename": os.path.basename(path)}, "Signal": {"signal_type": ""},
+    md = {"General": {"original_filename": os.path.basename(path), "title": title_of(path)},
+          "Signal": {"signal_type": ""},
           "_HyperSpy": {"navigators": {}}}
     tem = "Acquisition_instrument.TEM."
     _set(md, tem + "beam_energy", None if acq.voltage is None else acq.voltage / 1000.0)  # keV
@@ -400,6 +397,16 @@ def _metadata(path, mrc, acq, info):
     if info is not None:
         _de_metadata(md, info)
     return md
+
+
+def title_of(path) -> str:
+    """The file's stem, compression suffix and all: ``20220101_0001_movie`` for
+    ``20220101_0001_movie.mrc``, ``emd_3001`` for ``emd_3001.map.gz``."""
+    name = os.path.basename(path)
+    for suffix in (".gz", ".bz2"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return os.path.splitext(name)[0]
 
 
 def _set_date(md, seconds):

@@ -7,15 +7,19 @@ import os
 from ..format.byteorder import byteorder_argument
 from ..format.geometry import HEADER_SIZE, check_identity, parse_header
 from ..sources import open_source
+from .mrc_file import MrcFile
 
 
-def read_header(path: str | os.PathLike, *, permissive: bool = False, byteorder: str | None = None):
-    """Read only the main header of ``path`` (plain or compressed) and return the record.
+def read_header(path: str | os.PathLike | MrcFile, *, permissive: bool = False, byteorder: str | None = None):
+    """Read only the main header of ``path`` (plain or compressed) and return the record; for an
+    open :class:`~mrcschema.MrcFile`, its header record as it is now.
 
     The identity checks are those of :func:`mrcschema.open`: bytes whose MAP field is not 'MAP '
     raise :class:`~mrcschema.MrcFormatError` (a warning with ``permissive=True``).  ``byteorder``
     as for :func:`mrcschema.open`.
     """
+    if isinstance(path, MrcFile):
+        return path.header
     with open_source(path, permissive=permissive) as source:
         parsed = parse_header(source.read_header(HEADER_SIZE), byteorder_argument(byteorder), permissive=permissive)
     check_identity(parsed, permissive=permissive)

@@ -40,7 +40,44 @@ def default_chunks(chunks, shape, signal_ndim):
     return chunks
 
 
+def check_chunks(chunks, shape, signal_ndim, *, whole_signal=False):
+    """The checks of ``chunks`` that need no dask, made for in-memory loads too (RosettaSciIO
+    checks ``chunks`` whether or not the load is lazy): one entry per axis, and with
+    ``whole_signal`` (non-raster scans, gathered frame by frame) the signal axes whole."""
+    ndim = len(shape)
+    if isinstance(chunks, str):
+        if chunks != "auto":
+            raise ValueError(f"chunks must be 'auto', a number, a tuple or a dict, not {chunks!r}")
+        return
+    if isinstance(chunks, dict):
+        per_axis = {int(axis) % ndim: size for axis, size in chunks.items()}
+    elif isinstance(chunks, (int, np.integer)):
+        per_axis = dict.fromkeys(range(ndim), chunks)
+    else:
+        chunks = tuple(chunks)
+        if len(chunks) != ndim:
+            raise ValueError(f"chunks {chunks!r} do not fit the data shape {tuple(shape)}: {len(chunks)} "
+                             f"entries for {ndim} axes")
+        per_axis = dict(enumerate(chunks))
+    if whole_signal:
+        for axis in range(ndim - signal_ndim, ndim):
+            if per_axis.get(axis, -1) not in (-1, None, shape[axis]):
+                raise ValueError("Last two dimensions of chunks must be -1: a non-raster scan is gathered "
+                                 f"frame by frame (chunks {chunks!r})")
+
+
+def import_dask():
+    """dask.array, or a ModuleNotFoundError saying which extra installs it."""
+    try:
+        import dask.array
+    except ModuleNotFoundError as exc:
+        raise ModuleNotFoundError(f"lazy loading needs dask: pip install 'mrcschema[lazy]' ({exc})",
+                                  name=exc.name) from None
+    return dask.array
+
+
 def _normalize(chunks, shape, dtype, signal_ndim):
+    import_dask()
     from dask.array.core import normalize_chunks
 
     try:
@@ -56,7 +93,7 @@ def _block_slices(chunks):
 
 
 def _array(name, graph, chunks, dtype):
-    import dask.array as da
+    da = import_dask()
     from dask.highlevelgraph import HighLevelGraph
 
     return da.Array(HighLevelGraph.from_collections(name, graph, dependencies=()), name, chunks, dtype=dtype)
@@ -64,6 +101,7 @@ def _array(name, graph, chunks, dtype):
 
 def lazy_memmap(path, offset, dtype, shape, chunks="auto", signal_ndim=2):
     """A dask array over the C-ordered block ``shape`` at ``offset`` in ``path``."""
+    import_dask()
     import dask.base
 
     dtype = np.dtype(dtype)
@@ -76,6 +114,7 @@ def lazy_memmap(path, offset, dtype, shape, chunks="auto", signal_ndim=2):
 
 def lazy_frames(path, offset, dtype, frame_shape, frame_count, frame_map, chunks="auto"):
     """A dask array ``frame_map.shape + frame_shape`` gathering frames by ``frame_map`` (-1: zeros)."""
+    import_dask()
     import dask.base
 
     dtype = np.dtype(dtype)

@@ -26,7 +26,7 @@ from ..format.geometry import (
 )
 from ..format.byteorder import byteorder_argument
 from ..format.modes import pack_4bit, unpack_4bit
-from ..format.mrc2014 import MRC2014_HEADER
+from ..format.mrc2014 import MRC2014_HEADER, header_error
 from ..sources import CompressedSource, Source, open_source
 from .labels import LabelList, read_only_error
 from .window import MEMMAP_MODES, read_window
@@ -42,6 +42,12 @@ class Vec3:
 
     def __iter__(self):
         return iter((self.x, self.y, self.z))
+
+
+def labels_of(header) -> list[str]:
+    """The first NLABL (0 to 10) labels, each cut at its first NUL, trailing blanks stripped."""
+    used = header.label[:max(0, min(header.nlabl, len(header.label)))]
+    return [raw.split(b"\0", 1)[0].rstrip().decode("latin-1") for raw in used]
 
 
 def voxel_size_of(header) -> tuple[Vec3, tuple[str, ...]]:
@@ -192,11 +198,11 @@ class MrcFile:
 
     @property
     def labels(self):
-        """The text labels in use (blank ones dropped, trailing blanks stripped).  A list; in
-        ``"r+"`` mode changes to it (``f.labels.append("text")``) are written on flush/close."""
+        """The NLABL labels in use, as mrcfile counts them, each cut at its first NUL and its
+        trailing blanks stripped (``header.label`` keeps the raw ten).  A list; in ``"r+"`` mode
+        changes to it (``f.labels.append("text")``) are written on flush/close."""
         if self._labels is None:
-            texts = (label.rstrip(b"\0 ").decode("latin-1") for label in self._header.label)
-            self._labels_base = [text for text in texts if text]
+            self._labels_base = labels_of(self._header)
             self._labels = LabelList(self._labels_base, self)
         return self._labels
 
@@ -263,6 +269,39 @@ class MrcFile:
             raise ValueError(f"{self.path}: mode 101 stores 4-bit values (0-15); the data holds "
                              f"{int(values.max())}, which would not survive; nothing written")
         self._packed[...] = pack_4bit(values)
+
+    @property
+    def axis_order(self) -> tuple[int, int, int]:
+        """(MAPC, MAPR, MAPS): which of X, Y, Z (1, 2, 3) the columns, rows and sections run along."""
+        h = self.header
+        order = (h.mapc, h.mapr, h.maps)
+        if sorted(order) != [1, 2, 3]:
+            raise header_error("mapc", f"MAPC, MAPR, MAPS are {order}, not a permutation of 1, 2, 3: "
+                                       "the axes of the data are unknown")
+        return order
+
+    @property
+    def data_xyz(self) -> np.ndarray | None:
+        """The data indexed ``[x, y, z]`` along the cell axes, whatever MAPC/MAPR/MAPS say: a
+        transposed view of :attr:`data` (no copy), equal to gemmi's grid reordered to X, Y, Z.
+        Pair it with :attr:`voxel_size` (X, Y, Z) and :attr:`start_xyz`.  3D data only (a single
+        image is one section); a volume stack raises ``ValueError``."""
+        data = self.data
+        if data is None:
+            return None
+        if data.ndim == 4 or (data.ndim == 3 and self.geometry.mode.samples_per_pixel > 1):
+            raise ValueError("data_xyz is for one volume or image stack; index the volume stack first")
+        sections = data.reshape((self.geometry.sections, self.header.ny, data.shape[-1]))
+        file_axes = (self.axis_order[2], self.axis_order[1], self.axis_order[0])  # sections, rows, columns
+        return sections.transpose([file_axes.index(axis) for axis in (1, 2, 3)])
+
+    @property
+    def start_xyz(self) -> tuple[int, int, int]:
+        """NXSTART, NYSTART, NZSTART (the grid index of the first column, row and section) along
+        X, Y, Z: where :attr:`data_xyz` begins in the unit cell."""
+        h = self.header
+        starts = {self.axis_order[0]: h.nxstart, self.axis_order[1]: h.nystart, self.axis_order[2]: h.nzstart}
+        return (starts[1], starts[2], starts[3])
 
     # -- life cycle -------------------------------------------------------------
     def flush(self, update_stats=True):
