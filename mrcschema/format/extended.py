@@ -109,6 +109,9 @@ def _fei_record_size(raw, byteorder):
     return 0
 
 
+fei_record_size = _fei_record_size  # public: validate decides an FEI record's size by the same rule
+
+
 def _read_fei(raw, exttyp, nz, byteorder):
     from .fei import (  # the FEI layouts are built only for files that have them
         FEI1,
