@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the rules of this checkout, not an installed copy
-from mrcschema.validation.rules import RULES, SEVERITIES  # noqa: E402
+from mrcschema.validation.rules import AMPLITUDE_ULPS, RULES, SEVERITIES, STATS_RTOL, STATS_ULPS  # noqa: E402
 
 OUTPUT = Path(__file__).resolve().parent / "validation_rules.md"
 
@@ -43,6 +43,20 @@ def render():
         f"{len(RULES)} rules: {counts['error']} errors, {counts['warning']} warnings, {counts['info']} info.",
         "The last column says what `mrcfile.validate` (1.5.4) does about the same thing; the corpus",
         "comparison is in `docs/conformance.md`.",
+        "",
+        "A file that is not MRC at all (no `MAP`, and no byte order giving a known MODE with positive",
+        "NX, NY, NZ: a PNG, a text file) is one `MRC-STRUCTURE` error and no other rule runs; a missing",
+        "file or a directory is one `MRC-UNREADABLE` error. Everything `mrcfile.validate` calls invalid",
+        "is an error, except the real-world variants `docs/conformance.md` lists with their writers.",
+        "",
+        "Statistics (`MRC2014-STATS`): DMIN and DMAX exact, DMEAN within "
+        f"{STATS_RTOL:.0%}, and RMS within",
+        f"`|std - RMS| <= {STATS_RTOL} * |RMS| + {STATS_ULPS} * ulp32(max(|min|, |max|, |mean|))`, where `ulp32(x)`",
+        "is the spacing of float32 numbers at x: a constant float32 fill has an exact RMS of 0, and mrcfile's",
+        "float32 `data.std()` a few ulps; both pass. NaN voxels are left out of the statistics (as gemmi",
+        "computes them) and counted by the warning `MRC2014-STATS-NAN`. For complex data DMIN, DMAX,",
+        f"DMEAN are compared with the amplitudes |z| (DMIN/DMAX within {AMPLITUDE_ULPS} float32 ulps): equal,",
+        "they are IMOD's convention (`MRC2014-STATS-COMPLEX`, a warning).",
         "",
     ]
     for scope in SCOPES:

@@ -56,9 +56,11 @@ def data_size(h):
 
 
 def craft(tmp_path, name="x.mrc", *, data=None, extended=b"", extra=0, byteorder="<", **changes):
+    """A conforming file with ``changes``; zero dimensions give an empty data block (as mrcfile.new()
+    writes), negative ones 96 bytes of data that cannot be located."""
     header = base_header(**changes)
     if data is None:
-        data = b"\0" * max(0, data_size(header) + extra) if header.nx > 0 and header.ny > 0 and header.nz > 0 \
+        data = b"\0" * max(0, data_size(header) + extra) if header.nx >= 0 and header.ny >= 0 and header.nz >= 0 \
             else b"\0" * 96
     return write_file(tmp_path / name, header, data, extended=extended, byteorder=byteorder)
 
@@ -105,18 +107,28 @@ HEADER_CASES = {
     "conforming": ({}, []),
     "map_wrong": (dict(map=b"XYZW"), [(E, "MRC2014-MAP", "map", 208)]),
     "map_nul_motioncor2": (dict(map=b"MAP\0"), [(W, "MRC2014-MAP-PADDING", "map", 208)]),
-    "machst_serialem": (dict(machst=b"D\0\0\0"), [(W, "MRC2014-MACHST", "machst", 212)]),
-    "machst_zero": (dict(machst=b"\0\0\0\0"), [(W, "MRC2014-MACHST", "machst", 212)]),
-    "machst_zero_and_mode_unknown": (dict(machst=b"\0\0\0\0", mode=7),
+    "map_other_fourth_byte": (dict(map=b"MAPX"), [(E, "MRC2014-MAP", "map", 208)]),
+    "machst_serialem": (dict(machst=b"D\0\0\0"), [(W, "MRC2014-MACHST-VARIANT", "machst", 212)]),
+    "machst_zero": (dict(machst=b"\0\0\0\0"), [(W, "MRC2014-MACHST-VARIANT", "machst", 212)]),
+    "machst_emdb": (dict(machst=b"\x44\x11\0\0"), [(W, "MRC2014-MACHST-VARIANT", "machst", 212)]),
+    "machst_garbage": (dict(machst=b"\x01\x02\x03\x04"), [(E, "MRC2014-MACHST", "machst", 212)]),
+    "machst_zero_and_mode_unknown": (dict(machst=b"\0\0\0\0", mode=9),
                                      [(E, "MRC2014-BYTEORDER", "machst", 212), (E, "MRC2014-MODE", "mode", 12)]),
-    "mode_unknown": (dict(mode=7), [(E, "MRC2014-MODE", "mode", 12)]),
+    # a little-endian stamp on big-endian numbers: checked big-endian, one error
+    "machst_contradicted": (dict(machst=b"DD\0\0", byteorder=">"), [(E, "MRC2014-BYTEORDER", "machst", 212)]),
+    "mode_unknown": (dict(mode=9), [(E, "MRC2014-MODE", "mode", 12)]),
+    "mode_7_int32": (dict(mode=7), [(E, "MRC2014-MODE", "mode", 12)]),
+    "mode_8_uint32": (dict(mode=8), [(E, "MRC2014-MODE", "mode", 12)]),
     "mode_16_rgb": (dict(mode=16), [(W, "IMOD-MODE-16", "mode", 12)]),
     "mode_3_complex_int": (dict(mode=3), []),
     "mode_101_4bit": (dict(mode=101), []),
     "nx_zero": (dict(nx=0, mx=4), [(E, "MRC2014-DIMENSIONS", "nx", 0)]),
+    "ny_nz_zero": (dict(ny=0, nz=0, my=3, mz=1), [(E, "MRC2014-DIMENSIONS", "ny", 4), (E, "MRC2014-DIMENSIONS", "nz", 8)]),
     "nx_negative": (dict(nx=-3, mx=4), [(E, "MRC2014-DIMENSIONS", "nx", 0)]),
     "nz_negative": (dict(nz=-2), [(E, "MRC2014-DIMENSIONS", "nz", 8)]),
     "mx_zero": (dict(mx=0), [(E, "MRC2014-SAMPLING", "mx", 28)]),
+    "m_zero_mrcz": (dict(mx=0, my=0, mz=0), [(E, "MRC2014-SAMPLING", "mx", 28), (E, "MRC2014-SAMPLING", "my", 32),
+                                             (E, "MRC2014-SAMPLING", "mz", 36)]),
     "my_negative": (dict(my=-1), [(E, "MRC2014-SAMPLING", "my", 32)]),
     "cella_negative_as_de": (dict(cella=dict(y=-30.0)), [(E, "MRC2014-CELLA", "cella.y", 44)]),
     "cella_nan": (dict(cella=dict(z=float("nan"))), [(E, "MRC2014-CELLA", "cella.z", 48)]),
@@ -134,8 +146,12 @@ HEADER_CASES = {
     "image_stack_mz_not_1": (dict(mz=2), [(W, "MRC2014-IMAGE-MZ", "mz", 36)]),
     "nsymbt_negative": (dict(nsymbt=-8), [(E, "MRC2014-NSYMBT", "nsymbt", 92)]),
     "exttyp_not_ascii": (dict(exttyp=b"\xffAB\0"), [(E, "MRC2014-EXTTYP-TEXT", "exttyp", 104)]),
-    "exttyp_unknown": (dict(exttyp=b"ABCD"), [(W, "MRC2014-EXTTYP", "exttyp", 104)]),
-    "nversion_zero": (dict(nversion=0), [(W, "MRC2014-NVERSION", "nversion", 108)]),
+    "exttyp_unknown": (dict(exttyp=b"ABCD"), [(W, "MRC2014-EXTTYP-UNUSED", "exttyp", 104)]),
+    "exttyp_unknown_with_extended_header": (dict(exttyp=b"ABCD", nsymbt=80, extended=b"\0" * 80),
+                                            [(E, "MRC2014-EXTTYP", "exttyp", 104)]),
+    "nversion_zero": (dict(nversion=0), [(W, "MRC2014-NVERSION-PRE2014", "nversion", 108)]),
+    "nversion_20139": (dict(nversion=20139), [(E, "MRC2014-NVERSION", "nversion", 108)]),
+    "nversion_12345": (dict(nversion=12345), [(E, "MRC2014-NVERSION", "nversion", 108)]),
     "nversion_20140": (dict(nversion=20140), []),
     "nlabl_without_labels": (dict(nlabl=1), [(E, "MRC2014-NLABL", "nlabl", 220)]),
     "nlabl_too_small": (dict(nlabl=1, label=labels(b"one", b"two")), [(E, "MRC2014-NLABL", "nlabl", 220)]),
@@ -144,6 +160,12 @@ HEADER_CASES = {
     "label_not_ascii": (dict(nlabl=2, label=labels(b"fine", "caf\u00e9".encode("utf-8"))),
                         [(W, "MRC2014-LABEL-TEXT", "label[1]", 304)]),
     "labels_space_padded": (dict(nlabl=2, label=labels(b"one", b"two")), []),
+    "labels_space_then_nul_padded": (dict(nlabl=1, label=(b"one   ".ljust(80, b"\0"),) + (b"\0" * 80,) * 9), []),
+    "label_nul_inside": (dict(nlabl=2, label=labels(b"one", b"two\0three")), [(W, "MRC2014-LABEL-TEXT", "label[1]", 304)]),
+    "label_control_byte_inside": (dict(nlabl=1, label=labels(b"tab\there")), [(W, "MRC2014-LABEL-TEXT", "label[0]", 224)]),
+    # mrcfile counts a label of a NUL then spaces as text (numpy strips only trailing NULs): so do we
+    "label_nul_then_spaces": (dict(nlabl=1, label=(b"\0" + b" " * 79,) + (b"\0" * 80,) * 9),
+                              [(W, "MRC2014-LABEL-TEXT", "label[0]", 224)]),
 }
 
 
@@ -183,11 +205,17 @@ def test_what_mrcfile_misses_or_crashes_on(tmp_path):
 
 
 def test_file_longer_or_shorter_than_the_header_says(tmp_path):
-    assert summary(mrcschema.validate(craft(tmp_path, "long.mrc", extra=8))) == [(E, "MRC2014-FILE-SIZE", "file", None)]
+    long = mrcschema.validate(craft(tmp_path, "long.mrc", extra=8))
+    assert summary(long) == [(E, "MRC2014-FILE-SIZE", "file", None)]
+    assert long.errors[0].message.startswith(
+        "file is 1128 bytes, 8 bytes more than the 1120 the header implies (1024 + NSYMBT 0 + data 96)")
     short = mrcschema.validate(craft(tmp_path, "short.mrc", extra=-8))
     assert summary(short) == [(E, "MRC2014-FILE-SIZE", "file", None)]
     assert short.errors[0].message.startswith(
-        "file is 1112 bytes, 8 bytes shorter than the 1120 the header implies (1024 + NSYMBT 0 + data 96)")
+        "file is 1112 bytes, 8 bytes less than the 1120 the header implies (1024 + NSYMBT 0 + data 96)")
+    # mrcfile agrees on both
+    for report in (long, short):
+        assert not mrcfile_says(report.path)[0]
     past_end = mrcschema.validate(craft(tmp_path, "past.mrc", nsymbt=5000))
     assert summary(past_end) == [(W, "MRC2014-EXTTYP-MISSING", "exttyp", 104), (E, "MRC2014-FILE-SIZE", "file", None)]
     # a short file whose header claims statistics: they cannot be compared, and the report says so
@@ -208,11 +236,54 @@ def test_not_mrc_at_all_is_one_structure_error(tmp_path):
     assert summary(mrcschema.validate(broken)) == [(E, "MRC-STRUCTURE", "file", 0)]
 
 
-def test_missing_file_and_directory_raise_oserror(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        mrcschema.validate(tmp_path / "missing.mrc")
-    with pytest.raises(IsADirectoryError):
-        mrcschema.validate(tmp_path)
+def png_bytes(width, height, seed=0):
+    """A real PNG of random RGB noise (incompressible, so well over 1024 bytes)."""
+    import struct
+    import zlib
+    rng = np.random.default_rng(seed)
+    rows = b"".join(b"\0" + rng.integers(0, 256, width * 3, dtype=np.uint8).tobytes() for _ in range(height))
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_a_png_or_a_text_file_is_one_not_an_mrc_file_error(tmp_path):
+    """No 'MAP' and no byte order giving a known MODE with positive NX, NY, NZ: one finding, and
+    no other rule runs (not 16 to 25 findings about garbage header values)."""
+    png = tmp_path / "image.png"
+    png.write_bytes(png_bytes(32, 32))
+    assert png.stat().st_size > 1024
+    text = tmp_path / "notes.txt"
+    text.write_text("hello world\n" * 200)
+    zeros = tmp_path / "zeros.mrc"
+    zeros.write_bytes(bytes(2048))
+    for path, shown in ((png, "MAP is b'"), (text, "MAP is b'o wo' (6F 20 77 6F), NX is 1819043176"),
+                        (zeros, "MAP is b'\\x00\\x00\\x00\\x00' (00 00 00 00), NX is 0")):
+        report = mrcschema.validate(path)
+        assert summary(report) == [(E, "MRC-STRUCTURE", "map", 208)], path.name
+        assert report.errors[0].message.startswith("not an MRC file: " + shown), report.errors[0].message
+    try:
+        from PIL import Image
+    except ImportError:
+        return
+    pil = tmp_path / "pil.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(pil)
+    assert summary(mrcschema.validate(pil)) == [(E, "MRC-STRUCTURE", "map", 208)]
+    # an MRC file with only MAP damaged is still checked field by field
+    assert summary(mrcschema.validate(craft(tmp_path, map=b"\0\0\0\0"))) == [(E, "MRC2014-MAP", "map", 208)]
+
+
+def test_missing_file_and_directory_are_one_unreadable_error(tmp_path):
+    """A batch gets a report per path: a missing file or a directory is one MRC-UNREADABLE error."""
+    missing = mrcschema.validate(tmp_path / "missing.mrc")
+    assert summary(missing) == [(E, "MRC-UNREADABLE", "file", None)] and not missing.ok
+    assert missing.errors[0].message.startswith("FileNotFoundError: [Errno 2] No such file or directory")
+    assert missing.path == str(tmp_path / "missing.mrc")
+    directory = mrcschema.validate(tmp_path)
+    assert summary(directory) == [(E, "MRC-UNREADABLE", "file", None)]
+    assert directory.errors[0].message.startswith("IsADirectoryError: ")
 
 
 def test_compressed_files_are_validated_decompressed(tmp_path):
@@ -220,11 +291,11 @@ def test_compressed_files_are_validated_decompressed(tmp_path):
     for suffix, compress in ((".gz", gzip.compress), (".bz2", bz2.compress)):
         packed = tmp_path / f"x.mrc{suffix}"
         packed.write_bytes(compress(plain.read_bytes()))
-        assert summary(mrcschema.validate(packed)) == [(W, "MRC2014-NVERSION", "nversion", 108)]
+        assert summary(mrcschema.validate(packed)) == [(W, "MRC2014-NVERSION-PRE2014", "nversion", 108)]
     packed = tmp_path / "long.mrc.gz"
     packed.write_bytes(gzip.compress(plain.read_bytes() + b"\0" * 4))
     report = mrcschema.validate(packed)
-    assert report.rules == ["MRC2014-NVERSION", "MRC2014-FILE-SIZE"]
+    assert report.rules == ["MRC2014-NVERSION-PRE2014", "MRC2014-FILE-SIZE"]
     assert "file (decompressed) is 1124 bytes" in report.errors[0].message
 
 
@@ -261,6 +332,36 @@ def test_extended_header_rules(tmp_path, case):
     exttyp, block, expected = EXT_CASES[case]
     path = craft(tmp_path, exttyp=exttyp.encode(), nsymbt=len(block), extended=block)
     assert summary(mrcschema.validate(path)) == expected
+
+
+def test_big_endian_fei_records_are_read_in_one_byte_order(tmp_path):
+    """mrcfile writes FEI records in the file's byte order: the size is decided as the reader does
+    (the file's order, else little-endian) and the other fields are read in that same order."""
+    records = np.zeros(2, dtype=mrcfile.dtypes.get_ext_header_dtype(b"FEI2", ">"))
+    records["Metadata size"], records["Metadata version"] = 888, 2
+    path = tmp_path / "be_fei2.mrc"
+    with mrcfile.new(path) as mrc:
+        mrc.set_data(sample_data(">f4", (2, 3, 4)))
+        mrc.set_extended_header(records)
+        mrc.header.exttyp = b"FEI2"
+    assert summary(mrcschema.validate(path)) == []
+    with mrcschema.open(path) as f:
+        assert f.header.nsymbt == 2 * 888
+    # little-endian records in a big-endian file (how EPU-style records would look): read little-endian
+    little = tmp_path / "be_le_records.mrc"
+    header = attrs.evolve(base_header(exttyp=b"FEI1", nsymbt=2 * 768), machst=b"\x11\x11\0\0")
+    write_file(little, header, b"\0" * 96, extended=fei_block(768, 0, 2), byteorder=">")
+    assert summary(mrcschema.validate(little)) == []
+    # a wrong size says which order it was read in, and what the other gives
+    wrong = tmp_path / "be_wrong.mrc"
+    block = np.zeros(2 * 888, np.uint8)
+    block[:8] = np.frombuffer(np.array([700, 2], ">i4").tobytes(), np.uint8)
+    header = attrs.evolve(base_header(exttyp=b"FEI2", nsymbt=2 * 888), machst=b"\x11\x11\0\0")
+    write_file(wrong, header, b"\0" * 96, extended=block.tobytes(), byteorder=">")
+    report = mrcschema.validate(wrong)
+    assert report.rules[0] == "FEI-METADATA-SIZE" and "FEI-METADATA-VERSION" not in report.rules
+    assert report.errors[0].message.startswith(
+        "FEI2 metadata_size is 700 read big-endian (little-endian: -1140719616; the file is big-endian)")
 
 
 def seri_file(tmp_path, nint, nreal, nsymbt):
@@ -383,14 +484,154 @@ def test_statistics_are_computed_in_chunks(tmp_path, monkeypatch):
     assert (acc.minimum, acc.maximum) == (data.min(), data.max())
 
 
-def test_nan_in_the_data_makes_the_statistics_wrong_as_in_mrcfile(tmp_path, monkeypatch):
+def mrcfile_says(path):
+    """mrcfile.validate's verdict and printed messages (its warnings silenced)."""
+    out = io.StringIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        verdict = mrcfile.validate(str(path), print_file=out)
+    return verdict, out.getvalue()
+
+
+def nan_stats(data):
+    return dict(dmin=float(np.nanmin(data)), dmax=float(np.nanmax(data)),
+                dmean=float(np.nanmean(data, dtype=np.float64)), rms=float(np.float32(np.nanstd(data, dtype=np.float64))))
+
+
+def test_nan_voxels_are_left_out_of_the_statistics_with_a_warning(tmp_path, monkeypatch):
+    """NaN voxels: the statistics are those of the other voxels (gemmi's and numpy's nan* rule), and a
+    warning counts the NaN; mrcfile compares the header with NaN statistics and calls the file invalid."""
     data = sample_data("f4", (2, 4, 5))
-    stats = true_stats(data)
-    data[1, 2, 3] = np.nan
-    monkeypatch.setattr(VALIDATION_CONTEXT, "CHUNK_BYTES", 40)  # the NaN sits in a later slab
-    path = stats_file(tmp_path, data, **stats)
-    assert [f.field for f in mrcschema.validate(path)] == ["rms", "dmin", "dmax", "dmean"]
-    assert not mrcfile.validate(path, print_file=io.StringIO())
+    data[1, 2, 3] = data[0, 0, 0] = np.nan
+    monkeypatch.setattr(VALIDATION_CONTEXT, "CHUNK_BYTES", 40)  # the NaN sit in different slabs
+    path = stats_file(tmp_path, data, **nan_stats(data))
+    report = mrcschema.validate(path)
+    assert summary(report) == [(W, "MRC2014-STATS-NAN", "data", 1024)] and report.ok
+    assert report.warnings[0].message.startswith("the data holds 2 NaN voxels of 40: ")
+    assert not mrcfile_says(path)[0]
+    wrong = stats_file(tmp_path, data, "wrong.mrc", **dict(nan_stats(data), dmax=99.0))
+    assert summary(mrcschema.validate(wrong)) == [(E, "MRC2014-STATS", "dmax", 80), (W, "MRC2014-STATS-NAN", "data", 1024)]
+    # statistics computed with the NaN are NaN, i.e. not determined (MRC2014 note 5): no data pass, no finding
+    with np.errstate(invalid="ignore"):
+        undetermined = stats_file(tmp_path, data, "nan.mrc", **true_stats(data))
+    assert summary(mrcschema.validate(undetermined)) == []
+    everything = stats_file(tmp_path, np.full((2, 3, 4), np.nan, "f4"), "all.mrc", **dict(UNSET, rms=1.0))
+    report = mrcschema.validate(everything)
+    assert summary(report) == [(E, "MRC2014-STATS", "rms", 216), (W, "MRC2014-STATS-NAN", "data", 1024)]
+    assert report.errors[0].message.startswith("RMS is 1 but all 24 voxels are NaN")
+
+
+def test_a_gemmi_map_with_nan_passes_with_a_warning(tmp_path):
+    gemmi = pytest.importorskip("gemmi")
+    grid = (np.arange(4 * 5 * 6, dtype=np.float32).reshape(4, 5, 6) / 7).astype(np.float32)
+    grid[1, 2, 3] = grid[3, 4, 5] = grid[0, 0, 0] = np.nan
+    ccp4 = gemmi.Ccp4Map()
+    ccp4.grid = gemmi.FloatGrid(grid, gemmi.UnitCell(6, 5, 4, 90, 90, 90), gemmi.SpaceGroup("P1"))
+    ccp4.update_ccp4_header()
+    path = tmp_path / "gemmi_nan.map"
+    ccp4.write_ccp4_map(str(path))
+    report = mrcschema.validate(path)
+    assert summary(report) == [(W, "MRC2014-STATS-NAN", "data", 1104)] and report.ok
+    assert "3 NaN voxels of 120" in report.warnings[0].message
+    verdict, said = mrcfile_says(path)
+    assert not verdict and "RMS deviation is nan" in said
+
+
+#: constant fills: float32 arithmetic (mrcfile's data.std()) gives up to a few ulps of RMS, we give 0
+CONSTANT_FILLS = [1.1, 12345.678, 0.1, 3.3]
+CONSTANT_SHAPES = [(3, 4, 5), (4, 5, 6), (7, 64, 64)]
+
+
+@pytest.mark.parametrize("shape", CONSTANT_SHAPES, ids=lambda s: "x".join(map(str, s)))
+@pytest.mark.parametrize("fill", CONSTANT_FILLS)
+def test_constant_data_written_by_either_passes_our_validator(tmp_path, fill, shape):
+    """The RMS comparison has an absolute term of STATS_ULPS float32 ulps of the data's magnitude, so
+    mrcfile's RMS of a constant fill (float32 rounding: up to ~4 ulps) and ours (exactly 0) both pass."""
+    data = np.full(shape, fill, np.float32)
+    ours = tmp_path / "ours.mrc"
+    mrcschema.write(ours, data)
+    theirs = tmp_path / "theirs.mrc"
+    with mrcfile.new(theirs) as mrc:
+        mrc.set_data(data)
+    for path in (ours, theirs):
+        assert summary(mrcschema.validate(path)) == [], path.name
+    assert mrcfile_says(theirs)[0]
+    with mrcfile.open(ours) as mrc:
+        ours_rms, their_std = float(mrc.header.rms), float(mrc.data.std())
+    assert ours_rms == 0.0
+    # mrcfile accepts our file exactly when its own float32 arithmetic happens to give 0 too: its
+    # absolute tolerance is numpy.isclose's 1e-8, not scaled to the data (docs/conformance.md)
+    assert mrcfile_says(ours)[0] == (abs(their_std) <= 1e-8)
+
+
+def test_rms_tolerance_scales_with_the_data_not_beyond(tmp_path):
+    from mrcschema.validation.rules import STATS_ULPS, rms_close
+    ulp = float(np.spacing(np.float32(12345.678)))
+    assert rms_close(0.0, STATS_ULPS * ulp, 12345.678) and not rms_close(0.0, (STATS_ULPS + 1) * ulp, 12345.678)
+    assert rms_close(2.0, 2.0199, 1.0) and not rms_close(2.0, 2.03, 1.0)
+    # a constant fill whose header claims a visibly wrong RMS is still an error
+    data = np.full((3, 4, 5), 1.1, np.float32)
+    path = stats_file(tmp_path, data, **dict(true_stats(data), rms=1e-3))
+    assert summary(mrcschema.validate(path)) == [(E, "MRC2014-STATS", "rms", 216)]
+
+
+def test_modes_7_and_8_are_one_mode_error_and_their_data_is_checked(tmp_path):
+    """32-bit integers (Priism/DeltaVision, mrcz): MRC2014 does not define the modes, so one error;
+    the data block is still located (4 bytes a voxel) and its statistics compared."""
+    for mode, dtype in ((7, "<i4"), (8, "<u4"), (7, ">i4")):
+        values = (np.arange(2 * 3 * 4).reshape(2, 3, 4) * 1000 + 7).astype(dtype)
+        order = ">" if dtype[0] == ">" else "<"
+        header = base_header(mode=mode, **true_stats(values), **({"machst": b"\x11\x11\0\0"} if order == ">" else {}))
+        good = write_file(tmp_path / f"m{mode}{order}.mrc", header, values.tobytes(), byteorder=order)
+        report = mrcschema.validate(good)
+        assert summary(report) == [(E, "MRC2014-MODE", "mode", 12)], (mode, dtype)
+        assert report.errors[0].message.startswith(f"MODE is {mode} (")
+        bad = write_file(tmp_path / "bad.mrc", attrs.evolve(header, dmax=header.dmax + 1000), values.tobytes(), byteorder=order)
+        assert summary(mrcschema.validate(bad)) == [(E, "MRC2014-MODE", "mode", 12), (E, "MRC2014-STATS", "dmax", 80)]
+        short = write_file(tmp_path / "short.mrc", header, values.tobytes()[:-4], byteorder=order)
+        assert [f.rule for f in mrcschema.validate(short)] == ["MRC2014-MODE", "MRC2014-FILE-SIZE", "MRC2014-STATS-SKIPPED"]
+
+
+def test_mrcz_files_report_the_sampling_once_per_axis(tmp_path):
+    mrcz = pytest.importorskip("mrcz")
+    path = tmp_path / "z.mrc"
+    mrcz.writeMRC(np.arange(60, dtype=np.float32).reshape(3, 4, 5), str(path), pixelsize=[1.5, 1.5, 1.5])
+    report = mrcschema.validate(path)
+    sampling = [f for f in report if f.rule == "MRC2014-SAMPLING"]
+    assert [(f.field, f.offset) for f in sampling] == [("mx", 28), ("my", 32), ("mz", 36)]
+    assert "MX is 0 with CELLA.X 7.5: the voxel size CELLA / MX is undefined" in sampling[0].message
+    assert "MRC2014-IMAGE-MZ" not in report.rules  # MZ 0 is the sampling error, not also "MZ is not 1"
+
+
+def test_an_empty_mrcfile_new_is_one_finding_per_zero_field(tmp_path):
+    path = tmp_path / "empty.mrc"
+    with mrcfile.new(path):
+        pass  # NX = NY = NZ = MX = MY = MZ = 0: what mrcfile writes before data is set
+    report = mrcschema.validate(path)
+    assert summary(report) == [(E, "MRC2014-DIMENSIONS", name, offset) for name, offset in (("nx", 0), ("ny", 4), ("nz", 8))] + \
+        [(E, "MRC2014-SAMPLING", name, offset) for name, offset in (("mx", 28), ("my", 32), ("mz", 36))]
+    assert report.errors[0].message.startswith("NX is 0: an empty data block")
+    # statistics claimed over an empty block: nothing to compare, no cascade
+    claimed = craft(tmp_path, "claimed.mrc", nz=0, rms=0.0, dmin=-1.0, dmax=1.0)
+    assert summary(mrcschema.validate(claimed)) == [(E, "MRC2014-DIMENSIONS", "nz", 8)]
+    # data after an empty block is a file-size error, as in mrcfile ('File is larger than expected')
+    longer = craft(tmp_path, "longer.mrc", nx=0, data=b"\0" * 16)
+    assert summary(mrcschema.validate(longer)) == [(E, "MRC2014-DIMENSIONS", "nx", 0), (E, "MRC2014-FILE-SIZE", "file", None)]
+
+
+def test_complex_statistics_of_the_amplitudes_are_imods_convention(tmp_path):
+    data = sample_data("<c8", (2, 3, 4))
+    amplitude = np.abs(data.astype(np.complex128))
+    rms = float(np.float32(data.astype(np.complex128).std()))
+    imod = dict(dmin=float(np.float32(amplitude.min())), dmax=float(np.float32(amplitude.max())),
+                dmean=float(amplitude.mean()), rms=rms)
+    path = stats_file(tmp_path, data, **imod)
+    assert summary(mrcschema.validate(path)) == [(W, "MRC2014-STATS-COMPLEX", "dmin, dmax, dmean", 76)]
+    assert not mrcfile_says(path)[0]
+    real_part = stats_file(tmp_path, data, "real.mrc", **dict(imod, dmin=float(data.real.min()), dmax=float(data.real.max())))
+    assert summary(mrcschema.validate(real_part)) == [(E, "MRC2014-STATS", "dmin", 76), (E, "MRC2014-STATS", "dmax", 80)]
+    undetermined = stats_file(tmp_path, data, "unset.mrc", **dict(UNSET, rms=rms))
+    assert summary(mrcschema.validate(undetermined)) == []
 
 
 def test_large_files_skip_the_data_pass_unless_full_data(tmp_path, monkeypatch):
@@ -433,8 +674,26 @@ def set_key(key, value):
 
 def test_de_movie_checked_against_its_info_file(tmp_path):
     movie = de_copy(tmp_path, "20241021_00405")
-    assert summary(mrcschema.validate(movie)) == CELLA_DE + [(W, "DE-ISPG", "ispg", 88)]
+    report = mrcschema.validate(movie)
+    assert summary(report) == CELLA_DE + [(W, "DE-ISPG", "ispg", 88)]
     assert summary(mrcschema.validate(movie, info_file=False)) == CELLA_DE
+    # the CELLA error names DE-Server's convention, so a DE user is not told only "INVALID"
+    assert report.errors[0].message.startswith(
+        "CELLA.X is -80: DE-Server's convention for 'pixel size unknown' (a negative cell, -10 Å x the size, "
+        "here NX 8)")
+
+
+def test_negative_cella_names_de_servers_convention_only_where_it_applies(tmp_path):
+    plain = mrcschema.validate(craft(tmp_path, cella=dict(y=-25.0)))
+    assert plain.errors[0].message.startswith("CELLA.Y is -25; expected")
+    pattern = mrcschema.validate(craft(tmp_path, "pattern.mrc", cella=dict(x=-40.0)))  # -10 Å x NX 4
+    assert "DE-Server's convention" in pattern.errors[0].message
+    de = synthetic_de(tmp_path, RASTER_2X2 + ["Scan - Repeats = 1"], nz=4)
+    with open(de, "r+b") as f:  # a DE file with a negative cell that is not -10 x N
+        f.seek(40)
+        f.write(np.array([-7.0], "<f4").tobytes())
+    report = mrcschema.validate(de)
+    assert report.errors[0].rule == "MRC2014-CELLA" and "DE-Server's convention" in report.errors[0].message
 
 
 def test_de_frames_disagreeing_with_the_scan(tmp_path):
@@ -514,17 +773,28 @@ def test_de_frames_a_whole_number_of_scans_or_an_error(tmp_path):
 
 
 # -- API ------------------------------------------------------------------------------------------------------
+def test_label_findings_name_the_label_and_the_byte(tmp_path):
+    report = mrcschema.validate(craft(tmp_path, nlabl=2, label=labels(b"one", b"two\0three")))
+    (finding,) = report.findings
+    assert (finding.field, finding.offset) == ("label[1]", 304)
+    assert finding.message.startswith("LABEL[1] holds a NUL at offset 307 (its byte 3) before the end of its text")
+    report = mrcschema.validate(craft(tmp_path, "c.mrc", nlabl=1, label=labels(b"\x01\x02 bell")))
+    assert report.findings[0].message.startswith(
+        "LABEL[0] holds byte 0x01, not printable ASCII, at offset 224 (its byte 0; 2 such bytes)")
+
+
 def test_report_api(tmp_path):
     path = craft(tmp_path, nversion=0, map=b"XYZW")
     report = mrcschema.validate(path)
     assert isinstance(report, mrcschema.Report) and not report.ok
-    assert [f.rule for f in report] == report.rules == ["MRC2014-MAP", "MRC2014-NVERSION"]
+    assert [f.rule for f in report] == report.rules == ["MRC2014-MAP", "MRC2014-NVERSION-PRE2014"]
     assert all(isinstance(f, mrcschema.Finding) for f in report.findings)
     assert str(report).splitlines() == [
         f"{path}: INVALID",
-        "  error MRC2014-MAP map@208: MAP is b'XYZW' (58 59 5A 57); expected 'MAP ' identifying the file type "
-        "(at least its first three characters)",
-        "  warning MRC2014-NVERSION nversion@108: NVERSION is 0; expected 20140 or 20141 (pre-2014 files have 0)",
+        ("  error MRC2014-MAP map@208: MAP is b'XYZW' (58 59 5A 57); expected 'MAP ' identifying the file type "
+         "('MAP\\0' is MRC2014-MAP-PADDING)"),
+        ("  warning MRC2014-NVERSION-PRE2014 nversion@108: NVERSION is 0; expected 20140 or 20141, not 0 "
+         "(0: a file older than MRC2014, as EMDB's pre-2014 maps)"),
     ]
     as_dict = json.loads(json.dumps(report.to_dict()))
     assert as_dict == {
@@ -532,9 +802,9 @@ def test_report_api(tmp_path):
         "findings": [
             {"severity": "error", "rule": "MRC2014-MAP", "field": "map", "offset": 208,
              "message": report.findings[0].message, "spec": "CCP-EM MRC2014, word 53 (MAP)"},
-            {"severity": "warning", "rule": "MRC2014-NVERSION", "field": "nversion", "offset": 108,
+            {"severity": "warning", "rule": "MRC2014-NVERSION-PRE2014", "field": "nversion", "offset": 108,
              "message": report.findings[1].message,
-             "spec": "CCP-EM MRC2014, note 9 (NVERSION); CCP-EM MRC2014 update 20141"},
+             "spec": "CCP-EM MRC2014, note 9 (NVERSION); IMOD mrc_format.txt ('otherwise 0')"},
         ],
     }
 
@@ -615,11 +885,13 @@ def test_cli_exit_codes_and_text(tmp_path, capsys):
     assert main(["validate", str(good), str(bad)]) == 1
     assert capsys.readouterr().out.splitlines() == [
         f"{good}: OK", f"{bad}: INVALID",
-        "  error MRC2014-SAMPLING mx@28: MX is 0; expected MX, MY, MZ > 0 (the voxel size is CELLA / M)"]
+        ("  error MRC2014-SAMPLING mx@28: MX is 0 with CELLA.X 4: the voxel size CELLA / MX is undefined (mrcz "
+         "writes 0 in every file; its readers take CELLA / N); expected MX, MY, MZ > 0 (the voxel size is CELLA / M)")]
     assert main(["validate", str(good), str(tmp_path / "missing.mrc"), str(bad)]) == 2
     captured = capsys.readouterr()
     assert captured.out.splitlines()[0] == f"{good}: OK" and f"{bad}: INVALID" in captured.out
-    assert captured.err.startswith(f"mrcschema validate: {tmp_path / 'missing.mrc'}: ")
+    assert captured.err == (f"mrcschema validate: {tmp_path / 'missing.mrc'}: FileNotFoundError: [Errno 2] "
+                            f"No such file or directory: '{tmp_path / 'missing.mrc'}'\n")
     assert main(["validate", str(tmp_path)]) == 2
     not_mrc = tmp_path / "notes.txt"
     not_mrc.write_text("not an MRC file")

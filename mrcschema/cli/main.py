@@ -38,11 +38,12 @@ def _validate(args):
 
     code, reports = 0, []
     for name in args.files:
-        try:
-            report = validate(name, full_data=args.full_data)
-        except OSError as exc:
-            print(f"mrcschema validate: {name}: {exc}", file=sys.stderr)
-            reports.append({"path": name, "ok": False, "readable": False, "error": str(exc)})
+        report = validate(name, full_data=args.full_data)  # a missing file is a report: one MRC-UNREADABLE error
+        unreadable = [f for f in report if f.rule == "MRC-UNREADABLE"]
+        if unreadable:
+            error = unreadable[0].message.split("; expected ")[0]
+            print(f"mrcschema validate: {name}: {error}", file=sys.stderr)
+            reports.append({**report.to_dict(), "readable": False, "error": error})
             code = 2
             continue
         code = max(code, 0 if report.ok else 1)

@@ -110,18 +110,23 @@ def _note(notes, message):
     notes.append(message)
 
 
-def _fei_record_size(raw, byteorder, layout):
-    """``metadata_size`` of the first record: in the file's order, else little-endian (all real
-    FEI files are little-endian throughout); 0 when the block is too short to say."""
+def fei_record_size(raw, byteorder) -> tuple[int, str]:
+    """(``metadata_size`` of the first FEI record, the byte order it reads in): the file's order
+    when that gives a size that fits the block, else little-endian (every real FEI file is
+    little-endian throughout, whatever its main header); (0, the file's order) when neither
+    does or the block is too short to say.  The reader decodes the records and the validator
+    checks them in that one order."""
+    from .fei import FEI_KINDS
+
+    layout = min(FEI_KINDS.values(), key=lambda k: k.record_size).layout
     version = layout.field("metadata_version")
-    if len(raw) < version.offset + version.size:
-        return 0
-    for order in (byteorder, "<"):
-        dtype, offset = layout.dtype(order).fields["metadata_size"][:2]
-        value = int(np.frombuffer(raw, dtype=dtype, count=1, offset=offset)[0])
-        if 0 < value <= len(raw):
-            return value
-    return 0
+    if len(raw) >= version.offset + version.size:
+        for order in (byteorder, "<"):
+            dtype, offset = layout.dtype(order).fields["metadata_size"][:2]
+            value = int(np.frombuffer(raw, dtype=dtype, count=1, offset=offset)[0])
+            if 0 < value <= len(raw):
+                return value, order
+    return 0, byteorder
 
 
 def _read_fei(raw, exttyp, nz, byteorder):
@@ -130,7 +135,7 @@ def _read_fei(raw, exttyp, nz, byteorder):
     notes = []
     kinds = list(FEI_KINDS.values())
     smallest, largest = min(kinds, key=lambda k: k.record_size), max(kinds, key=lambda k: k.record_size)
-    record_size = _fei_record_size(raw, byteorder, smallest.layout)
+    record_size, byteorder = fei_record_size(raw, byteorder)  # records decode in the order the size reads in
     if record_size < smallest.record_size:
         _note(notes, f"{exttyp} extended header: metadata_size {record_size} is smaller than an {smallest.code} "
                      f"record ({smallest.record_size} bytes); records not read")

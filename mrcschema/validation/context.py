@@ -14,6 +14,7 @@ import numpy as np
 from ..de.files import find_de_files, read_scan_coordinates
 from ..de.info import read_info_file
 from ..errors import MrcFormatError, MrcWarning
+from ..format.extended import fei_record_size
 from ..format.geometry import HEADER_SIZE, data_geometry
 from ..format.modes import MODES, data_nbytes, unpack_4bit
 from ..format.statistics import StatsAccumulator
@@ -22,6 +23,13 @@ from ..format.statistics import StatsAccumulator
 STATS_SIZE_LIMIT = 1 << 30
 #: bytes of data mapped at a time by the statistics pass
 CHUNK_BYTES = 64 << 20
+
+#: modes MRC2014 does not define whose data can still be read: 32-bit integers (Priism/DeltaVision
+#: and mrcz write 7, mrcz 8), little-endian dtypes.  Sized here, not through the format layer's
+#: mode table, so the validator does not depend on whether that table lists them.
+INT32_MODES = {7: np.dtype("<i4"), 8: np.dtype("<u4")}
+#: the FEI extended header is read up to this many bytes to decide the record size
+FEI_PROBE_BYTES = 4 << 20
 
 _MOVIE_NAME = re.compile(r".+_movie\.mrc", re.IGNORECASE)
 
@@ -108,6 +116,8 @@ class Context:
         self._stats = None
         self._stats_done = False
         self._skipped = None
+        self._amplitudes = None
+        self._nan_count = self._voxels = 0
         self._ext_cache = {}
 
     # -- header values ------------------------------------------------------------------
@@ -134,10 +144,17 @@ class Context:
 
     @property
     def data_nbytes(self):
-        """Bytes the header promises for the data block; None when it cannot be worked out."""
+        """Bytes the header promises for the data block (0 when NX, NY or NZ is 0: an empty
+        block); None when it cannot be worked out (unknown mode, negative sizes)."""
         h = self.header
-        if h.mode not in MODES or h.nx <= 0 or h.ny <= 0 or h.nz <= 0 or h.nsymbt < 0:
+        if h.nx < 0 or h.ny < 0 or h.nz < 0 or h.nsymbt < 0:
             return None
+        if h.mode in INT32_MODES:
+            return h.nx * h.ny * h.nz * 4
+        if h.mode not in MODES:
+            return None
+        if h.nx == 0 or h.ny == 0 or h.nz == 0:
+            return 0
         return data_nbytes(h.mode, h.nx, h.ny, h.nz)
 
     @property
@@ -153,20 +170,57 @@ class Context:
             self._ext_cache[nbytes] = self._reader(HEADER_SIZE, nbytes)
         return self._ext_cache[nbytes]
 
-    def fei_int(self, offset):
-        """The little-endian int32 at ``offset`` of the extended header (FEI files are
-        little-endian throughout), or None when the extended header is shorter."""
+    def fei_record(self):
+        """``(metadata_size, byteorder)`` of the first FEI record, as the reader decides them
+        (:func:`mrcschema.format.extended.fei_record_size`: the size read in the file's byte
+        order if plausible, else little-endian, else 0); ``byteorder`` is the order the size was
+        read in, and the order the other fields of the record are read in (the file's order
+        when neither gives a plausible size).  None when the extended header is under 8 bytes."""
+        if "fei" not in self._ext_cache:
+            raw = self.extended_bytes(min(self.header.nsymbt, FEI_PROBE_BYTES))
+            result = None
+            if len(raw) >= 8:
+                result = fei_record_size(raw, self.byteorder)
+            self._ext_cache["fei"] = result
+        return self._ext_cache["fei"]
+
+    def fei_int(self, offset, byteorder=None):
+        """The int32 at ``offset`` of the extended header, in the FEI record's byte order
+        (:meth:`fei_record`) or ``byteorder``; None when the extended header is shorter."""
         raw = self.extended_bytes(offset + 4)
         if len(raw) < offset + 4:
             return None
-        return int.from_bytes(raw[offset:offset + 4], "little", signed=True)
+        if byteorder is None:
+            record = self.fei_record()
+            byteorder = record[1] if record is not None else self.byteorder
+        return int.from_bytes(raw[offset:offset + 4], "little" if byteorder == "<" else "big", signed=True)
 
     # -- statistics -------------------------------------------------------------------------
     def statistics(self):
-        """The :class:`~mrcschema.format.statistics.StatsAccumulator` of the whole data block,
-        accumulated on first use; None when the data pass is skipped (:meth:`statistics_skipped`)."""
+        """The :class:`~mrcschema.format.statistics.StatsAccumulator` of the data block without its
+        NaN voxels (:attr:`nan_count` says how many there are), accumulated on first use; None when
+        the data pass is skipped (:meth:`statistics_skipped`).  An empty block (NX, NY or NZ 0)
+        gives an accumulator of count 0."""
         self._compute_statistics()
         return self._stats
+
+    def amplitude_statistics(self):
+        """For complex data (modes 3, 4): the accumulator of the amplitudes ``|z|`` (NaN left out);
+        None otherwise or when the data pass is skipped."""
+        self._compute_statistics()
+        return self._amplitudes
+
+    @property
+    def nan_count(self):
+        """NaN voxels in the data block (0 until the data pass has run, or when it is skipped)."""
+        self._compute_statistics()
+        return self._nan_count
+
+    @property
+    def voxel_count(self):
+        """Voxels in the data pass, NaN included."""
+        self._compute_statistics()
+        return self._voxels
 
     def statistics_skipped(self):
         """Why the data pass is skipped (the data cannot be located or read, or is over the size
@@ -178,6 +232,8 @@ class Context:
         if self._stats_done:
             return
         self._stats_done = True
+        self._nan_count = self._voxels = 0
+        self._amplitudes = None
         nbytes = self.data_nbytes
         if nbytes is None:
             self._skipped = "the data block cannot be located (see the errors on MODE, NX, NY, NZ, NSYMBT)"
@@ -189,15 +245,30 @@ class Context:
             self._skipped = (f"the data block is {nbytes} bytes, over the {STATS_SIZE_LIMIT}-byte limit "
                              "(validate(..., full_data=True) or --full-data reads it all)")
             return
+        acc = StatsAccumulator()
+        if nbytes == 0:
+            self._stats = acc
+            return
+        amplitudes = None
         try:
-            acc = StatsAccumulator()
             with np.errstate(all="ignore"):  # NaN and infinities in the data are findings, not warnings
                 for values in self._value_chunks():
+                    self._voxels += values.size
+                    if values.dtype.kind in "fc":
+                        nan = np.isnan(values)
+                        if nan.any():
+                            self._nan_count += int(np.count_nonzero(nan))
+                            values = values[~nan]
+                        del nan
                     acc.add(values)
+                    if values.dtype.kind == "c":
+                        amplitudes = amplitudes if amplitudes is not None else StatsAccumulator()
+                        amplitudes.add(np.abs(values))
         except MrcFormatError as exc:
             self._skipped = f"the data cannot be read: {exc}"
             return
         self._stats = acc
+        self._amplitudes = amplitudes
 
     def _value_chunks(self):
         """The data values, one slab of at most CHUNK_BYTES at a time (mode 3 counts the
@@ -209,20 +280,24 @@ class Context:
             for start, n in _chunk_windows(flat.size, per_chunk):
                 yield _numeric(flat[start:start + n])
             return
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", MrcWarning)
-            geometry = data_geometry(self.parsed, self.file_size)
-        dtype, offset = geometry.dtype, geometry.offset
-        if geometry.mode.packed_4bit:
-            row_bytes = (h.nx + 1) // 2
-            rows = h.nz * h.ny
-            rows_per_chunk = max(1, per_chunk // (2 * row_bytes))  # unpacked: two values per byte
-            for start, n in _chunk_windows(rows, rows_per_chunk):
-                raw = self._window(offset + start * row_bytes, dtype, n * row_bytes)
-                yield unpack_4bit(raw.reshape(n, row_bytes), h.nx).reshape(-1)
-                del raw
-            return
-        count = int(np.prod(geometry.stored_shape))
+        if h.mode in INT32_MODES:  # not an MRC2014 mode: 4-byte integers right after the extended header
+            dtype, offset = INT32_MODES[h.mode].newbyteorder(self.byteorder), self.data_offset
+            count = h.nx * h.ny * h.nz
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", MrcWarning)
+                geometry = data_geometry(self.parsed, self.file_size)
+            dtype, offset = geometry.dtype, geometry.offset
+            if geometry.mode.packed_4bit:
+                row_bytes = (h.nx + 1) // 2
+                rows = h.nz * h.ny
+                rows_per_chunk = max(1, per_chunk // (2 * row_bytes))  # unpacked: two values per byte
+                for start, n in _chunk_windows(rows, rows_per_chunk):
+                    raw = self._window(offset + start * row_bytes, dtype, n * row_bytes)
+                    yield unpack_4bit(raw.reshape(n, row_bytes), h.nx).reshape(-1)
+                    del raw
+                return
+            count = int(np.prod(geometry.stored_shape))
         for start, n in _chunk_windows(count, per_chunk):
             raw = self._window(offset + start * dtype.itemsize, dtype, n)
             yield _numeric(raw)

@@ -15,6 +15,10 @@ statistics, the DE info file), and the expected frames of a DE movie come from
 ``docs/validation_rules.md`` is generated from :data:`RULES` by ``docs/generate_rules.py``;
 :func:`mrcschema.validate` evaluates them.  One rule has one severity: where a value is
 tolerated but not conforming (``MAP\\0``, mode 16) that is a separate, weaker rule.
+Everything ``mrcfile.validate`` calls invalid is an error here except the real-world variants
+listed, with the software that writes them, in ``docs/conformance.md`` (tested by
+``tests/test_validate_vs_mrcfile.py``).  ``MRC-STRUCTURE`` is ``final``: a file that is not MRC
+at all gets that one finding and no other rule runs.
 
 Severity: ``error`` the file breaks the specification (or cannot be read as declared);
 ``warning`` it departs from the specification in a way readers tolerate;
@@ -24,6 +28,7 @@ Severity: ``error`` the file breaks the specification (or cannot be read as decl
 from __future__ import annotations
 
 import math
+import struct
 from typing import Callable, Iterable
 
 import attrs
@@ -33,10 +38,10 @@ from ..de.frames import expected_frames
 from ..format.byteorder import STANDARD_STAMPS
 from ..format.exttyp import AGREED_EXTTYPS, HDF5_SIGNATURE, exttyp_text
 from ..format.fei import FEI1, FEI_KINDS
-from ..format.modes import MODES
 from ..format.mrc2014 import HEADER_SIZE, field_offset
 from ..format.seri import is_seri_header, seri_record_nbytes
 from ..format.values import show
+from .context import INT32_MODES
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)
@@ -49,6 +54,16 @@ IMOD_DOC = "IMOD mrc_format.txt"
 TFS = "Thermo Fisher MRC2014 (doc 306687) via mrcfile/ExifTool, specs/fei1.csv, specs/fei2.csv"
 DE_OBSERVED = ("Direct Electron DE-Server file set as observed (no published specification); "
                "RosettaSciIO DE reader")
+
+
+#: MODE values MRC2014 (with the 20141 update) defines; IMOD adds 16 (RGB), a warning.  Listed
+#: here, not taken from the format layer's mode table, which also lists modes it merely reads.
+MRC2014_MODES = (0, 1, 2, 3, 4, 6, 12, 101)
+IMOD_RGB_MODE = 16
+#: every MODE whose data can be located: MRC2014's, IMOD's 16 and the 32-bit integer modes 7 and 8
+SIZED_MODES = (*MRC2014_MODES, IMOD_RGB_MODE, *INT32_MODES)
+#: who writes modes 7 and 8 (MRC2014 does not define them)
+INT32_MODE_TEXT = {7: "int32, written by Priism/DeltaVision and mrcz", 8: "uint32, written by mrcz"}
 
 
 def is_blank(raw: bytes) -> bool:
@@ -112,18 +127,6 @@ class AtLeast:
     @property
     def text(self):
         return f">= {self.minimum} (finite)"
-
-
-@attrs.frozen
-class StartsWith:
-    prefix: bytes
-
-    def __call__(self, value):
-        return value.startswith(self.prefix)
-
-    @property
-    def text(self):
-        return f"starting with {self.prefix!r}"
 
 
 @attrs.frozen
@@ -288,6 +291,7 @@ class Rule:
     when: object = None  #: precondition; the rule is not evaluated unless it holds
     mrcfile: str = "not checked"  #: what ``mrcfile.validate`` 1.5.4 does about it
     scope: str = "main header"  #: "main header", "file", "data", "extended header", "DE file set"
+    final: bool = False  #: when this rule finds a problem, no later rule is evaluated
 
     def __attrs_post_init__(self):
         if self.severity not in SEVERITIES:
@@ -304,24 +308,136 @@ class Rule:
 
 
 # -- relations -----------------------------------------------------------------------------------------------
+def _reads_as_mrc(raw, order):
+    """MODE a known mode number and NX, NY, NZ positive when the header is read in ``order``."""
+    nx, ny, nz, mode = struct.unpack_from(order + "4i", raw, 0)
+    return mode in SIZED_MODES and nx > 0 and ny > 0 and nz > 0
+
+
+def _not_mrc(ctx):
+    """Not an MRC file at all: no 'MAP' identifier and no byte order in which MODE and the
+    dimensions make sense (a PNG, a text file, zeros)."""
+    h = ctx.header
+    if h.map[:3] == b"MAP" or _reads_as_mrc(ctx.parsed.raw, "<") or _reads_as_mrc(ctx.parsed.raw, ">"):
+        return
+    yield Problem("map", field_offset("map"),
+                  f"not an MRC file: MAP is {show(h.map)}, NX is {h.nx}, NY is {h.ny}, NZ is {h.nz}, "
+                  f"MODE is {h.mode}, and in neither byte order is MODE a known mode with NX, NY, NZ > 0")
+
+
 def _structure(ctx):
     yield from ctx.structure_problems
+    yield from _not_mrc(ctx)
 
 
 def _plausible(ctx):
     h = ctx.header
-    return h.mode in MODES and h.nx > 0 and h.ny > 0 and h.nz > 0
+    return h.mode in SIZED_MODES and h.nx > 0 and h.ny > 0 and h.nz > 0
+
+
+def plausible_in(raw, order):
+    """Whether the 1024 header bytes read as MRC in ``order`` (a known MODE, NX, NY, NZ > 0):
+    ``validate`` reads a file whose stamp contradicts its numbers in the other order."""
+    return _reads_as_mrc(raw, order)
 
 
 def _byteorder_readable(ctx):
-    return ctx.byteorder_source == "stamp" or _plausible(ctx)
+    """The byte order is told by MACHST, or guessed from a plausible MODE and NX, NY, NZ, and the
+    stamp does not contradict the numbers (MRC2014-BYTEORDER holds)."""
+    return ctx.byteorder_source == "stamp" or (ctx.byteorder_source == "guessed" and _plausible(ctx))
+
+
+_ORDER_NAMES = {"<": "little-endian", ">": "big-endian"}
 
 
 def _byteorder(ctx):
-    if not _byteorder_readable(ctx):
+    h = ctx.header
+    if ctx.byteorder_source == "contradicted":
+        stamp_order = ">" if ctx.byteorder == "<" else "<"
         yield Problem("machst", field_offset("machst"),
-                      f"MACHST is {show(ctx.header.machst)} and neither byte order gives a known MODE "
+                      f"MACHST is {show(h.machst)}, which says {_ORDER_NAMES[stamp_order]}, but MODE and NX, NY, NZ "
+                      f"are valid only read {_ORDER_NAMES[ctx.byteorder]}; the header is checked "
+                      f"{_ORDER_NAMES[ctx.byteorder]}")
+    elif not _byteorder_readable(ctx):
+        yield Problem("machst", field_offset("machst"),
+                      f"MACHST is {show(h.machst)} and neither byte order gives a known MODE "
                       "with positive NX, NY, NZ")
+
+
+def _machst_variant(machst):
+    """A real-world stamp that is not one of MRC2014's: zeroed (cryoDRGN before 2023), or a first
+    byte 44 / 11 (the float representation nibbles) with other bytes wrong: SerialEM's 44 00 00 00,
+    EMDB's 44 11 00 00, IMOD-exported 44 20 20 20."""
+    return machst not in STANDARD_STAMPS and (machst == b"\0\0\0\0" or machst[:1] in (b"\x44", b"\x11"))
+
+
+def _machst(ctx):
+    machst = ctx.header.machst
+    if machst not in STANDARD_STAMPS and not _machst_variant(machst):
+        yield Problem("machst", field_offset("machst"), f"MACHST is {show(machst)}")
+
+
+def _machst_variants(ctx):
+    machst = ctx.header.machst
+    if _machst_variant(machst):
+        what = "zeroed" if machst == b"\0\0\0\0" else "not a standard stamp"
+        yield Problem("machst", field_offset("machst"),
+                      f"MACHST is {show(machst)} ({what}; the byte order, {_ORDER_NAMES[ctx.byteorder]}, is "
+                      f"{'from its first bytes' if ctx.byteorder_source == 'stamp' else 'guessed from MODE and NX, NY, NZ'})")
+
+
+def _mode(ctx):
+    mode = ctx.header.mode
+    if mode in INT32_MODE_TEXT:
+        yield Problem("mode", field_offset("mode"),
+                      f"MODE is {mode} ({INT32_MODE_TEXT[mode]}): not a mode MRC2014 defines; the data is read as "
+                      f"{INT32_MODES[mode].name} for the other checks")
+    elif mode not in MRC2014_MODES and mode != IMOD_RGB_MODE:
+        yield Problem("mode", field_offset("mode"), f"MODE is {mode}")
+
+
+def _dimensions(ctx):
+    for name in ("nx", "ny", "nz"):
+        value = ctx.value(name)
+        if value == 0:
+            yield Problem(name, field_offset(name),
+                          f"{name.upper()} is 0: an empty data block (mrcfile.new() writes 0 until data is set)")
+        elif value < 0:
+            yield Problem(name, field_offset(name), f"{name.upper()} is {value}")
+
+
+def _sampling(ctx):
+    for axis in "xyz":
+        name, cell = f"m{axis}", ctx.value(f"cella.{axis}")
+        value = ctx.value(name)
+        if value > 0:
+            continue
+        found = f"{name.upper()} is {value}"
+        if value == 0 and cell:
+            found += (f" with CELLA.{axis.upper()} {show(float(cell))}: the voxel size CELLA / {name.upper()} is "
+                      "undefined (mrcz writes 0 in every file; its readers take CELLA / N)")
+        yield Problem(name, field_offset(name), found)
+
+
+def _is_de(ctx):
+    """A Direct Electron file: its info file was read (DE-Server's file set)."""
+    return ctx.de is not None and ctx.de.info is not None
+
+
+def _cella(ctx):
+    h = ctx.header
+    for axis, size in zip("xyz", (h.nx, h.ny, h.nz)):
+        name = f"cella.{axis}"
+        value = float(ctx.value(name))
+        if value >= 0 and math.isfinite(value):
+            continue
+        found = f"{name.upper()} is {show(value)}"
+        de_convention = value < 0 and size > 0 and value == -10.0 * size
+        if value < 0 and (_is_de(ctx) or de_convention):
+            found += (f": DE-Server's convention for 'pixel size unknown' (a negative cell, -10 Å x the size"
+                      f"{', here N' + axis.upper() + ' ' + str(size) if de_convention else ''}); "
+                      "DE-Server records the pixel size in the info file (Specimen Pixel Size X, Y)")
+        yield Problem(name, field_offset(name), found)
 
 
 def _axes(ctx):
@@ -343,13 +459,45 @@ def _volume_stack(ctx):
                       f"ISPG {h.ispg} (volume stack) with NZ {h.nz} and MZ {h.mz}: NZ is not a multiple of MZ")
 
 
-def _label_used(raw):
-    return not is_blank(raw)
+def _exttyp_code(ctx):
+    """EXTTYP without trailing NUL/space padding, as text."""
+    return exttyp_text(ctx.header.exttyp)
+
+
+def _exttyp_unknown(ctx):
+    code = _exttyp_code(ctx)
+    return bool(code) and code not in AGREED_EXTTYPS
+
+
+def _exttyp_agreed(ctx):
+    if _exttyp_unknown(ctx):
+        h = ctx.header
+        yield Problem("exttyp", field_offset("exttyp"),
+                      f"EXTTYP is {show(h.exttyp)}, an unknown code, with NSYMBT {h.nsymbt} bytes of extended header "
+                      "(a reader cannot tell what they hold)")
+
+
+def _exttyp_unused(ctx):
+    if _exttyp_unknown(ctx):
+        yield Problem("exttyp", field_offset("exttyp"),
+                      f"EXTTYP is {show(ctx.header.exttyp)}, an unknown code (no extended header: NSYMBT 0)")
+
+
+# -- labels: padding as mrcfile (numpy) reads it --------------------------------------------------------------
+def label_text(raw):
+    """A label without its trailing padding: the NULs after the text, then the spaces before them."""
+    return raw.rstrip(b"\0").rstrip(b" ")
+
+
+def label_used(raw):
+    """A label holding text, as mrcfile counts it: something left after removing trailing NULs,
+    then surrounding whitespace."""
+    return bool(raw.rstrip(b"\0").strip())
 
 
 def _nlabl(ctx):
     h = ctx.header
-    used = sum(_label_used(label) for label in h.label)
+    used = sum(label_used(label) for label in h.label)
     if h.nlabl != used:
         yield Problem("nlabl", field_offset("nlabl"), f"NLABL is {h.nlabl} but {used} labels contain text")
 
@@ -357,12 +505,27 @@ def _nlabl(ctx):
 def _label_order(ctx):
     seen_blank = None
     for index, label in enumerate(ctx.header.label):
-        if not _label_used(label):
+        if not label_used(label):
             seen_blank = index if seen_blank is None else seen_blank
         elif seen_blank is not None:
             yield Problem(f"label[{seen_blank}]", field_offset(f"label[{seen_blank}]"),
                           f"label {seen_blank} is blank but label {index} holds text")
             return
+
+
+def _label_bytes(ctx):
+    """A NUL or a byte that is not printable ASCII inside a label's text (before its padding)."""
+    for index, label in enumerate(ctx.header.label):
+        text = label_text(label)
+        bad = [i for i, byte in enumerate(text) if not 32 <= byte < 127]
+        if bad:
+            name = f"label[{index}]"
+            first = bad[0]
+            what = "a NUL" if text[first] == 0 else f"byte {text[first]:#04x}, not printable ASCII,"
+            yield Problem(name, field_offset(name),
+                          f"{name.upper()} holds {what} at offset {field_offset(name) + first} (its byte {first}"
+                          f"{f'; {len(bad)} such bytes' if len(bad) > 1 else ''}) before the end of its text: "
+                          f"{show(text)}")
 
 
 def _file_size(ctx):
@@ -371,28 +534,72 @@ def _file_size(ctx):
         return
     h = ctx.header
     difference = ctx.file_size - expected
-    what = "longer" if difference > 0 else "shorter"
+    what = "more" if difference > 0 else "less"
     compressed = " (decompressed)" if ctx.compressed else ""
     yield Problem("file", None,
                   f"file{compressed} is {ctx.file_size} bytes, {abs(difference)} bytes {what} than the "
                   f"{expected} the header implies (1024 + NSYMBT {h.nsymbt} + data {ctx.data_nbytes})")
 
 
-#: mrcfile's tolerance for DMEAN and RMS (``numpy.isclose(..., rtol=0.01)``)
+# -- data statistics -------------------------------------------------------------------------------------------
+#: mrcfile's relative tolerance for DMEAN and RMS (``numpy.isclose(..., rtol=0.01)``)
 STATS_RTOL = 0.01
+#: the absolute term of the RMS comparison, in float32 ulps of the data's magnitude: float32
+#: arithmetic (mrcfile's ``data.std()``) gives a constant fill an RMS of up to 4 ulps, exactly 0 here
+STATS_ULPS = 8
+#: DMIN/DMAX of complex data against the amplitudes: float32 square roots differ by an ulp or so
+AMPLITUDE_ULPS = 4
 
 
-def _stats_wanted(h, complex_mode):
+def _ulp32(value):
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.spacing(np.float32(abs(value))))
+
+
+def rms_close(actual, header_value, magnitude):
+    """RMS as mrcfile compares it, with an absolute term for near-constant data:
+    ``|actual - header| <= STATS_RTOL * |header| + STATS_ULPS * ulp32(magnitude)``, where
+    ``magnitude`` is max(|min|, |max|, |mean|) of the data (the amplitudes for complex data)."""
+    return abs(actual - header_value) <= STATS_RTOL * abs(header_value) + STATS_ULPS * _ulp32(magnitude)
+
+
+def _stats_wanted(h):
     """Which statistics the header claims to know (MRC2014 note 5, mrcfile's reading):
-    RMS if >= 0, DMIN/DMAX if DMIN < DMAX, DMEAN if > min(DMIN, DMAX); not DMIN/DMAX/DMEAN of complex data."""
-    rms = h.rms >= 0
-    minmax = h.dmin < h.dmax and not complex_mode
-    mean = h.dmean > min(h.dmin, h.dmax) and not complex_mode
-    return rms, minmax, mean
+    RMS if >= 0, DMIN/DMAX if DMIN < DMAX, DMEAN if > min(DMIN, DMAX)."""
+    return h.rms >= 0, h.dmin < h.dmax, h.dmean > min(h.dmin, h.dmax)
 
 
 def _stats_claimed(ctx):
-    return any(_stats_wanted(ctx.header, ctx.header.mode in (3, 4)))
+    return any(_stats_wanted(ctx.header))
+
+
+def _magnitude(ctx, acc):
+    if acc.complex:
+        amplitudes = ctx.amplitude_statistics()
+        return max(abs(acc.mean), float(amplitudes.maximum))
+    return max(abs(float(acc.minimum)), abs(float(acc.maximum)), abs(acc.mean))
+
+
+def _claimed_fields(h):
+    rms, minmax, mean = _stats_wanted(h)
+    return [name for name, wanted in (("rms", rms), ("dmin", minmax), ("dmax", minmax), ("dmean", mean)) if wanted]
+
+
+def _complex_mismatches(ctx, acc):
+    """DMIN, DMAX, DMEAN of complex data compared with the amplitudes |z| (IMOD's sliceMMM)."""
+    h = ctx.header
+    amplitudes = ctx.amplitude_statistics()
+    _, minmax, mean = _stats_wanted(h)
+    if minmax:
+        for name, header_value, actual in (("dmin", h.dmin, amplitudes.minimum), ("dmax", h.dmax, amplitudes.maximum)):
+            actual = float(actual)
+            if not abs(header_value - actual) <= AMPLITUDE_ULPS * _ulp32(actual):
+                yield Problem(name, field_offset(name),
+                              f"{name.upper()} is {show(header_value)} but the {'minimum' if name == 'dmin' else 'maximum'} "
+                              f"amplitude of the complex data is {actual:.7g}")
+    if mean and not np.isclose(amplitudes.mean, h.dmean, rtol=STATS_RTOL):
+        yield Problem("dmean", field_offset("dmean"),
+                      f"DMEAN is {show(h.dmean)} but the mean amplitude of the complex data is {amplitudes.mean:.7g}")
 
 
 def _stats(ctx):
@@ -400,10 +607,19 @@ def _stats(ctx):
     if acc is None:
         return
     h = ctx.header
-    rms_wanted, minmax_wanted, mean_wanted = _stats_wanted(h, acc.complex)
-    if rms_wanted and not np.isclose(acc.std, h.rms, rtol=STATS_RTOL):
+    if acc.count == 0:
+        if ctx.nan_count:
+            for name in _claimed_fields(h):
+                yield Problem(name, field_offset(name),
+                              f"{name.upper()} is {show(ctx.value(name))} but all {ctx.nan_count} voxels are NaN")
+        return  # an empty data block: MRC2014-DIMENSIONS says why
+    rms_wanted, minmax_wanted, mean_wanted = _stats_wanted(h)
+    if rms_wanted and not rms_close(acc.std, h.rms, _magnitude(ctx, acc)):
         yield Problem("rms", field_offset("rms"),
                       f"RMS is {show(h.rms)} but the standard deviation of the data is {acc.std:.7g}")
+    if acc.complex:
+        yield from _complex_mismatches(ctx, acc)
+        return
     if minmax_wanted:
         for name, header_value, actual in (("dmin", h.dmin, acc.minimum), ("dmax", h.dmax, acc.maximum)):
             if not header_value == float(actual):
@@ -415,6 +631,26 @@ def _stats(ctx):
                       f"DMEAN is {show(h.dmean)} but the mean of the data is {acc.mean:.7g}")
 
 
+def _stats_nan(ctx):
+    if ctx.statistics() is not None and ctx.nan_count:
+        yield Problem("data", ctx.data_offset,
+                      f"the data holds {ctx.nan_count} NaN voxels of {ctx.voxel_count}: DMIN/DMAX/DMEAN/RMS are "
+                      "compared with the statistics of the other voxels, as gemmi writes them")
+
+
+def _stats_complex(ctx):
+    acc = ctx.statistics()
+    h = ctx.header
+    _, minmax, mean = _stats_wanted(h)
+    if acc is None or not acc.complex or acc.count == 0 or not (minmax or mean):
+        return
+    if not any(True for _ in _complex_mismatches(ctx, acc)):
+        names = ["dmin", "dmax"] * minmax + ["dmean"] * mean
+        yield Problem(", ".join(names), field_offset(names[0]),
+                      f"{', '.join(n.upper() for n in names)} of complex data (MODE {h.mode}) are those of the "
+                      "amplitudes |z|, as IMOD writes them")
+
+
 def _stats_skipped(ctx):
     reason = ctx.statistics_skipped()
     if reason:
@@ -422,12 +658,8 @@ def _stats_skipped(ctx):
         yield Problem("data", offset, f"DMIN/DMAX/DMEAN/RMS not compared with the data: {reason}")
 
 
-def _exttyp(ctx):
-    return exttyp_text(ctx.header.exttyp)
-
-
 def _fei(ctx):
-    return _exttyp(ctx) in FEI_KINDS
+    return _exttyp_code(ctx) in FEI_KINDS
 
 
 def _fei_field(ctx, name):
@@ -441,16 +673,22 @@ def _fei_location(name):
 
 
 def _fei_metadata_size(ctx):
-    kind, size = _exttyp(ctx), _fei_field(ctx, "metadata_size")
+    kind, size = _exttyp_code(ctx), _fei_field(ctx, "metadata_size")
     if size is None:
         yield Problem("extended header", HEADER_SIZE,
                       f"EXTTYP {kind} but NSYMBT is {ctx.header.nsymbt}: no room for metadata_size")
     elif size != FEI_KINDS[kind].record_size:
-        yield Problem("metadata_size", _fei_location("metadata_size"), f"{kind} metadata_size is {size}")
+        found = f"{kind} metadata_size is {size}"
+        order = ctx.fei_record()[1]
+        other = ">" if order == "<" else "<"
+        if ctx.byteorder == ">" or order != ctx.byteorder:  # say which order, and what the other gives
+            found += (f" read {_ORDER_NAMES[order]} ({_ORDER_NAMES[other]}: {ctx.fei_int(0, other)}; the file is "
+                      f"{_ORDER_NAMES[ctx.byteorder]})")
+        yield Problem("metadata_size", _fei_location("metadata_size"), found)
 
 
 def _fei_metadata_version(ctx):
-    kind, version = _exttyp(ctx), _fei_field(ctx, "metadata_version")
+    kind, version = _exttyp_code(ctx), _fei_field(ctx, "metadata_version")
     if version is not None and version not in FEI_KINDS[kind].versions:
         yield Problem("metadata_version", _fei_location("metadata_version"), f"{kind} metadata_version is {version}")
 
@@ -577,6 +815,11 @@ _IS_FEI = Condition(_fei, "EXTTYP is FEI1 or FEI2")
 _FEI_WITH_RECORD_SIZE = AllOf((_IS_FEI, Condition(_fei_record_size_valid, "metadata_size > 0")))
 
 
+def _never(ctx):
+    """MRC-UNREADABLE is reported by ``validate`` before any rule runs: there is no header to read."""
+    return ()
+
+
 def _rule(id, severity, field, check, expected, spec, **kw):
     offset = kw.pop("offset", field_offset(field.split(",")[0].strip()))
     return Rule(id, severity, field, offset, check, expected, spec, **kw)
@@ -585,39 +828,58 @@ def _rule(id, severity, field, check, expected, spec, **kw):
 _FILE_SIZE_TEXT = "exactly 1024 + NSYMBT + NX x NY x NZ x bytes per voxel (mode 101: NZ x NY x ceil(NX / 2))"
 
 RULES: tuple[Rule, ...] = (
+    _rule("MRC-UNREADABLE", ERROR, "file", Relation(_never),
+          "a file that exists and can be opened for reading (a missing file or a directory is this one finding, "
+          "with the operating system's message)", "the file system (reported before any format rule)", offset=None,
+          scope="file",
+          mrcfile="raises OSError (FileNotFoundError, IsADirectoryError)"),
     _rule("MRC-STRUCTURE", ERROR, "file", Relation(_structure),
-          "a file that can be read as MRC: at least the 1024-byte header, an intact gzip/bzip2 stream",
-          f"{CCPEM}, main header (1024 bytes)", offset=0, scope="file",
-          mrcfile="error (prints a traceback or 'Couldn't read enough bytes for MRC header')"),
-    _rule("MRC2014-MAP", ERROR, "map", EachField(("map",), StartsWith(b"MAP")),
-          "'MAP ' identifying the file type (at least its first three characters)", f"{CCPEM}, word 53 (MAP)",
+          "a file that can be read as MRC: at least the 1024-byte header, an intact gzip/bzip2 stream, and either "
+          "the 'MAP' identifier or a known MODE with NX, NY, NZ > 0 (otherwise it is not an MRC file and no other "
+          "rule is evaluated)",
+          f"{CCPEM}, main header (1024 bytes), word 53 (MAP)", offset=0, scope="file", final=True,
+          mrcfile="error (prints a traceback or 'Couldn't read enough bytes for MRC header'); a file of 1024 bytes "
+                  "or more that is not MRC is a list of header errors"),
+    _rule("MRC2014-MAP", ERROR, "map", EachField(("map",), OneOf((b"MAP ", b"MAP\0"))),
+          "'MAP ' identifying the file type ('MAP\\0' is MRC2014-MAP-PADDING)", f"{CCPEM}, word 53 (MAP)",
           mrcfile="error ('Map ID string is incorrect')"),
     _rule("MRC2014-MAP-PADDING", WARNING, "map", EachField(("map",), OneOf((b"MAP ",))),
           "'MAP ' with a trailing space, not NUL (MotionCor2 writes 'MAP\\0'; mrcfile reads it since 1.2)",
-          f"{CCPEM}, word 53 (MAP); CCP4 maplib; {IMOD_DOC}", when=FieldIs("map", StartsWith(b"MAP")),
+          f"{CCPEM}, word 53 (MAP); CCP4 maplib; {IMOD_DOC}", when=FieldIs("map", OneOf((b"MAP\0",))),
           mrcfile="error ('Map ID string is incorrect')"),
     _rule("MRC2014-BYTEORDER", ERROR, "machst", Relation(_byteorder),
-          "a byte order that can be told: from MACHST, else from a known MODE and positive NX, NY, NZ",
-          f"{CCPEM}, note 11 (MACHST)", mrcfile="error ('Invalid machine stamp')"),
-    _rule("MRC2014-MACHST", WARNING, "machst", EachField(("machst",), OneOf(tuple(STANDARD_STAMPS))),
-          "44 44 00 00 or 44 41 00 00 (little-endian), 11 11 00 00 (big-endian)", f"{CCPEM}, note 11 (MACHST)",
+          "a byte order that can be told: from MACHST, else from a known MODE and positive NX, NY, NZ; and a "
+          "MACHST that does not contradict them (the header is then checked in the order that reads)",
+          f"{CCPEM}, note 11 (MACHST)",
+          mrcfile="error ('Invalid machine stamp'); a stamp contradicting MODE passes (it swaps, with a warning)"),
+    _rule("MRC2014-MACHST", ERROR, "machst", Relation(_machst),
+          "44 44 00 00 or 44 41 00 00 (little-endian), 11 11 00 00 (big-endian); real-world variants are "
+          "MRC2014-MACHST-VARIANT", f"{CCPEM}, note 11 (MACHST)",
           when=Condition(_byteorder_readable, "the byte order can be told (MRC2014-BYTEORDER holds)"),
           mrcfile="error ('Invalid machine stamp')"),
-    _rule("MRC2014-MODE", ERROR, "mode", EachField(("mode",), OneOf(tuple(sorted(MODES)))),
-          "a known mode: 0, 1, 2, 3, 4, 6, 12, 101 (MRC2014 and 20141) or 16 (IMOD RGB)",
+    _rule("MRC2014-MACHST-VARIANT", WARNING, "machst", Relation(_machst_variants),
+          "a standard stamp, not a zeroed one (cryoDRGN before 2023) or one whose first byte alone is right "
+          "(SerialEM before 2018: 44 00 00 00; EMDB: 44 11 00 00; IMOD exports: 44 20 20 20)",
+          f"{CCPEM}, note 11 (MACHST); mrcfile issues 4, 7, 47; cryoDRGN issue 248",
+          when=Condition(_byteorder_readable, "the byte order can be told (MRC2014-BYTEORDER holds)"),
+          mrcfile="error ('Invalid machine stamp') unless the first two bytes are 44 44, 44 41 or 11 11"),
+    _rule("MRC2014-MODE", ERROR, "mode", Relation(_mode),
+          "a mode MRC2014 defines: 0, 1, 2, 3, 4, 6, 12, 101 (16, IMOD RGB, is IMOD-MODE-16); 7 and 8 (32-bit "
+          "integers: Priism/DeltaVision, mrcz) are not MRC2014 modes, but their data is still checked",
           f"{CCPEM}, word 4 (MODE); {CCPEM_20141}; {IMOD_DOC}",
           mrcfile="error, also for 3, 16 and 101 ('Invalid mode': mrcfile reads 0, 1, 2, 4, 6, 12 only)"),
-    _rule("IMOD-MODE-16", WARNING, "mode", EachField(("mode",), Not(OneOf((16,)))),
+    _rule("IMOD-MODE-16", WARNING, "mode", EachField(("mode",), Not(OneOf((IMOD_RGB_MODE,)))),
           "an MRC2014 mode; 16 (RGB) is IMOD's non-standard extension", f"{IMOD_DOC}, modes",
-          when=FieldIs("mode", OneOf(tuple(sorted(MODES)))), mrcfile="error ('Invalid mode')"),
-    _rule("MRC2014-DIMENSIONS", ERROR, "nx, ny, nz", EachField(("nx", "ny", "nz"), Above(0)),
-          "NX, NY, NZ > 0", f"{CCPEM}, words 1-3 and note 1",
+          mrcfile="error ('Invalid mode')"),
+    _rule("MRC2014-DIMENSIONS", ERROR, "nx, ny, nz", Relation(_dimensions),
+          "NX, NY, NZ > 0 (MRC2014 has no empty data block)", f"{CCPEM}, words 1-3 and note 1",
           mrcfile="error for negative values (a traceback: the data cannot be shaped); 0 passes"),
-    _rule("MRC2014-SAMPLING", ERROR, "mx, my, mz", EachField(("mx", "my", "mz"), Above(0)),
+    _rule("MRC2014-SAMPLING", ERROR, "mx, my, mz", Relation(_sampling),
           "MX, MY, MZ > 0 (the voxel size is CELLA / M)", f"{CCPEM}, words 8-10 and note 3",
           mrcfile="error for negative values only ('Header field ... is negative'); 0 passes"),
-    _rule("MRC2014-CELLA", ERROR, "cella", EachField(("cella.x", "cella.y", "cella.z"), AtLeast(0.0)),
-          "CELLA >= 0 Å (Direct Electron writes negative cells)", f"{CCPEM}, words 11-13 (CELLA)",
+    _rule("MRC2014-CELLA", ERROR, "cella", Relation(_cella),
+          "CELLA >= 0 Å, finite (DE-Server writes -10 Å x the size for 'pixel size unknown'; the finding says so "
+          "for a DE file)", f"{CCPEM}, words 11-13 (CELLA)",
           offset=field_offset("cella.x"), mrcfile="error ('Cell dimension ... is negative'); NaN passes"),
     _rule("MRC2014-AXES", ERROR, "mapc, mapr, maps", Relation(_axes), "MAPC, MAPR, MAPS a permutation of 1, 2, 3",
           f"{CCPEM}, words 17-19 and note 4", mrcfile="error ('Invalid axis mapping')"),
@@ -636,41 +898,62 @@ RULES: tuple[Rule, ...] = (
           mrcfile="error ('Error in dimensions for volume stack'); MZ 0 is a division by zero"),
     _rule("MRC2014-IMAGE-MZ", WARNING, "mz", FieldValues((("mz", 1),)),
           "MZ = 1 for images and image stacks (ISPG 0), as mrcfile writes", f"{CCPEM}, note 3 ('For images, MZ = 1')",
-          when=FieldIs("ispg", OneOf((0,))), mrcfile="not checked"),
+          when=AllOf((FieldIs("ispg", OneOf((0,))), FieldIs("mz", Above(0)))), mrcfile="not checked"),
     _rule("MRC2014-NSYMBT", ERROR, "nsymbt", EachField(("nsymbt",), AtLeast(0)),
           "NSYMBT >= 0 (bytes of extended header)", f"{CCPEM}, note 7 (NSYMBT)",
           mrcfile="not checked (a negative NSYMBT is a traceback)"),
     _rule("MRC2014-EXTTYP-TEXT", ERROR, "exttyp", EachField(("exttyp",), Printable()),
           "4 characters of printable ASCII (or NUL)", f"{CCPEM}, note 8 (EXTTYP)",
           mrcfile="not checked (with NSYMBT > 0, a non-ASCII EXTTYP is a traceback)"),
-    _rule("MRC2014-EXTTYP", WARNING, "exttyp", EachField(("exttyp",), CodeIn(AGREED_EXTTYPS)),
-          "an agreed code: " + ", ".join(AGREED_EXTTYPS) + ", or blank", f"{CCPEM}, note 8; {CCPEM_20141}",
-          when=FieldIs("exttyp", Printable()),
-          mrcfile="error when NSYMBT > 0 ('Extended header type is undefined or unrecognised'); else not checked"),
+    _rule("MRC2014-EXTTYP", ERROR, "exttyp", Relation(_exttyp_agreed),
+          "with an extended header, an agreed code: " + ", ".join(AGREED_EXTTYPS) + " (blank is MRC2014-EXTTYP-MISSING)",
+          f"{CCPEM}, note 8; {CCPEM_20141}",
+          when=AllOf((FieldIs("exttyp", Printable()), FieldIs("nsymbt", Above(0)))),
+          mrcfile="error ('Extended header type is undefined or unrecognised')"),
+    _rule("MRC2014-EXTTYP-UNUSED", WARNING, "exttyp", Relation(_exttyp_unused),
+          "an agreed code or blank, also without an extended header", f"{CCPEM}, note 8; {CCPEM_20141}",
+          when=AllOf((FieldIs("exttyp", Printable()), Not(FieldIs("nsymbt", Above(0))))),
+          mrcfile="not checked (NSYMBT 0)"),
     _rule("MRC2014-EXTTYP-MISSING", WARNING, "exttyp", EachField(("exttyp",), NotBlank()),
           "an EXTTYP naming the kind of extended header present (pre-2014 files have none)",
           f"{CCPEM}, note 8", when=FieldIs("nsymbt", Above(0)),
           mrcfile="error ('Extended header type is undefined or unrecognised')"),
-    _rule("MRC2014-NVERSION", WARNING, "nversion", EachField(("nversion",), OneOf((20140, 20141))),
-          "20140 or 20141 (pre-2014 files have 0)", f"{CCPEM}, note 9 (NVERSION); {CCPEM_20141}",
+    _rule("MRC2014-NVERSION", ERROR, "nversion", EachField(("nversion",), OneOf((20140, 20141, 0))),
+          "20140 or 20141 (0, a pre-2014 file, is MRC2014-NVERSION-PRE2014)", f"{CCPEM}, note 9 (NVERSION); {CCPEM_20141}",
+          mrcfile="error ('File does not declare MRC format version 20140 or 20141')"),
+    _rule("MRC2014-NVERSION-PRE2014", WARNING, "nversion", EachField(("nversion",), Not(OneOf((0,)))),
+          "20140 or 20141, not 0 (0: a file older than MRC2014, as EMDB's pre-2014 maps)",
+          f"{CCPEM}, note 9 (NVERSION); {IMOD_DOC} ('otherwise 0')",
           mrcfile="error ('File does not declare MRC format version 20140 or 20141')"),
     _rule("MRC2014-NLABL", ERROR, "nlabl", Relation(_nlabl), "NLABL = the number of labels holding text",
           f"{CCPEM}, word 56 (NLABL)", mrcfile="error ('Error in header labels: nlabl is ...')"),
     _rule("MRC2014-LABEL-ORDER", ERROR, "label", Relation(_label_order),
           "the labels in use first, no blank label before one holding text", f"{CCPEM}, words 57-256 (LABEL)",
           mrcfile="error ('empty labels appear between text-containing labels')"),
-    _rule("MRC2014-LABEL-TEXT", WARNING, "label", EachField(tuple(f"label[{i}]" for i in range(10)), Printable()),
-          "printable ASCII text, blank- or NUL-padded", f"{CCPEM}, words 57-256 (LABEL); {IMOD_DOC}",
-          mrcfile="not checked"),
+    _rule("MRC2014-LABEL-TEXT", WARNING, "label", Relation(_label_bytes),
+          "printable ASCII text (0x20-0x7E), then only padding: no NUL or other byte inside the text",
+          f"{CCPEM}, words 57-256 (LABEL); {IMOD_DOC}",
+          mrcfile="not checked (it counts a label as text as here: what is left after trailing NULs and whitespace)"),
     _rule("MRC2014-FILE-SIZE", ERROR, "file", Relation(_file_size), _FILE_SIZE_TEXT,
           f"{CCPEM}, data block; note 7", offset=None, scope="file",
           mrcfile="error ('File is larger than expected'; a short file: 'Data block could not be read')"),
     _rule("MRC2014-STATS", ERROR, "dmin, dmax, dmean, rms", Relation(_stats),
-          "the statistics of the data, or marked undetermined: DMIN = min and DMAX = max exactly "
-          "(checked if DMIN < DMAX), DMEAN within 1% (if DMEAN > min(DMIN, DMAX)), "
-          "RMS = standard deviation within 1% (if RMS >= 0)",
+          "the statistics of the data (NaN voxels left out), or marked undetermined: DMIN = min and DMAX = max "
+          "exactly (checked if DMIN < DMAX), DMEAN within 1% (if DMEAN > min(DMIN, DMAX)), "
+          f"RMS = standard deviation within 1% plus {STATS_ULPS} float32 ulps of max(|min|, |max|, |mean|) "
+          "(if RMS >= 0); for complex data DMIN/DMAX/DMEAN are compared with the amplitudes |z|",
           f"{CCPEM}, words 20-22, 55 and note 5", when=_STATS_CLAIMED, scope="data",
-          mrcfile="error, same tolerances ('Data statistics appear to be inaccurate')"),
+          mrcfile="error, same tolerances without the ulps term ('Data statistics appear to be inaccurate'); "
+                  "NaN voxels make every statistic NaN; complex DMIN/DMAX compared with complex values"),
+    _rule("MRC2014-STATS-NAN", WARNING, "data", Relation(_stats_nan),
+          "no NaN voxels (with NaN, the statistics are compared without them, as gemmi computes them)",
+          f"{CCPEM}, note 5; gemmi Ccp4Map.update_ccp4_header", offset=None, when=_STATS_CLAIMED, scope="data",
+          mrcfile="compares the header with NaN statistics: invalid"),
+    _rule("MRC2014-STATS-COMPLEX", WARNING, "dmin, dmax, dmean", Relation(_stats_complex),
+          "DMIN/DMAX/DMEAN of complex data (modes 3, 4) marked undetermined: MRC2014 does not define them "
+          "(IMOD stores those of the amplitudes |z|, and they are then accepted as this warning)",
+          f"{CCPEM}, note 5; IMOD mrcslice.c sliceMMM", when=_STATS_CLAIMED, scope="data",
+          mrcfile="compares DMIN/DMAX with the complex minimum/maximum: invalid"),
     _rule("MRC2014-STATS-SKIPPED", INFO, "data", Relation(_stats_skipped),
           "the data statistics compared in full (full_data=True always does)", f"{CCPEM}, note 5",
           offset=None, when=_STATS_CLAIMED, scope="data",

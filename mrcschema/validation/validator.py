@@ -2,9 +2,15 @@
 
 ``validate(path_or_open_file, *, full_data=False, info_file=None)`` evaluates every rule of
 :data:`mrcschema.validation.rules.RULES` and returns a :class:`Report` of :class:`Finding` records.
-It never raises for a broken file: a file that cannot be read as MRC at all is one
-``MRC-STRUCTURE`` error.  Only a missing file or a directory raises ``OSError``.
+It never raises for anything on disk: a file that cannot be read as MRC at all (shorter than the
+header, a broken gzip stream, a PNG or a text file) is one ``MRC-STRUCTURE`` error and no other
+rule runs; a missing file, a directory or a file that cannot be opened is one ``MRC-UNREADABLE``
+error (the ``OSError`` text), so a batch gets one report per path.
 The file is opened read-only and never changed.
+
+A file whose MACHST says one byte order while MODE and NX, NY, NZ make sense only in the other
+is checked in the order that reads (one ``MRC2014-BYTEORDER`` error says so), not as a page of
+garbage values.
 
 The data statistics are compared slab by slab (:data:`CHUNK_BYTES` mapped at a time and
 released), in float64 blocks merged with Chan's pairwise update for the variance, so a
@@ -31,7 +37,7 @@ from ..reading.mrc_file import MrcFile
 from ..sources import CompressedSource, open_source
 from .context import Context, read_de_files
 from .report import Report, finding_of
-from .rules import RULES, RULES_BY_ID, Problem
+from .rules import RULES, RULES_BY_ID, Problem, plausible_in
 
 __all__ = ["validate"]
 
@@ -47,11 +53,26 @@ def _structure_report(path, exc):
     return Report(path, (finding_of(rule, problem),))
 
 
+def _unreadable_report(path, exc):
+    """The report of a path that cannot be opened: one MRC-UNREADABLE error with the OSError text."""
+    message = f"{type(exc).__name__}: {exc}"
+    return Report(path, (finding_of(RULES_BY_ID["MRC-UNREADABLE"], Problem("file", None, message)),))
+
+
+def _read_in_order_that_reads(parsed):
+    """A stamp whose order gives nonsense while the other order reads: the other order."""
+    if parsed.byteorder_source == "stamp" and not plausible_in(parsed.raw, parsed.byteorder):
+        other = ">" if parsed.byteorder == "<" else "<"
+        if plausible_in(parsed.raw, other):
+            return attrs.evolve(parse_header(parsed.raw, other), byteorder_source="contradicted")
+    return parsed
+
+
 def _context_for_path(path, full_data):
     os.stat(path)  # a missing file raises FileNotFoundError here
     source = open_source(path)  # a directory raises IsADirectoryError
     raw = source.read_header(HEADER_SIZE)
-    parsed = parse_header(raw)  # MrcFormatError for a file shorter than the header
+    parsed = _read_in_order_that_reads(parse_header(raw))  # MrcFormatError for a file shorter than the header
     file_size = source.size
     if isinstance(source, CompressedSource):
         return Context(path, parsed, file_size, full_data=full_data, reader=source.read,
@@ -83,7 +104,8 @@ def validate(target, *, full_data=False, info_file=None):
     an info finding).  ``info_file``: the DE info file of a movie; None finds it beside a
     ``*_movie.mrc``; False skips the DE checks.
 
-    Never raises for a broken file; raises ``OSError`` for a missing file or a directory.
+    Never raises for a file: a missing file or a directory is a report with one
+    ``MRC-UNREADABLE`` error, a file that is not MRC one ``MRC-STRUCTURE`` error.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MrcWarning)
@@ -96,8 +118,13 @@ def validate(target, *, full_data=False, info_file=None):
                 ctx = _context_for_path(path, full_data)
             except MrcFormatError as exc:
                 return _structure_report(path, exc)
+            except OSError as exc:
+                return _unreadable_report(path, exc)
         ctx.de = read_de_files(path, info_file)
         findings = []
         for rule in RULES:
-            findings.extend(finding_of(rule, problem) for problem in rule.evaluate(ctx))
+            problems = rule.evaluate(ctx)
+            findings.extend(finding_of(rule, problem) for problem in problems)
+            if problems and rule.final:
+                break
     return Report(path, tuple(findings))
