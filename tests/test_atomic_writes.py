@@ -249,10 +249,9 @@ def test_fallback_without_o_tmpfile_is_named_and_cleaned_on_exceptions(tmp_path,
         temp.file.write(b"abc")
         temp.commit()
     assert listing(tmp_path) == ["f.mrc"] and dest.read_bytes() == b"abc"
-    with pytest.raises(RuntimeError):
-        with atomic.TempFile(dest, overwrite=True) as temp:
-            temp.file.write(b"new")
-            raise RuntimeError
+    with pytest.raises(RuntimeError), atomic.TempFile(dest, overwrite=True) as temp:
+        temp.file.write(b"new")
+        raise RuntimeError
     assert listing(tmp_path) == ["f.mrc"] and dest.read_bytes() == b"abc"
     with pytest.raises(FileExistsError):
         atomic.TempFile(dest, overwrite=False)
@@ -324,7 +323,6 @@ def test_discard_and_exceptions_leave_nothing(tmp_path):
     temp.file.write(b"partial")
     temp.discard()
     assert listing(tmp_path) == []
-    with pytest.raises(KeyboardInterrupt):
-        with atomic.TempFile(tmp_path / "d", overwrite=False) as temp:
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), atomic.TempFile(tmp_path / "d", overwrite=False):
+        raise KeyboardInterrupt
     assert listing(tmp_path) == []

@@ -35,17 +35,15 @@ import tempfile
 import types
 from pathlib import Path
 
+import hyperspy.api  # noqa: F401  (the suite needs it; imported here so a missing one fails loudly)
 import numpy as np
 import pytest
+import rsciio
+import rsciio.mrc
+import rsciio.mrc._api
+from peer_helpers import CORPUS
 
 import mrcschema
-
-rsciio = pytest.importorskip("rsciio")
-pytest.importorskip("hyperspy.api")
-import rsciio.mrc  # noqa: E402
-import rsciio.mrc._api  # noqa: E402
-
-from peer_helpers import CORPUS  # noqa: E402
 
 SUITE = Path(rsciio.__file__).parent / "tests" / "test_mrc.py"
 ROOT = Path(tempfile.mkdtemp(prefix="mrcschema-rsciio-suite-"))
