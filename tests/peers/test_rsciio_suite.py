@@ -146,21 +146,20 @@ def test_standin_matches_what_the_suite_asserts():
 
 _ROW6 = ("docs/hyperspy.md row 6 (DE values stay strings): TEM.magnification and frames_per_second are "
          "numbers (1000.0, {fps}.0), the suite expects the strings '1000' and '{fps}'")
-_ROW12 = ("docs/hyperspy.md row 12 (`mmap_mode` ... silently ignored / honoured) and the parameters row "
-          "`mmap_mode`: we honour mmap_mode, so no VisibleDeprecationWarning")
-_DISTRIBUTED = ("docs/hyperspy.md parameters row `distributed` (accepted; every lazy graph already runs on "
+_ROW12 = ("docs/hyperspy.md rows 12 and 23 (`mmap_mode` honoured): we honour mmap_mode, so no "
+          "VisibleDeprecationWarning")
+_DISTRIBUTED = ("docs/hyperspy.md row 23 (`distributed=` accepted silently; every lazy graph already runs on "
                 "dask.distributed): no VisibleDeprecationWarning as RosettaSciIO 0.15 gives")
 
 #: test id (after "test_rsciio_suite.py::") -> reason; applied as xfail(strict=True) by conftest.py.
 #: Passing, for the record: the 4D-STEM shape/navigation_shape/chunks tests, the DE navigator and
 #: random-scan tests, the error tests, and every test of the private helpers (MOVIE_RE, VIRTUAL_RE,
 #: get_data_type, find_related_de_files: RosettaSciIO's own code, our reader is not involved).
-#: TestLoadSave is skipped without zarr (not in our test extra); with zarr < 3 its 5 tests pass.
+#: TestLoadSave needs zarr < 3 (in the test extra: zarr 3 breaks RosettaSciIO 0.15's zspy writer).
 EXPECTED_FAILURES: dict[str, str] = {
     "test_single_image":
-        "BUG: undocumented difference: HAADFscan axis scale 5.679131290012676 nm (FEI2 pixel_size_x, "
-        "float64) where RosettaSciIO gives 5.679131317138672 nm (CELLA.x / MX, float32); docs/hyperspy.md has "
-        "no row saying FEI pixel sizes replace CELLA / MX",
+        "docs/hyperspy.md row 22 (FEI pixel size, float64, replaces CELLA / MX): HAADFscan axis scale "
+        "5.679131290012676 nm where RosettaSciIO gives 5.679131317138672 nm (CELLA.x / MX, float32)",
     "test_distributed_deprecation_warning[True]": _DISTRIBUTED,
     "test_distributed_deprecation_warning[False]": _DISTRIBUTED,
     "test_deprecated_mmap_mode": _ROW12,
@@ -174,8 +173,4 @@ EXPECTED_FAILURES: dict[str, str] = {
         "docs/hyperspy.md row 16 (repeated custom-scan positions: repeat axis last): shape (2, 5, 5, 16, 16) "
         "with a leading repeat axis, the suite expects (5, 5, 2, 16, 16); moving our axis 0 to 2 gives "
         "RosettaSciIO's array exactly",
-    "test_repeated_mrc_custom_error":
-        "BUG: undocumented difference: chunks=(5, 5, 2, 2, 2) that split the frame axes of a non-raster scan "
-        "raise ValueError with lazy=True but are silently ignored with lazy=False; RosettaSciIO raises either "
-        "way and docs/hyperspy.md's `chunks` row does not say chunks are ignored when not lazy",
 }
