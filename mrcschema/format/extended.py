@@ -22,6 +22,7 @@ Records are never parsed one by one: the whole block goes through one
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import attrs
@@ -29,7 +30,14 @@ import numpy as np
 
 from ..errors import MrcFormatError, MrcWarning
 from .agard import agard_layout
-from .exttyp import FEI_EXTTYPS, HDF5_SIGNATURE, LEGACY_FEI_SIZES, SYMMETRY_LINE_LENGTH, exttyp_text
+from .exttyp import (
+    FEI_EXTTYPS,
+    HDF5_SIGNATURE,
+    LEGACY_FEI_SIZES,
+    MRCZ_JSON_EXTTYP,
+    SYMMETRY_LINE_LENGTH,
+    exttyp_text,
+)
 from .mrc2014 import HEADER_SIZE
 from .seri import SERI_ITEMS, is_seri_header, seri_layout
 
@@ -38,7 +46,7 @@ from .seri import SERI_ITEMS, is_seri_header, seri_layout
 class ExtendedHeader:
     """What the extended header holds (see the module doc for the kinds)."""
 
-    kind: str  #: "none", "FEI1", "FEI2", "FEI_LEGACY", "SERI", "AGAR", "CCP4", "MRCO", "HDF5", "unknown"
+    kind: str  #: "none", "FEI1", "FEI2", "FEI_LEGACY", "SERI", "AGAR", "CCP4", "MRCO", "HDF5", "JSON", "unknown"
     exttyp: str  #: EXTTYP as stored (blank for pre-2014 files)
     size: int  #: NSYMBT
     records: np.ndarray | None = None  #: one record per section, structured, file byte order
@@ -49,6 +57,7 @@ class ExtendedHeader:
     capacity: int = 0  #: whole records the block could hold (NSYMBT // record_size)
     padding: int = 0  #: bytes after the records read
     text: tuple = ()  #: CCP4 symmetry lines
+    json: object = None  #: kind "JSON" (mrcz): the parsed metadata (None when it does not parse)
     notes: tuple = ()  #: departures from the specification, also issued as warnings
 
     def record(self, index):
@@ -97,7 +106,20 @@ def parse_extended_header(raw: bytes, header, imod, byteorder: str) -> ExtendedH
         return ExtendedHeader("HDF5", exttyp, size)
     if exttyp == "MRCO":
         return ExtendedHeader("MRCO", exttyp, size)
+    if exttyp == MRCZ_JSON_EXTTYP:
+        return _read_json(raw, exttyp)
     return ExtendedHeader("unknown", exttyp, size)
+
+
+def _read_json(raw, exttyp):
+    """mrcz's metadata: a UTF-8 JSON text, NUL-padded to NSYMBT."""
+    notes = []
+    try:
+        value = json.loads(raw.rstrip(b"\0 ").decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        _note(notes, f"json extended header: not valid UTF-8 JSON ({exc}); kept as raw bytes")
+        value = None
+    return ExtendedHeader("JSON", exttyp, len(raw), json=value, notes=tuple(notes))
 
 
 def _is_text(raw):

@@ -11,8 +11,8 @@ from __future__ import annotations
 import attrs
 
 __all__ = [
-    "AGREED_EXTTYPS", "EXTTYPS", "FEI_EXTTYPS", "HDF5_SIGNATURE", "LEGACY_FEI_SIZES", "SYMMETRY_LINE_LENGTH", "Exttyp",
-    "exttyp_text",
+    "AGREED_EXTTYPS", "EXTTYPS", "FEI_EXTTYPS", "HDF5_SIGNATURE", "LEGACY_FEI_SIZES", "MRCZ_JSON_EXTTYP",
+    "SYMMETRY_LINE_LENGTH", "Exttyp", "exttyp_text",
 ]
 
 NOTE_8 = "MRC2014 note 8"
@@ -27,6 +27,9 @@ class Exttyp:
     meaning: str
     source: str
 
+
+#: not agreed, but in every file mrcz writes with metadata: a UTF-8 JSON text, NUL-padded
+MRCZ_JSON_EXTTYP = "json"
 
 #: the agreed codes, in the order the specification lists them
 EXTTYPS: tuple[Exttyp, ...] = (

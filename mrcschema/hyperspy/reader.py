@@ -352,6 +352,8 @@ def _original_metadata(mrc, acq, info):
         out["extended_header"] = {"type": ext.kind, **record_columns(ext.records)}
     elif ext.text:
         out["extended_header"] = {"type": ext.kind, "symmetry": list(ext.text)}
+    elif ext.json is not None:
+        out["extended_header"] = {"type": ext.kind, "json": ext.json}
     if acq.source != "none":
         out["acquisition"] = attrs.asdict(acq)
     if info is not None:

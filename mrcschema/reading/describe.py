@@ -8,6 +8,8 @@ schemas declare.  :func:`describe` builds the plain dict that ``dump --json`` pr
 
 from __future__ import annotations
 
+import json
+
 import attrs
 
 from ..errors import MrcFormatError
@@ -88,6 +90,9 @@ def describe_extended(mrc, first=3):
     if ext.text:
         info["text"] = list(ext.text)
         summary += [f"symmetry: {line}" for line in ext.text]
+    if ext.json is not None:
+        info["json"] = ext.json
+        summary += [f"json: {line}" for line in json.dumps(ext.json, indent=1, sort_keys=True).splitlines()]
     summary += [f"note: {n}" for n in ext.notes]
     if ext.records is not None:  # records always come with their layout
         records = [ext.record(i) for i in range(min(first, len(ext.records)))]

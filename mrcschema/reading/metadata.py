@@ -62,6 +62,8 @@ class Acquisition:
     microscope: str | None = None
     application: str | None = None  #: acquisition software and version
     instrument_mode: str | None = None  #: "TEM" or "STEM"
+    #: free-form metadata the file carries as it is (mrcz's JSON extended header)
+    metadata: object = None
 
 
 def _fei_column(records, name):
@@ -143,6 +145,8 @@ def _from_seri(ext):
 
 def acquisition_from_extended(ext: ExtendedHeader) -> Acquisition:
     """The neutral acquisition record for an :class:`~mrcschema.format.extended.ExtendedHeader`."""
+    if ext.kind == "JSON":
+        return Acquisition(source="JSON", metadata=ext.json)
     if ext.records is None:
         return Acquisition(source=ext.kind if ext.kind != "none" else "none")
     # Stored values are whatever the file holds (1e308 timestamps, signalling NaNs): converting

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import warnings
 
 import gemmi
@@ -29,6 +30,7 @@ import pytest
 from peers import assert_header_equals_mrcfile  # tests/peers.py
 
 import mrcschema
+import mrcschema.cli.main
 from mrcschema import MrcFormatError, MrcWarning
 
 
@@ -339,15 +341,21 @@ def test_mrcz_json_extended_header_is_skipped_to_the_data(tmp_path):
         assert mrc_warnings(warned) == [MX_WARNING.format(path=path, axes="MX, MY, MZ", along="x, y, z")]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 11: mrcz's JSON extended header (EXTTYP 'json') should be "
-                                       "parsed; observed kind 'unknown' (assumed API: f.extended.kind == 'JSON', "
-                                       "f.extended.json)")
-def test_mrcz_json_extended_header_is_parsed(tmp_path):
+def test_mrcz_json_extended_header_is_parsed(tmp_path, capsys):
+    """mrcz's metadata reaches ``f.extended.json``, ``acquisition``, ``dump`` and HyperSpy's
+    original_metadata, as mrcz reads it back itself."""
     path = tmp_path / "meta.mrc"
     mrcz.writeMRC(mrcz_data("f4"), str(path), meta=META, pixelsize=PIXEL_ZYX)
-    with mrcschema.open(path) as f:
-        assert f.extended.kind == "JSON"
-        assert f.extended.json == META
+    _, theirs = mrcz.readMRC(str(path))
+    with pytest.warns(MrcWarning, match="MX, MY, MZ are 0 while CELLA is set"), mrcschema.open(path) as f:
+        f.voxel_size
+        assert f.extended.kind == "JSON" and f.extended.exttyp == "json"
+        assert f.extended.json == META == {k: theirs[k] for k in META}
+        assert mrcschema.acquisition(f).metadata == META
+    assert mrcschema.cli.main.main(["dump", "--json", str(path)]) == 0
+    assert json.loads(capsys.readouterr().out)["extended_header"]["json"] == META
+    signal = mrcschema.file_reader(path)[0]
+    assert signal["original_metadata"]["extended_header"] == {"type": "JSON", "json": META}
 
 
 # -- ncempy ------------------------------------------------------------------------------------------
