@@ -36,7 +36,6 @@ if os.path.dirname(HERE) not in sys.path:
     sys.path.insert(1, os.path.dirname(HERE))  # the working tree, when mrcschema is not installed
 
 import numpy as np  # noqa: E402
-
 import timing  # noqa: E402
 
 

@@ -24,7 +24,6 @@ import tracemalloc
 import warnings
 
 import numpy as np
-
 from timing import PYTHON, Result, alternate, alternate_commands, skipped
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -264,6 +263,7 @@ def _bench_module(name):
 def open_first_pixel_small(ctx):
     """Open a 1 MB file and read its first pixel, closing it again."""
     import mrcfile
+
     import mrcschema
 
     path = ctx.file("small")
@@ -310,6 +310,7 @@ def open_flat_100gb(ctx):
 def fei2_records(ctx):
     """Open a file with 20 000 FEI2 records and read one field of all of them."""
     import mrcfile
+
     import mrcschema
 
     path = ctx.file("fei2")
@@ -336,8 +337,9 @@ def file_reader_eager(ctx):
     case = f"file_reader, {ctx.big_label}"
     if not callable(getattr(__import__("mrcschema"), "file_reader", None)):
         return skipped(case, "mrcschema.file_reader(p)", "rsciio.mrc.file_reader(p)", 0.01, "not available")
-    import mrcschema
     from rsciio.mrc import file_reader as rs_reader
+
+    import mrcschema
 
     path = ctx.file("big")
     ours_out, peer_out = _first_signal(mrcschema.file_reader(path)), _first_signal(rs_reader(path))

@@ -35,7 +35,6 @@ except ImportError:  # a checkout that is not installed
 import cases  # noqa: E402
 from timing import PYTHON, fmt_seconds  # noqa: E402
 
-
 # --------------------------------------------------------------------------------------------
 # machine and versions
 
@@ -199,7 +198,8 @@ def profile_target(target, env=None, top=20):
         pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(top)
         buf2 = io.StringIO()
         pstats.Stats(prof, stream=buf2).sort_stats("tottime").print_stats(top)
-        return f"{calls} call(s), main thread only (dask workers show as lock waits), sorted by cumulative time\n" + buf.getvalue() + "\nsorted by own time\n" + buf2.getvalue()
+        heading = f"{calls} call(s), main thread only (dask workers show as lock waits), sorted by cumulative time\n"
+        return heading + buf.getvalue() + "\nsorted by own time\n" + buf2.getvalue()
     if kind == "argv":
         out = subprocess.run(what, capture_output=True, text=True, env=env)
         text = out.stdout

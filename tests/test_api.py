@@ -7,13 +7,12 @@ import types
 import attrs
 import numpy as np
 import pytest
+from conftest import CORPUS, EXAMPLES, file_digest, sample_data
+from crafting import valid_header, write_file
 
 import mrcschema
 from mrcschema import MrcFormatError
 from mrcschema.format.modes import pack_4bit
-
-from conftest import CORPUS, EXAMPLES, file_digest, sample_data
-from crafting import valid_header, write_file
 
 EPU = CORPUS / "mrcfile" / "fei-extended.mrc"
 

@@ -5,10 +5,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import CORPUS_MRC, EXAMPLES
 
 from mrcschema.cli.main import main
-
-from conftest import CORPUS_MRC, EXAMPLES
 
 
 def run(*args):
@@ -67,7 +66,6 @@ def test_dump_failure_is_one_line_exit_2(tmp_path, make):
 
 def test_console_script_entry_point_is_declared():
     import tomllib
-
     from conftest import REPO
 
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]

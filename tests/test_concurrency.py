@@ -10,11 +10,10 @@ import time
 
 import numpy as np
 import pytest
-
-import mrcschema
-
 from conftest import CORPUS
 from crafting import valid_header, write_file
+
+import mrcschema
 
 FILES = [CORPUS / "mrcfile" / "EMD-3001.map", CORPUS / "mrcfile" / "emd_3001.map.gz",
          CORPUS / "mrcfile" / "EMD-3197.map.bz2", CORPUS / "rsciio" / "HAADFscan.mrc",
@@ -92,6 +91,7 @@ def reader(path, barrier, seconds, results, lazy):
     """Opens the file strictly over and over: the header parses, the sections not being written are
     the original ones, the section being written holds one round's value (or the original)."""
     import dask.array  # noqa: F401 - imports before the barrier: the readers race the writer, not the importer
+
     import mrcschema.hyperspy.reader  # noqa: F401
 
     original = original_data()

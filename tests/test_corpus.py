@@ -3,12 +3,11 @@
 import mrcfile
 import numpy as np
 import pytest
+from conftest import CORPUS_MRC, corpus_id, file_digest
+from peers import assert_header_equals_mrcfile
 
 import mrcschema
 from mrcschema.cli.main import main as cli_main
-
-from conftest import CORPUS_MRC, corpus_id, file_digest
-from peers import assert_header_equals_mrcfile
 
 
 @pytest.mark.parametrize("path", CORPUS_MRC, ids=corpus_id)

@@ -11,7 +11,12 @@ import numpy as np
 import pytest
 
 from mrcschema.de.files import (
-    DeFileSet, DeImage, ScanPlacement, dedupe_names, find_de_files, place_frames,
+    DeFileSet,
+    DeImage,
+    ScanPlacement,
+    dedupe_names,
+    find_de_files,
+    place_frames,
     read_scan_coordinates,
 )
 from mrcschema.de.frames import FrameCount, expected_frames

@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 
 from mrcschema.de.info import (
-    INFO_KEYS, MAX_INFO_BYTES, DeInfo, InfoType, lookup_key, parse_info_text, read_info_file,
+    INFO_KEYS,
+    MAX_INFO_BYTES,
+    DeInfo,
+    InfoType,
+    lookup_key,
+    parse_info_text,
+    read_info_file,
 )
 from mrcschema.errors import MrcFormatError, MrcWarning
 

@@ -9,12 +9,11 @@ import attrs
 import mrcfile
 import numpy as np
 import pytest
+from conftest import EXAMPLES, file_digest, sample_data
+from test_write import assert_fei_equal, assert_valid, fei_records
 
 import mrcschema
 import mrcschema.format.header_edits
-
-from conftest import EXAMPLES, file_digest, sample_data
-from test_write import assert_valid, fei_records, assert_fei_equal
 from mrcschema.format.fei import FEI2
 
 

@@ -4,12 +4,11 @@ import attrs
 import construct
 import numpy as np
 import pytest
-
-from mrcschema.format.engine import Layout
-from mrcschema.errors import MrcFormatError
-from mrcschema.format.mrc2014 import IMOD_EXTRA, MRC2014_HEADER
-
 from conftest import CORPUS_MRC, corpus_id
+
+from mrcschema.errors import MrcFormatError
+from mrcschema.format.engine import Layout
+from mrcschema.format.mrc2014 import IMOD_EXTRA, MRC2014_HEADER
 
 SMALL = construct.Struct(
     "count" / construct.Int32sl * "a count",

@@ -4,11 +4,10 @@ import re
 
 import numpy as np
 import pytest
+from crafting import valid_header, write_file
 
 import mrcschema
 from mrcschema import MrcFormatError
-
-from crafting import valid_header, write_file
 
 
 def open_error(path):

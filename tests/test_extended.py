@@ -9,16 +9,15 @@ import mrcfile
 import mrcfile.dtypes
 import numpy as np
 import pytest
-
-import mrcschema
-from mrcschema.reading.metadata import FEI_FIELD_BITS, acquisition
-from mrcschema.cli.main import main as cli_main
-from mrcschema.errors import MrcWarning
-from mrcschema.format.fei import FEI1, FEI2, FEI_LEGACY
-
 from conftest import CORPUS_MRC, corpus_id, varied_records
 from crafting import valid_header, write_file
 from spec_tables import spec_rows
+
+import mrcschema
+from mrcschema.cli.main import main as cli_main
+from mrcschema.errors import MrcWarning
+from mrcschema.format.fei import FEI1, FEI2, FEI_LEGACY
+from mrcschema.reading.metadata import FEI_FIELD_BITS, acquisition
 
 
 def snake(name):

@@ -9,13 +9,12 @@ import warnings
 import gemmi
 import numpy as np
 import pytest
+from conftest import CORPUS, REPO
+from crafting import valid_header, write_file
 
 import mrcschema
 from mrcschema import MrcFormatError, MrcWarning
 from mrcschema.cli.main import main as cli_main
-
-from conftest import CORPUS, REPO
-from crafting import valid_header, write_file
 
 PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
                     "0000000d4944415478da63f8cfc0f01f0005000201a0f3d6a70000000049454e44ae426082")

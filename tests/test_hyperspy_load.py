@@ -2,14 +2,12 @@
 
 import warnings
 
+import hyperspy.api as hs
 import numpy as np
 import pytest
-
-import mrcschema
-
 from conftest import CORPUS, CORPUS_MRC, corpus_id
 
-import hyperspy.api as hs
+import mrcschema
 
 #: corpus files where RosettaSciIO's axes are right (positive CELLA; no DE sidecars)
 RIGHT_FILES = [p for p in CORPUS_MRC if p.name in ("HAADFscan.mrc", "fei-extended.mrc", "epu2.9_example.mrc",

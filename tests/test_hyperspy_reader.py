@@ -3,18 +3,15 @@ documented differences (docs/hyperspy.md) where it is not."""
 
 import os
 import pathlib
-import shutil
 import warnings
 
 import numpy as np
 import pytest
+from conftest import CORPUS, CORPUS_MRC, corpus_id, sample_data
 from rsciio.mrc import file_reader as rsciio_reader
 
 import mrcschema
 from mrcschema import MrcFormatError, file_reader
-
-from conftest import CORPUS, CORPUS_MRC, corpus_id, sample_data
-from crafting import valid_header, write_file
 
 #: corpus files RosettaSciIO reads right apart from the documented axis differences
 PLAIN_FILES = [p for p in CORPUS_MRC if p.suffix in (".mrc", ".map") and "movie" not in p.name]

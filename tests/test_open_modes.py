@@ -7,11 +7,10 @@ import shutil
 import attrs
 import numpy as np
 import pytest
+from conftest import CORPUS_MRC, EXAMPLES, file_digest
 
 import mrcschema
 from mrcschema import MrcFormatError
-
-from conftest import CORPUS_MRC, EXAMPLES, file_digest
 
 
 @pytest.fixture

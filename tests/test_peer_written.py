@@ -3,11 +3,10 @@
 import mrcfile
 import numpy as np
 import pytest
-
-import mrcschema
-
 from conftest import sample_data
 from peers import assert_header_equals_mrcfile
+
+import mrcschema
 
 DTYPES = ["i1", "i2", "f4", "c8", "u2", "f2"]  # modes 0, 1, 2, 4, 6, 12 (all mrcfile writes)
 SHAPES = {"image": ((5, 7), None), "stack": ((3, 5, 7), "stack"), "volume": ((4, 5, 7), "volume"),

@@ -10,15 +10,14 @@ import warnings
 
 import numpy as np
 import pytest
+from conftest import CORPUS_MRC, corpus_id, file_digest
+from crafting import valid_header, write_file
 
 import mrcschema
 from mrcschema import MrcFormatError, MrcWarning
 from mrcschema.cli.main import main as cli_main
-from mrcschema.sources.compressed import DECOMPRESSION_MARGIN
 from mrcschema.format.mrc2014 import MRC2014_HEADER
-
-from conftest import CORPUS_MRC, corpus_id, file_digest
-from crafting import valid_header, write_file
+from mrcschema.sources.compressed import DECOMPRESSION_MARGIN
 
 DATA = np.arange(24, dtype="<f4").tobytes() * 4  # 4 x 3 x 2 float32 = 96 bytes, four times
 

@@ -6,11 +6,10 @@ Every signal gets the file's stem as its title."""
 import hyperspy.api as hs
 import numpy as np
 import pytest
+from conftest import CORPUS
 
 import mrcschema
 from mrcschema.hyperspy.reader import title_of
-
-from conftest import CORPUS
 
 DE = CORPUS / "rsciio"
 MOVIE = DE / "20241021_00405_movie.mrc"

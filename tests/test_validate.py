@@ -16,19 +16,17 @@ import attrs
 import mrcfile
 import numpy as np
 import pytest
-
-import mrcschema
-import mrcschema.format.statistics as stats_module
-from mrcschema.format.statistics import StatsAccumulator
-from mrcschema.cli.main import main
-from mrcschema.format.modes import pack_4bit
-from mrcschema.format.mrc2014 import FIELD_OFFSETS, MRC2014_HEADER
-from mrcschema.validation.rules import RULES, RULES_BY_ID, SEVERITIES
-
 from conftest import CORPUS, REPO, file_digest, sample_data
 from crafting import valid_header, write_file
 
+import mrcschema
+import mrcschema.format.statistics as stats_module
 import mrcschema.validation.context as VALIDATION_CONTEXT
+from mrcschema.cli.main import main
+from mrcschema.format.modes import pack_4bit
+from mrcschema.format.mrc2014 import FIELD_OFFSETS, MRC2014_HEADER
+from mrcschema.format.statistics import StatsAccumulator
+from mrcschema.validation.rules import RULES, RULES_BY_ID, SEVERITIES
 
 #: MRC2014 note 5: every statistic marked "not determined"
 UNSET = dict(dmin=0.0, dmax=-1.0, dmean=-2.0, rms=-1.0)

@@ -23,12 +23,11 @@ import mrcfile.mrcobject
 import mrcfile.validator
 import numpy as np
 import pytest
+from conftest import REPO
+from crafting import valid_header, write_file
 
 import mrcschema
 from mrcschema.format.modes import pack_4bit
-
-from conftest import REPO
-from crafting import valid_header, write_file
 
 DOC = REPO / "docs" / "conformance.md"
 

@@ -14,17 +14,16 @@ import warnings
 import mrcfile
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from conftest import file_digest, sample_data, varied_records
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import mrcschema
+import mrcschema.writing.extended_ranges as RANGES
+import mrcschema.writing.writer as W
 from mrcschema import MrcFormatError, MrcWarning
 from mrcschema.format.fei import FEI1, FEI2
 from mrcschema.format.statistics import data_stats
-
-from conftest import file_digest, sample_data, varied_records
-
-import mrcschema.writing.extended_ranges as RANGES
-import mrcschema.writing.writer as W
 
 MODE_DTYPES = {0: "i1", 1: "i2", 2: "f4", 4: "c8", 6: "u2", 12: "f2"}
 SHAPES = {"image": ((5, 7), False, 0, 1), "stack": ((3, 5, 7), False, 0, 1),

@@ -40,8 +40,9 @@ import io
 import os
 import re
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping, NamedTuple
+from typing import NamedTuple
 
 import attrs
 import numpy as np

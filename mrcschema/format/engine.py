@@ -209,7 +209,7 @@ class _LazyClass:
 def _convert(cls, converters, values):
     """Build an attrs record from the nested tuple ``numpy.void.item()`` returns."""
     out = []
-    for (name, kind, sub_class, sub_conv), value in zip(converters, values):
+    for (_name, kind, sub_class, sub_conv), value in zip(converters, values):
         if kind == "struct":
             value = _convert(sub_class.get(), sub_conv, value)
         elif kind == "text":

@@ -24,7 +24,7 @@ section (Agard / old FEI, 4 bytes each) (IMOD ``extraIsNbytesAndFlags``).
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 import attrs
 import numpy as np

@@ -62,7 +62,7 @@ class LabelList(list):
     def _mutate(name):  # noqa: N805 - helper building methods
         def method(self, *args, **kwargs):
             self._writable()
-            return getattr(super(LabelList, self), name)(*args, **kwargs)
+            return getattr(super(), name)(*args, **kwargs)
 
         method.__name__ = name
         return method

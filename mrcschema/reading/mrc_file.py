@@ -7,7 +7,7 @@ so opening costs the same for a 1 MB and a 100 GB file.
 
 from __future__ import annotations
 
-import io
+import builtins
 import os
 import warnings
 
@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import MrcFormatError, MrcWarning, location
 from ..format import header_edits
+from ..format.byteorder import byteorder_argument
 from ..format.extended import parse_extended_header
 from ..format.geometry import (
     HEADER_SIZE,
@@ -24,7 +25,6 @@ from ..format.geometry import (
     data_geometry,
     parse_header,
 )
-from ..format.byteorder import byteorder_argument
 from ..format.modes import pack_4bit, unpack_4bit
 from ..format.mrc2014 import MRC2014_HEADER, header_error
 from ..sources import CompressedSource, Source, open_source
@@ -321,7 +321,7 @@ class MrcFile:
             self.header = header_edits.with_stats(self.header, self.data)  # the map stays writable: stale still
         if self.header != self._parsed.header:
             raw = MRC2014_HEADER.build(self.header, self.byteorder)
-            with io.open(self.path, "r+b") as f:
+            with builtins.open(self.path, "r+b") as f:
                 f.write(raw)
             self._parsed = parse_header(raw, self.byteorder)
 

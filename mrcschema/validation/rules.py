@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 import struct
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import attrs
 import numpy as np

@@ -47,7 +47,7 @@ def target_mode(dtype) -> Conversion:
         return Conversion(2, np.dtype("f4"), "exact")
     if native.kind == "c":
         return Conversion(4, np.dtype("c8"), "exact")
-    raise header_error("mode", 
+    raise header_error("mode",
         f"cannot write {dtype} data: MRC holds int8, int16, uint16, float16, float32 and complex64 "
         "(uint8, bool, wider integers and exactly representable float64 are converted)")
 
@@ -64,7 +64,7 @@ def integer_target(source, dtype):
         return Conversion(1, np.dtype("i2"), "none")
     if low >= 0 and high <= 65535:
         return Conversion(6, np.dtype("u2"), "none")
-    raise header_error("mode", 
+    raise header_error("mode",
         f"cannot write {dtype} data losslessly: values span {low} .. {high}, beyond int16 and uint16; "
         "convert it yourself (e.g. data.astype(numpy.float32)) if rounding is acceptable")
 
@@ -80,7 +80,7 @@ def convert_block(block, conv, source_dtype):
             back = out.astype(block.dtype)
         if not np.array_equal(back, block, equal_nan=True):
             bad = np.flatnonzero(~((back == block) | (np.isnan(back) & np.isnan(block))))[0]
-            raise header_error("mode", 
+            raise header_error("mode",
                 f"cannot write {source_dtype} data losslessly as {conv.dtype}: value {block[bad].item()!r} "
                 f"would become {out[bad].item()!r}; convert it yourself (data.astype(numpy.{conv.dtype.name})) "
                 "if rounding is acceptable")
@@ -96,7 +96,7 @@ def new_conversion(dtype):
     dt = np.dtype(dtype)
     conv = target_mode(dt)
     if conv.check != "none" or conv.dtype.itemsize != dt.itemsize or conv.dtype.kind != dt.kind:
-        raise header_error("mode", 
+        raise header_error("mode",
             f"new() maps the file's data directly, so dtype must be one MRC stores: int8, int16, uint16, "
             f"float16, float32 or complex64 (got {dt})")
     return conv

@@ -13,10 +13,9 @@ import warnings
 
 import mrcfile
 import pytest
+from conftest import CORPUS, CORPUS_MRC, REPO, file_digest
 
 import mrcschema
-
-from conftest import CORPUS, CORPUS_MRC, REPO, file_digest
 
 DOC = REPO / "docs" / "conformance.md"
 

@@ -42,23 +42,23 @@ import tempfile
 import tracemalloc
 import warnings
 import zlib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import attrs
+
+# imported once here, not inside a timed and traced call (importing distributed takes seconds)
+import dask  # noqa: E402
+import dask.array  # noqa: E402,F401
+import distributed  # noqa: E402,F401
 import numpy as np
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 import mrcschema
 from mrcschema import MrcFormatError, MrcWarning
-
-# imported once here, not inside a timed and traced call (importing distributed takes seconds)
-import dask  # noqa: E402
-import dask.array  # noqa: E402,F401
-import distributed  # noqa: E402,F401
-from mrcschema.format.geometry import parse_header
 from mrcschema.format.fei import FEI1, FEI2
+from mrcschema.format.geometry import parse_header
 from mrcschema.format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, MRC2014_HEADER
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -411,7 +411,7 @@ def _mrcfile_written(tmp):
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def seeds():
     """The seed files (name, bytes): small corpus files whole, the large FEI files as their
     header + extended header with a small data block, files written by mrcfile, and crafted

@@ -17,11 +17,10 @@ randomly (see fuzzlib).
 import tempfile
 from pathlib import Path
 
-import hypothesis.strategies as st
-from hypothesis import given
-
 import fuzzlib
+import hypothesis.strategies as st
 from fuzzlib import fuzz_settings
+from hypothesis import given
 
 
 def _exercise_bytes(case):

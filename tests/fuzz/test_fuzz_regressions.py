@@ -6,14 +6,13 @@ import shutil
 import tracemalloc
 import warnings
 
+import fuzzlib
 import numpy as np
 import pytest
 
 import mrcschema
 from mrcschema import MrcFormatError, MrcWarning
 from mrcschema.cli.main import main as cli_main
-
-import fuzzlib
 
 REGRESSIONS = fuzzlib.REGRESSIONS
 RSCIIO = fuzzlib.CORPUS / "rsciio"
