@@ -108,9 +108,9 @@ def test_de_server_2_7_5_movie_number(tmp_path):
     assert files.scan_coordinates == tmp_path / f"{acq}_scan_coordinates.csv"
     # the names in the files are the names the info file declares
     info = read_info_file(files.info)
-    assert {im.index: im.name for im in files.virtual_images} == {
+    assert {im.number: im.name for im in files.virtual_images} == {
         i: n for i, n in info.virtual_detector_names.items() if i < 2}
-    assert {im.index: im.name for im in files.external_images} == {1: info.external_detector_names[1]}
+    assert {im.number: im.name for im in files.external_images} == {1: info.external_detector_names[1]}
 
 
 def test_suffix_keeps_sub_acquisitions_apart(tmp_path):

@@ -62,7 +62,7 @@ _FIXED = {"info": "info.txt", "scan_coordinates": "scan_coordinates.csv",
 class DeImage(NamedTuple):
     """A virtual or external detector image: its DE index, its name, its file."""
 
-    index: int
+    number: int  #: the DE detector number (``_0_``, ``ext1``); not ``index``, which tuples have
     name: str
     path: Path
 
@@ -136,7 +136,7 @@ def _match(stem: str, names: list[str], directory: Path, movie_name: str,
             else:
                 found["virtual_images"].append(DeImage(index, rest.split("_", 1)[0], path))
     for key in ("virtual_images", "external_images"):
-        found[key] = tuple(sorted(found[key], key=lambda im: (im.index, im.name, im.path.name)))
+        found[key] = tuple(sorted(found[key], key=lambda im: (im.number, im.name, im.path.name)))
     return found
 
 

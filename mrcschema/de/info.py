@@ -42,7 +42,9 @@ import enum
 import os
 import re
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -89,7 +91,7 @@ def _to_switch(text: str) -> bool:
     return _SWITCH_TEXT[text.lower()]
 
 
-_CONVERTERS = {InfoType.INT: _to_int, InfoType.FLOAT: float, InfoType.STR: str,
+_CONVERTERS: dict[InfoType, Callable[[str], Any]] = {InfoType.INT: _to_int, InfoType.FLOAT: float, InfoType.STR: str,
                InfoType.SWITCH: _to_switch}
 
 
@@ -219,7 +221,7 @@ def lookup_key(key: str) -> InfoKey | None:
     return found
 
 
-def _indexed(values: dict, template: str) -> dict[int, object]:
+def _indexed(values: dict, template: str) -> dict[int, Any]:
     pattern = re.compile(re.escape(template).replace(r"\{n\}", r"(\d+)") + r"\Z")
     found = {}
     for key, value in values.items():

@@ -223,11 +223,11 @@ def seri_values(extended: ExtendedHeader) -> dict:
     """SerialEM items decoded to physical values (one array per item), as IMOD decodes them:
     tilt angle [deg], piece coordinates [px], stage position [µm], magnification, intensity,
     exposure dose [e/Å²]."""
-    out = {}
+    out: dict[str, np.ndarray] = {}
     if extended.records is None:
         return out
     for item in SERI_ITEMS:
-        if item.name in extended.records.dtype.names:
+        if item.name in (extended.records.dtype.names or ()):
             values = item.decode(extended.records[item.name])
             if values is not None:
                 out[item.name] = values

@@ -8,6 +8,7 @@ non-conforming is left to :mod:`mrcschema.validate`.
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import attrs
 import numpy as np
@@ -36,7 +37,7 @@ MAX_DATA_BYTES = 1 << 62
 class ParsedHeader:
     """The main header as read: the record, the file's byte order and how it was decided."""
 
-    header: object  #: the :class:`Mrc2014Header` record
+    header: Any  #: the :class:`Mrc2014Header` record (an attrs class the engine makes from the schema)
     byteorder: str  #: "<" or ">"
     byteorder_source: str  #: "stamp" or "guessed"
     raw: bytes  #: the 1024 bytes

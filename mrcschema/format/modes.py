@@ -11,10 +11,15 @@ validation reports them (``MRC2014-MODE`` checks :data:`MODES` only).
 
 from __future__ import annotations
 
+from typing import Literal, cast
+
 import attrs
 import numpy as np
 
 from .mrc2014 import header_error
+
+#: a byte order as numpy spells it
+ByteOrder = Literal["<", ">"]
 
 
 @attrs.frozen
@@ -49,7 +54,7 @@ NONSTANDARD_MODES = {
 READABLE_MODES = {**MODES, **NONSTANDARD_MODES}
 
 #: numpy dtype -> mode, for writing
-DTYPE_TO_MODE = {
+DTYPE_TO_MODE: dict[np.dtype, int] = {
     np.dtype("i1"): 0, np.dtype("i2"): 1, np.dtype("f4"): 2, np.dtype("c8"): 4,
     np.dtype("u2"): 6, np.dtype("f2"): 12,
 }
@@ -69,7 +74,7 @@ def stored_dtype(mode: int, byteorder: str, *, unsigned_bytes: bool = False) -> 
     info = mode_info(mode)
     if info.number == 0 and unsigned_bytes:
         return np.dtype("u1")
-    return info.dtype.newbyteorder(byteorder) if info.dtype.itemsize > 1 else info.dtype
+    return info.dtype.newbyteorder(cast(ByteOrder, byteorder)) if info.dtype.itemsize > 1 else info.dtype
 
 
 def data_nbytes(mode: int, nx: int, ny: int, nz: int) -> int:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 import numpy as np
@@ -95,7 +96,7 @@ def sem_shorts_to_float_array(pairs) -> np.ndarray:
 #: item -> (its flag in ``nreal``, how a stored value becomes the physical one: a float multiplier
 #: (value = stored * scale), a function of the stored column, or None for the reserved items; the
 #: unit of the physical value)
-_FLAGS_AND_DECODING = {
+_FLAGS_AND_DECODING: dict[str, tuple[int, Any, str]] = {
     "tilt_angle": (1, 0.01, "deg"),
     "piece_coordinates": (2, 1.0, "px"),
     "stage_position": (4, 0.04, "um"),

@@ -65,7 +65,7 @@ def record_columns(records: np.ndarray) -> dict:
     """A numpy record array as ``{field: column}``: text (``S``) columns decoded (latin-1), raw
     (``V``) columns as hex text, numbers as they are."""
     out = {}
-    for name in records.dtype.names:
+    for name in records.dtype.names or ():
         column = records[name]
         if column.dtype.kind == "S":
             column = np.array([v.decode("latin-1") for v in column])

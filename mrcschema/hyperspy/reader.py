@@ -36,9 +36,11 @@ MMAP_MODES = ("r", "r+", "c", "w+")
 MAX_DENSE_PLACES_PER_FRAME = 16
 
 
-def file_reader(filename, lazy=False, mmap_mode=None, endianess=None, navigation_shape=None,
-                distributed=False, chunks="auto", metadata_file="auto", virtual_images=None,
-                external_images=None, scan_file=None, endianness=None):
+def file_reader(filename: str | os.PathLike, lazy: bool = False, mmap_mode: str | None = None,
+                endianess: str | None = None, navigation_shape: tuple[int, ...] | None = None,
+                distributed: bool = False, chunks: object = "auto", metadata_file: object = "auto",
+                virtual_images: list | None = None, external_images: list | None = None,
+                scan_file: str | os.PathLike | None = None, endianness: str | None = None) -> list[dict]:
     """Read an MRC file (with Direct Electron sidecar files) as a RosettaSciIO signal dict list.
 
     Parameters follow RosettaSciIO (both its documented API and its current release):

@@ -21,7 +21,9 @@ stored (MRC has no place for them).
 
 from __future__ import annotations
 
+import os
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +72,7 @@ def _calibration(axis, what):
     return abs(scale) * factor, offset * factor
 
 
-def file_writer(filename, signal, **kwds):
+def file_writer(filename: str | os.PathLike, signal: dict, **kwds: Any) -> str:
     """Write ``signal`` (a HyperSpy/RosettaSciIO signal dict) to ``filename`` as MRC2014.
 
     Keywords: ``overwrite`` (default True: HyperSpy has already asked), ``labels``,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 
 from ..format.header_edits import check_label
 
@@ -14,6 +15,17 @@ def read_only_error(mrc, what):
     return io.UnsupportedOperation(
         f"{what} cannot be changed: {mrc.path} is open in mode {mrc.mode!r} "
         f"({'read-only' if mrc.mode == 'r' else 'copy-on-write, header read-only'}); open it with mode 'r+'")
+
+
+def _checked(name: str):
+    """A ``list`` method of :class:`LabelList` that first checks the file may be written."""
+
+    def method(self, *args, **kwargs):
+        self._writable()
+        return getattr(list, name)(self, *args, **kwargs)
+
+    method.__name__ = name
+    return method
 
 
 class LabelList(list):
@@ -43,7 +55,7 @@ class LabelList(list):
         texts = list(texts)
         super().extend(self._writable(texts, len(texts)))
 
-    def __iadd__(self, texts):
+    def __iadd__(self, texts: Iterable[str]) -> LabelList:  # type: ignore[override,misc]
         self.extend(texts)
         return self
 
@@ -59,18 +71,9 @@ class LabelList(list):
         self._writable()
         super().__delitem__(index)
 
-    def _mutate(name):  # noqa: N805 - helper building methods
-        def method(self, *args, **kwargs):
-            self._writable()
-            return getattr(super(), name)(*args, **kwargs)
-
-        method.__name__ = name
-        return method
-
-    pop = _mutate("pop")
-    remove = _mutate("remove")
-    clear = _mutate("clear")
-    sort = _mutate("sort")
-    reverse = _mutate("reverse")
-    __imul__ = _mutate("__imul__")
-    del _mutate
+    pop = _checked("pop")
+    remove = _checked("remove")
+    clear = _checked("clear")
+    sort = _checked("sort")
+    reverse = _checked("reverse")
+    __imul__ = _checked("__imul__")

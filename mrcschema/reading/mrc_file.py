@@ -31,6 +31,9 @@ from ..sources import CompressedSource, Source, open_source
 from .labels import LabelList, read_only_error
 from .window import MEMMAP_MODES, read_window
 
+#: what names a file: a path as text or an ``os.PathLike``
+PathLike = str | os.PathLike[str]
+
 
 @attrs.frozen
 class Vec3:
@@ -73,7 +76,7 @@ class MrcFile:
     ``byteorder``, ``data``, ``extended_header``, ``voxel_size``, ``origin``, ``labels``.
     """
 
-    def __init__(self, path, mode="r", *, permissive=False, byteorder=None):
+    def __init__(self, path: PathLike, mode: str = "r", *, permissive: bool = False, byteorder: str | None = None):
         if mode not in MEMMAP_MODES:
             raise ValueError(f"mode must be 'r', 'r+' or 'c', not {mode!r}")
         self.path = os.fspath(path)
@@ -286,12 +289,12 @@ class MrcFile:
         transposed view of :attr:`data` (no copy), equal to gemmi's grid reordered to X, Y, Z.
         Pair it with :attr:`voxel_size` (X, Y, Z) and :attr:`start_xyz`.  3D data only (a single
         image is one section); a volume stack raises ``ValueError``."""
-        data = self.data
-        if data is None:
+        data, geometry = self.data, self.geometry
+        if data is None or geometry is None:
             return None
-        if data.ndim == 4 or (data.ndim == 3 and self.geometry.mode.samples_per_pixel > 1):
+        if data.ndim == 4 or (data.ndim == 3 and geometry.mode.samples_per_pixel > 1):
             raise ValueError("data_xyz is for one volume or image stack; index the volume stack first")
-        sections = data.reshape((self.geometry.sections, self.header.ny, data.shape[-1]))
+        sections = data.reshape((geometry.sections, self.header.ny, data.shape[-1]))
         file_axes = (self.axis_order[2], self.axis_order[1], self.axis_order[0])  # sections, rows, columns
         return sections.transpose([file_axes.index(axis) for axis in (1, 2, 3)])
 
@@ -304,7 +307,7 @@ class MrcFile:
         return (starts[1], starts[2], starts[3])
 
     # -- life cycle -------------------------------------------------------------
-    def flush(self, update_stats=True):
+    def flush(self, update_stats: bool = True) -> None:
         """In ``"r+"`` mode, write the header record and any data changes to disk.
 
         Once the data has been mapped in ``"r+"`` mode (or the file was made by
@@ -325,7 +328,7 @@ class MrcFile:
                 f.write(raw)
             self._parsed = parse_header(raw, self.byteorder)
 
-    def close(self, update_stats=True):
+    def close(self, update_stats: bool = True) -> None:
         """Flush (``"r+"``; see :meth:`flush` for ``update_stats``) and release the memory map."""
         if self.closed:
             return
@@ -336,12 +339,11 @@ class MrcFile:
         self._data = self._packed = None
         self.closed = True
 
-    def __enter__(self):
+    def __enter__(self) -> MrcFile:
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, *exc: object) -> None:
         self.close()
-        return False
 
     def __repr__(self):
         state = "closed" if self.closed else f"mode {self.mode!r}"
@@ -350,7 +352,8 @@ class MrcFile:
         return f"<MrcFile {self.path!r} {state} shape={self.geometry.shape} dtype={self.geometry.dtype}>"
 
 
-def open(path, mode="r", *, permissive=False, byteorder=None):  # noqa: A001 - mirrors builtins.open
+def open(path: PathLike, mode: str = "r", *, permissive: bool = False,  # noqa: A001 - mirrors builtins.open
+         byteorder: str | None = None) -> MrcFile:
     """Open an MRC file: ``"r"`` read-only, ``"c"`` copy-on-write data, ``"r+"`` read-write.
 
     ``.gz`` and ``.bz2`` files are read transparently (their data in memory).

@@ -8,12 +8,14 @@ and released when the array is dropped), else a view of the source's bytes in me
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from ..sources import Source
 
 #: numpy.memmap modes for our open modes
-MEMMAP_MODES = {"r": "r", "r+": "r+", "c": "c"}
+MEMMAP_MODES: dict[str, Literal["r", "r+", "c"]] = {"r": "r", "r+": "r+", "c": "c"}
 
 
 def map_window(path: str, offset: int, dtype: np.dtype, shape: tuple[int, ...], mode: str = "r") -> np.ndarray:
@@ -35,7 +37,7 @@ def read_window(source: Source, offset: int, dtype: np.dtype, shape: tuple[int, 
     dtype = np.dtype(dtype)
     shape = tuple(int(n) for n in shape)
     if source.mappable_path is not None or not all(shape):
-        return map_window(source.mappable_path, offset, dtype, shape, mode)
+        return map_window(source.mappable_path or "", offset, dtype, shape, mode)
     count = int(np.prod(shape, dtype=np.int64))
     array = np.frombuffer(source.content, dtype=dtype, count=count, offset=offset).reshape(shape)
     if mode == "r":

@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 import numpy as np
@@ -235,7 +236,7 @@ class Relation:
     """A requirement relating several fields, the file size or the data: ``function(ctx)``
     yields the :class:`Problem` s it finds."""
 
-    function: Callable[[object], Iterable[Problem]]
+    function: Callable[[Any], Iterable[Problem]]
 
     def problems(self, ctx):
         return self.function(ctx)
@@ -257,7 +258,7 @@ class FieldIs:
 
 @attrs.frozen
 class Condition:
-    function: Callable[[object], bool]
+    function: Callable[[Any], bool]
     text: str
 
     def __call__(self, ctx):

@@ -36,7 +36,7 @@ from ..format.mrc2014 import MRC2014_HEADER
 from ..reading.mrc_file import MrcFile
 from ..sources import CompressedSource, open_source
 from .context import Context, read_de_files
-from .report import Report, finding_of
+from .report import Finding, Report, finding_of
 from .rules import RULES, RULES_BY_ID, Problem, plausible_in
 
 __all__ = ["validate"]
@@ -95,7 +95,8 @@ def _context_for_open_file(mrc, full_data):
     return Context(mrc.path, parsed, mrc.file_size, full_data=full_data, reader=reader, open_file=mrc)
 
 
-def validate(target, *, full_data=False, info_file=None):
+def validate(target: str | os.PathLike | MrcFile, *, full_data: bool = False,
+             info_file: str | os.PathLike | bool | None = None) -> Report:
     """Check an MRC file against the rules of :data:`mrcschema.validation.rules.RULES`; return a :class:`Report`.
 
     ``target``: a path (plain, gzip or bzip2) or an open :class:`~mrcschema.MrcFile` (its current
@@ -121,10 +122,10 @@ def validate(target, *, full_data=False, info_file=None):
             except OSError as exc:
                 return _unreadable_report(path, exc)
         ctx.de = read_de_files(path, info_file)
-        findings = []
+        findings: list[Finding] = []
         for rule in RULES:
             problems = rule.evaluate(ctx)
             findings.extend(finding_of(rule, problem) for problem in problems)
             if problems and rule.final:
                 break
-    return Report(path, tuple(findings))
+    return Report(str(path), tuple(findings))

@@ -23,7 +23,8 @@ from .new_header import INT32_MAX
 _RSCIIO_LEGACY_FEI_SIZE = LEGACY_FEI_SIZES[0]
 
 
-def set_extended_header(path, extended_header, *, exttyp=None, method="auto"):
+def set_extended_header(path: str | os.PathLike, extended_header: object, *, exttyp: str | bytes | None = None,
+                        method: str = "auto") -> str:
     """Add, replace or remove the extended header of an existing (closed) file; the data is unchanged.
 
     ``extended_header`` as for :func:`write`; ``None`` removes it (NSYMBT 0, EXTTYP cleared).
@@ -61,10 +62,10 @@ def set_extended_header(path, extended_header, *, exttyp=None, method="auto"):
 
     if method != "rewrite":
         if ext and len(ext) <= old:
-            with open(path, "r+b") as f:
-                f.write(header_block(old))
-                f.flush()
-                os.fsync(f.fileno())
+            with open(path, "r+b") as out:
+                out.write(header_block(old))
+                out.flush()
+                os.fsync(out.fileno())
             return "in place"
         if not ext and old == 0:
             return "in place"

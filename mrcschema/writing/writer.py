@@ -24,15 +24,19 @@ Decisions (see docs/writing.md):
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
+from typing import cast
 
 import attrs
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 
 from ..format.byteorder import NATIVE, byteorder_argument
 from ..format.geometry import HEADER_SIZE
+from ..format.modes import ByteOrder
 from ..format.mrc2014 import MRC2014_HEADER
 from ..format.statistics import BLOCK_BYTES, StatsAccumulator, iter_blocks
-from ..reading.mrc_file import MrcFile
+from ..reading.mrc_file import MrcFile, PathLike
 from .atomic import TempFile, check_destination
 from .conversion import convert_block, integer_target, new_conversion, target_mode
 from .extended import extended_bytes
@@ -51,8 +55,10 @@ def _as_source(data):
     return np.asarray(data)
 
 
-def write(path, data, *, voxel_size=None, origin=None, labels=(), extended_header=None, exttyp=None,
-          overwrite=False, byteorder="<", volume=False):
+def write(path: PathLike, data: ArrayLike, *, voxel_size: float | Sequence[float] | None = None,
+          origin: Sequence[float] | None = None, labels: str | Iterable[str] = (), extended_header: object = None,
+          exttyp: str | bytes | None = None, overwrite: bool = False, byteorder: str | None = "<",
+          volume: bool = False) -> str:
     """Write ``data`` as a new MRC2014 file at ``path``.
 
     ``data``: 2D (ny, nx) image, 3D (nz, ny, nx) image stack (``volume=True``: a volume),
@@ -74,7 +80,7 @@ def write(path, data, *, voxel_size=None, origin=None, labels=(), extended_heade
     header = make_header(geo, conv.mode, byteorder, voxel_size=voxel_size, origin=origin, labels=labels,
                          nsymbt=len(ext), exttyp=exttyp)
     MRC2014_HEADER.build(header, byteorder)  # fail on a bad field before creating anything
-    file_dtype = conv.dtype.newbyteorder(byteorder) if conv.dtype.itemsize > 1 else conv.dtype
+    file_dtype = conv.dtype.newbyteorder(cast(ByteOrder, byteorder)) if conv.dtype.itemsize > 1 else conv.dtype
     with TempFile(path, overwrite) as temp:
         out = temp.file
         out.write(bytes(HEADER_SIZE))
@@ -102,8 +108,10 @@ def _write_data(out, source, conv, file_dtype):
     return acc.result()
 
 
-def new(path, shape, dtype=np.float32, *, voxel_size=None, origin=None, labels=(), extended_header=None,
-        exttyp=None, overwrite=False, byteorder="<", volume=False):
+def new(path: PathLike, shape: Sequence[int], dtype: DTypeLike | int = np.float32, *,
+        voxel_size: float | Sequence[float] | None = None, origin: Sequence[float] | None = None,
+        labels: str | Iterable[str] = (), extended_header: object = None, exttyp: str | bytes | None = None,
+        overwrite: bool = False, byteorder: str | None = "<", volume: bool = False) -> MrcFile:
     """Create an MRC file of ``shape`` and ``dtype`` (or a mode number) and open it ``"r+"``.
 
     The file is made at full size as a sparse file (reading as zeros) without any data in

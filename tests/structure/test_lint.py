@@ -1,0 +1,27 @@
+"""ruff and mypy, configured in pyproject.toml, pass on the tree: the test command runs them."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(*command):
+    return subprocess.run([sys.executable, "-m", *command], cwd=REPO, capture_output=True, text=True)
+
+
+def test_ruff_passes():
+    result = run("ruff", "check", ".")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_mypy_passes_on_the_package():
+    result = run("mypy", "--no-incremental")  # files, python version and options from pyproject.toml
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("Success: no issues found")
+
+
+def test_the_package_says_it_is_typed():
+    assert (REPO / "mrcschema" / "py.typed").exists()
+    assert 'mrcschema = ["py.typed"]' in (REPO / "pyproject.toml").read_text()
