@@ -18,6 +18,21 @@ def valid_header(nx=4, ny=3, nz=2, mode=2, **changes):
     return attrs.evolve(header, **changes)
 
 
+#: DMIN > DMAX, DMEAN < both, RMS < 0: every statistic marked undetermined (MRC2014 note 5)
+UNSET = dict(dmin=0.0, dmax=-1.0, dmean=-2.0, rms=-1.0)
+
+
+def stack_header(**changes):
+    """A conforming 4 x 3 x 2 float32 image stack (MZ 1), statistics unset, then ``changes``
+    (``cella`` as a dict of the axes to change)."""
+    cella = changes.pop("cella", None)
+    header = attrs.evolve(valid_header(), mz=1, **UNSET)
+    header = attrs.evolve(header, **changes)
+    if cella:
+        header = attrs.evolve(header, cella=attrs.evolve(header.cella, **cella))
+    return header
+
+
 def write_file(path, header, data_bytes, *, byteorder="<", extended=b"", raw_header=None):
     """Write header (record, or ``raw_header`` bytes), extended header and data bytes."""
     raw = raw_header if raw_header is not None else MRC2014_HEADER.build(header, byteorder)

@@ -17,7 +17,7 @@ import mrcfile
 import numpy as np
 import pytest
 from conftest import CORPUS, REPO, file_digest, sample_data
-from crafting import valid_header, write_file
+from crafting import UNSET, stack_header, write_file
 
 import mrcschema
 import mrcschema.format.statistics as stats_module
@@ -29,17 +29,6 @@ from mrcschema.format.statistics import StatsAccumulator
 from mrcschema.validation.rules import RULES, RULES_BY_ID, SEVERITIES
 
 #: MRC2014 note 5: every statistic marked "not determined"
-UNSET = dict(dmin=0.0, dmax=-1.0, dmean=-2.0, rms=-1.0)
-
-
-def base_header(**changes):
-    """A conforming 4 x 3 x 2 float32 image stack (MZ 1), statistics unset, then ``changes``."""
-    cella = changes.pop("cella", None)
-    header = attrs.evolve(valid_header(), mz=1, **UNSET)
-    header = attrs.evolve(header, **changes)
-    if cella:
-        header = attrs.evolve(header, cella=attrs.evolve(header.cella, **cella))
-    return header
 
 
 def labels(*texts):
@@ -56,7 +45,7 @@ def data_size(h):
 def craft(tmp_path, name="x.mrc", *, data=None, extended=b"", extra=0, byteorder="<", **changes):
     """A conforming file with ``changes``; zero dimensions give an empty data block (as mrcfile.new()
     writes), negative ones 96 bytes of data that cannot be located."""
-    header = base_header(**changes)
+    header = stack_header(**changes)
     if data is None:
         data = b"\0" * max(0, data_size(header) + extra) if header.nx >= 0 and header.ny >= 0 and header.nz >= 0 \
             else b"\0" * 96
@@ -347,14 +336,14 @@ def test_big_endian_fei_records_are_read_in_one_byte_order(tmp_path):
         assert f.header.nsymbt == 2 * 888
     # little-endian records in a big-endian file (how EPU-style records would look): read little-endian
     little = tmp_path / "be_le_records.mrc"
-    header = attrs.evolve(base_header(exttyp=b"FEI1", nsymbt=2 * 768), machst=b"\x11\x11\0\0")
+    header = attrs.evolve(stack_header(exttyp=b"FEI1", nsymbt=2 * 768), machst=b"\x11\x11\0\0")
     write_file(little, header, b"\0" * 96, extended=fei_block(768, 0, 2), byteorder=">")
     assert summary(mrcschema.validate(little)) == []
     # a wrong size says which order it was read in, and what the other gives
     wrong = tmp_path / "be_wrong.mrc"
     block = np.zeros(2 * 888, np.uint8)
     block[:8] = np.frombuffer(np.array([700, 2], ">i4").tobytes(), np.uint8)
-    header = attrs.evolve(base_header(exttyp=b"FEI2", nsymbt=2 * 888), machst=b"\x11\x11\0\0")
+    header = attrs.evolve(stack_header(exttyp=b"FEI2", nsymbt=2 * 888), machst=b"\x11\x11\0\0")
     write_file(wrong, header, b"\0" * 96, extended=block.tobytes(), byteorder=">")
     report = mrcschema.validate(wrong)
     assert report.rules[0] == "FEI-METADATA-SIZE" and "FEI-METADATA-VERSION" not in report.rules
@@ -393,7 +382,7 @@ def stats_file(tmp_path, data, name="s.mrc", **stats):
     mode = {"f4": 2, "i2": 1, "u2": 6, "i1": 0, "f2": 12, "c8": 4}[data.dtype.str[1:]]
     nz, ny, nx = data.shape
     order = ">" if data.dtype.byteorder == ">" else "<"
-    header = attrs.evolve(base_header(nx=nx, ny=ny, nz=nz, mx=nx, my=ny, mode=mode), **stats)
+    header = attrs.evolve(stack_header(nx=nx, ny=ny, nz=nz, mx=nx, my=ny, mode=mode), **stats)
     if order == ">":
         header = attrs.evolve(header, machst=b"\x11\x11\0\0")
     return write_file(tmp_path / name, header, data.tobytes(), byteorder=order)
@@ -451,17 +440,17 @@ def test_statistics_in_every_mode_and_byte_order(tmp_path, dtype):
 def test_statistics_of_modes_mrcfile_cannot_read(tmp_path):
     values = np.random.default_rng(1).integers(0, 16, size=(2, 3, 5), dtype=np.uint8)
     packed = pack_4bit(values).tobytes()  # mode 101: rows of ceil(5 / 2) bytes
-    ok = write_file(tmp_path / "m101.mrc", base_header(nx=5, mx=5, mode=101, **true_stats(values)), packed)
+    ok = write_file(tmp_path / "m101.mrc", stack_header(nx=5, mx=5, mode=101, **true_stats(values)), packed)
     assert summary(mrcschema.validate(ok)) == []
-    bad = write_file(tmp_path / "m101b.mrc", base_header(nx=5, mx=5, mode=101, **dict(true_stats(values), dmax=99.0)),
+    bad = write_file(tmp_path / "m101b.mrc", stack_header(nx=5, mx=5, mode=101, **dict(true_stats(values), dmax=99.0)),
                      packed)
     assert summary(mrcschema.validate(bad)) == [(E, "MRC2014-STATS", "dmax", 80)]
     rgb = np.random.default_rng(2).integers(0, 256, size=(2, 3, 4, 3), dtype=np.uint8)
-    path = write_file(tmp_path / "m16.mrc", base_header(mode=16, **true_stats(rgb)), rgb.tobytes())
+    path = write_file(tmp_path / "m16.mrc", stack_header(mode=16, **true_stats(rgb)), rgb.tobytes())
     assert summary(mrcschema.validate(path)) == [(W, "IMOD-MODE-16", "mode", 12)]
     pairs = np.random.default_rng(3).integers(-100, 100, size=(2, 3, 4, 2)).astype("<i2")
     rms = float(np.float32((pairs[..., 0] + 1j * pairs[..., 1]).std()))
-    path = write_file(tmp_path / "m3.mrc", base_header(mode=3, rms=rms), pairs.tobytes())
+    path = write_file(tmp_path / "m3.mrc", stack_header(mode=3, rms=rms), pairs.tobytes())
     assert summary(mrcschema.validate(path)) == []
 
 
@@ -579,7 +568,7 @@ def test_modes_7_and_8_are_one_mode_error_and_their_data_is_checked(tmp_path):
     for mode, dtype in ((7, "<i4"), (8, "<u4"), (7, ">i4")):
         values = (np.arange(2 * 3 * 4).reshape(2, 3, 4) * 1000 + 7).astype(dtype)
         order = ">" if dtype[0] == ">" else "<"
-        header = base_header(mode=mode, **true_stats(values), **({"machst": b"\x11\x11\0\0"} if order == ">" else {}))
+        header = stack_header(mode=mode, **true_stats(values), **({"machst": b"\x11\x11\0\0"} if order == ">" else {}))
         good = write_file(tmp_path / f"m{mode}{order}.mrc", header, values.tobytes(), byteorder=order)
         report = mrcschema.validate(good)
         assert summary(report) == [(E, "MRC2014-MODE", "mode", 12)], (mode, dtype)
@@ -812,7 +801,7 @@ def test_an_open_file_is_validated_as_it_is_read(tmp_path):
     with mrcschema.open(path) as f:
         assert summary(mrcschema.validate(f)) == summary(mrcschema.validate(path))
     values = np.arange(30, dtype=np.uint8).reshape(2, 3, 5) % 16
-    m101 = write_file(tmp_path / "m101.mrc", base_header(nx=5, mx=5, mode=101, **true_stats(values)),
+    m101 = write_file(tmp_path / "m101.mrc", stack_header(nx=5, mx=5, mode=101, **true_stats(values)),
                       pack_4bit(values).tobytes())
     with mrcschema.open(m101) as f:
         assert summary(mrcschema.validate(f)) == []
@@ -824,7 +813,7 @@ def test_an_open_file_is_validated_as_it_is_read(tmp_path):
 def test_never_raises_on_random_headers(tmp_path):
     """Random words in a valid header, random tails: always a Report, never an exception."""
     rng = np.random.default_rng(20240611)
-    good = bytearray(MRC2014_HEADER.build(base_header(rms=0.0)))
+    good = bytearray(MRC2014_HEADER.build(stack_header(rms=0.0)))
     path = tmp_path / "fuzz.mrc"
     for trial in range(300):
         raw = bytearray(good)

@@ -16,7 +16,6 @@ import struct
 import warnings
 import zlib
 
-import attrs
 import mrcfile
 import mrcfile.mrcfile
 import mrcfile.mrcobject
@@ -24,7 +23,7 @@ import mrcfile.validator
 import numpy as np
 import pytest
 from conftest import REPO
-from crafting import valid_header, write_file
+from crafting import stack_header, write_file
 
 import mrcschema
 from mrcschema.format.modes import pack_4bit
@@ -32,7 +31,6 @@ from mrcschema.format.modes import pack_4bit
 DOC = REPO / "docs" / "conformance.md"
 
 #: MRC2014 note 5: every statistic marked "not determined"
-UNSET = dict(dmin=0.0, dmax=-1.0, dmean=-2.0, rms=-1.0)
 
 #: mrcfile's checks: id -> the message it prints (a regex on the printed line)
 MRCFILE_CHECKS = {
@@ -59,16 +57,6 @@ MRCFILE_CHECKS = {
 #: checks no file can reach: mrcfile cannot open a file with negative NX, NY or NZ (a negative
 #: buffer size), so its traceback is what the file gets; those cases are listed under "traceback"
 UNREACHABLE = {"negative nx", "negative ny", "negative nz"}
-
-
-def _base(**changes):
-    """A conforming 4 x 3 x 2 float32 image stack, statistics unset, then ``changes``."""
-    cella = changes.pop("cella", None)
-    header = attrs.evolve(valid_header(), mz=1, **UNSET)
-    header = attrs.evolve(header, **changes)
-    if cella:
-        header = attrs.evolve(header, cella=attrs.evolve(header.cella, **cella))
-    return header
 
 
 def _labels(*texts):
@@ -216,7 +204,7 @@ def craft(tmp_path, name, spec):
         path.write_bytes(spec["raw"])
         return path
     changes = dict(spec.get("header", {}))
-    header = _base(**changes)
+    header = stack_header(**changes)
     data = spec.get("data")
     if data is None:
         per = {0: 1, 1: 2, 2: 4, 3: 4, 4: 8, 6: 2, 7: 4, 8: 4, 12: 2, 16: 3}.get(header.mode, 4)
