@@ -130,3 +130,20 @@ def test_subset_is_a_packed_layout_of_the_chosen_fields():
     assert (record.count, record.raw, record.vec) == (5, b"abc", (1, -1))
     with pytest.raises(KeyError, match="no field"):
         layout.subset(["count", "nothing"])
+
+
+def test_little_endian_always_fields_keep_their_order_in_the_big_endian_twin():
+    """The FEI bitmasks are specified little-endian whatever the file's order (mrcfile reads them so)."""
+    import mrcfile.dtypes
+
+    from mrcschema.format.fei import FEI2
+
+    be = FEI2.dtype(">")
+    assert be["bitmask_1"] == np.dtype("<u4") and be["metadata_size"] == np.dtype(">i4")
+    assert be["ht"] == np.dtype(">f8") and FEI2.dtype("<")["bitmask_1"] == np.dtype("<u4")
+    theirs = mrcfile.dtypes.get_ext_header_dtype(b"FEI2", ">")
+    assert [be.fields[n][0].str[0] for n in be.names[:4]] == [theirs[i].str[0] for i in range(4)] == \
+        [">", ">", "<", ">"]
+    record = FEI2.record_class(**{f.name: getattr(FEI2.parse(bytes(FEI2.size)), f.name) for f in FEI2.fields})
+    raw = FEI2.build(attrs.evolve(record, bitmask_1=3, metadata_size=888), ">")
+    assert raw[:4] == (888).to_bytes(4, "big") and raw[8:12] == (3).to_bytes(4, "little")

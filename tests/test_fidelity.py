@@ -119,3 +119,43 @@ def test_lazy_loading_without_dask_says_which_extra_to_install():
     out = subprocess.run([sys.executable, "-c", code, str(CORPUS / "mrcfile" / "EMD-3001.map")],
                          capture_output=True, text=True, cwd=REPO, check=True).stdout
     assert out.startswith("lazy loading needs dask: pip install 'mrcschema[lazy]'")
+
+
+def test_a_truncated_volume_stack_warns_with_the_headers_nz(tmp_path):
+    header = valid_header(nx=4, ny=3, nz=4, mz=2, ispg=401)
+    path = write_file(tmp_path / "vs.mrc", header, bytes(48 * 3))  # 3 of 4 sections
+    with pytest.warns(MrcWarning) as caught:
+        with mrcschema.open(path, permissive=True) as f:
+            assert f.data.shape == (3, 3, 4)
+    assert any("ISPG 401 marks a volume stack but NZ 4 (3 sections present) is not a multiple of MZ 2"
+               in str(w.message) for w in caught)
+
+
+def test_a_file_longer_than_declared_opens_with_a_warning(tmp_path):
+    path = write_file(tmp_path / "long.mrc", valid_header(), bytes(96 + 10))
+    with pytest.warns(MrcWarning, match=r"^data at offset 1120: the file is 10 bytes longer than the header"):
+        with mrcschema.open(path) as f:
+            assert f.data.shape == (2, 3, 4)
+
+
+def test_a_big_endian_fei2_file_written_by_mrcfile_reads_in_one_byte_order(tmp_path):
+    """mrcfile writes the FEI2 records of a big-endian file big-endian: size and fields are read in
+    the one order the size reads in (bitmask_1 3, not 50331648), by open and validate alike."""
+    import mrcfile
+    import mrcfile.dtypes
+
+    records = np.zeros(2, mrcfile.dtypes.get_ext_header_dtype(b"FEI2", ">"))
+    records["Metadata size"] = 888
+    records["Metadata version"] = 2
+    records["Bitmask 1"] = 3
+    records["HT"] = 300e3
+    path = tmp_path / "be.mrc"
+    with mrcfile.new(path) as mrc:
+        mrc.set_data(np.zeros((2, 3, 4), ">f4"))
+        mrc.set_extended_header(records)
+        mrc.header.exttyp = b"FEI2"
+    with mrcschema.open(path) as f:
+        assert f.byteorder == ">" and f.extended.record_size == 888
+        assert list(f.extended_header["bitmask_1"]) == [3, 3]
+        assert list(f.extended_header["ht"]) == [300e3, 300e3]
+    assert mrcschema.validate(path).ok

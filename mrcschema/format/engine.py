@@ -58,6 +58,12 @@ def _unwrap(subcon):
     return name, doc, subcon
 
 
+class LittleEndianAlways(construct.Subconstruct):
+    """A number stored little-endian in every file, whatever the file's byte order (the FEI
+    bitmasks, "specified as little-endian"): the big-endian twin of a schema, and its dtype,
+    leave it as it is.  Wrap the little-endian building block: ``LittleEndianAlways(Int32ul)``."""
+
+
 def _describe(subcon):
     """Return (numpy dtype little-endian, type name, python converter kind) for a building block."""
     if isinstance(subcon, construct.FormatField):
@@ -88,11 +94,12 @@ class Layout:
         self.doc = doc
         self.struct_le = struct
         self.size = struct.sizeof()
+        self._fixed_order = set()  #: names of the top-level fields stored little-endian in every file
         self.fields, dtype_fields, self._converters = self._walk(struct, 0)
         self._dtype_le = np.dtype(dtype_fields)
         if self._dtype_le.itemsize != self.size:
             raise TypeError(f"{name}: dtype size {self._dtype_le.itemsize} != schema size {self.size}")
-        self._dtype_be = self._dtype_le.newbyteorder(">")
+        self._dtype_be = _big_endian(self._dtype_le, self._fixed_order)
 
     # The record classes and the big-endian schema are made when first needed: building
     # attrs classes is the costly part of defining a layout, and it is paid at import.
@@ -120,6 +127,10 @@ class Layout:
                 sub_class = _LazyClass(self._make_record_class, name, tuple(children), child_conv)
                 converters.append((name, "struct", sub_class, child_conv))
             else:
+                if isinstance(inner, LittleEndianAlways):
+                    if base == 0:
+                        self._fixed_order.add(name)
+                    inner = inner.subcon
                 dt, type_name, kind = _describe(inner)
                 size = dt.itemsize
                 fields.append(Field(name, offset, size, type_name, doc))
@@ -231,12 +242,24 @@ def _as_construct_value(record):
     return record
 
 
+def _big_endian(dtype, fixed):
+    """``dtype`` with every number big-endian except the top-level fields named in ``fixed``."""
+    if not fixed:
+        return dtype.newbyteorder(">")
+    names = list(dtype.names)
+    formats = [dtype.fields[n][0] if n in fixed else dtype.fields[n][0].newbyteorder(">") for n in names]
+    return np.dtype({"names": names, "formats": formats, "offsets": [dtype.fields[n][1] for n in names],
+                     "itemsize": dtype.itemsize})
+
+
 def _swap_struct(struct):
     """The same schema with every little-endian number turned big-endian."""
     return construct.Struct(*[_swap(sub) for sub in struct.subcons])
 
 
 def _swap(subcon):
+    if isinstance(subcon, LittleEndianAlways):
+        return subcon
     if isinstance(subcon, construct.Renamed):
         return construct.Renamed(_swap(subcon.subcon), newname=subcon.name, newdocs=subcon.docs)
     if isinstance(subcon, construct.FormatField):

@@ -42,7 +42,7 @@ from construct import (
     Struct,
 )
 
-from .engine import Layout
+from .engine import Layout, LittleEndianAlways
 from .exttyp import FEI_EXTTYPS
 
 __all__ = ["FEI1", "FEI1_RECORD", "FEI2", "FEI2_RECORD", "FEI_KINDS", "FEI_LEGACY", "FEI_LEGACY_RECORD", "FeiKind",
@@ -58,7 +58,7 @@ FEI1_RECORD = Struct(
         "Version ID of the metadata format: 0 = initial version (FEI1); 2 in "
         "observed FEI2 files"
     ),
-    "bitmask_1" / Int32ul * (  # 8
+    "bitmask_1" / LittleEndianAlways(Int32ul) * (  # 8
         "Individual bits indicate which of the following fields (timestamp .. "
         "magnification) are set; little-endian"
     ),
@@ -112,7 +112,7 @@ FEI1_RECORD = Struct(
         "TRUE when the magnifications are adapted to the energy filter"
     ),
     "magnification" / Float64l * "Nominal magnification",  # 289
-    "bitmask_2" / Int32ul * (  # 297
+    "bitmask_2" / LittleEndianAlways(Int32ul) * (  # 297
         "Individual bits indicate which of the following fields (camera length .. "
         "camera param reserved 3) are set; little-endian"
     ),
@@ -179,7 +179,7 @@ FEI1_RECORD = Struct(
     "camera_param_reserved_1" / Int32sl * "Reserved camera parameter",  # 478
     "camera_param_reserved_2" / Int32sl * "Reserved camera parameter",  # 482
     "camera_param_reserved_3" / Int32sl * "Reserved camera parameter",  # 486
-    "bitmask_3" / Int32ul * (  # 490
+    "bitmask_3" / LittleEndianAlways(Int32ul) * (  # 490
         "Individual bits indicate which of the following fields (camera param "
         "reserved 4 .. input stack filename) are set; little-endian"
     ),
@@ -230,7 +230,7 @@ FEI1_RECORD = Struct(
     "input_stack_filename" / PaddedString(80, "ascii") * (  # 668
         "Input stack filename (reconstruction)"
     ),
-    "bitmask_4" / Int32ul * (  # 748
+    "bitmask_4" / LittleEndianAlways(Int32ul) * (  # 748
         "Individual bits indicate which of the following fields (alpha tilt min ..)"
         " are set; little-endian"
     ),
