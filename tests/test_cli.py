@@ -18,12 +18,13 @@ def test_dump_text_lists_fields_with_offset_type_value_meaning(capsys):
     assert main(["dump", str(EXAMPLES / "tiny_volume.mrc")]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    nx_line = next(l for l in lines if " nx " in l)
-    assert nx_line.split()[:4] == ["0", "int32", "nx", "24"]
-    assert "number of columns in 3D data array (fast axis)" in nx_line
+    at = next(i for i, l in enumerate(lines) if " nx " in l)
+    assert lines[at].split()[:4] == ["0", "int32", "nx", "24"]
+    meaning = " ".join(lines[at].split()[4:] + lines[at + 1].split())  # the meaning wraps, never cut
+    assert meaning.startswith("number of columns in 3D data array (fast axis)")
     machst = next(l for l in lines if " machst " in l)
     assert "44 44 00 00" in machst
-    assert "shape (16, 20, 24), dtype float32 (mode 2: 32-bit signed real)" in out
+    assert "volume, space group P 1: shape (16, 20, 24), dtype float32 (mode 2: 32-bit signed real)" in out
     assert "offset 1024, file size 31744 (as expected)" in out
     assert "0: mrcschema example volume written by mrcfile" in out
 
@@ -31,15 +32,19 @@ def test_dump_text_lists_fields_with_offset_type_value_meaning(capsys):
 def test_dump_json_has_every_field_and_data_summary(capsys):
     assert main(["dump", "--json", str(EXAMPLES / "tiny_volume.mrc")]) == 0
     info = json.loads(capsys.readouterr().out)
-    names = [row["name"] for row in info["header"]]
+    names = list(info["fields"]["header"])
     assert names[:4] == ["nx", "ny", "nz", "mode"]
     assert "cella.x" in names and "label" in names and len(names) == 36
-    offsets = {row["name"]: row["offset"] for row in info["header"]}
+    offsets = {name: meta["offset"] for name, meta in info["fields"]["header"].items()}
     assert offsets["nsymbt"] == 92 and offsets["origin.z"] == 204 and offsets["label"] == 224
+    assert info["header"]["nx"] == 24 and info["header"]["cella"] == {"x": 36.0, "y": 30.0, "z": 24.0}
+    assert info["header"]["map"] == "MAP " and info["header"]["machst"] == {"hex": "44440000"}
+    assert info["header"]["label"][0] == "mrcschema example volume written by mrcfile"
     assert info["data"] == {
-        "offset": 1024, "shape": [16, 20, 24], "dtype": "float32", "mode": 2,
-        "mode_meaning": "32-bit signed real", "expected_file_size": 31744, "file_size": 31744,
-        "voxel_size": [1.5, 1.5, 1.5], "origin": [3.0, 4.5, 6.0],
+        "offset": 1024, "shape": [16, 20, 24], "dtype": "float32", "mode": 2, "mode_name": "float32",
+        "mode_meaning": "32-bit signed real", "kind": "volume", "space_group": {"number": 1, "symbol": "P 1"},
+        "axis_order": ["X", "Y", "Z"], "expected_file_size": 31744, "file_size": 31744,
+        "voxel_size": {"x": 1.5, "y": 1.5, "z": 1.5}, "origin": {"x": 3.0, "y": 4.5, "z": 6.0},
     }
 
 

@@ -101,13 +101,22 @@ def test_header_bytes_rebuild_exactly(path):
 
 
 def test_value_renderers():
-    """format.values: what dump, the HyperSpy metadata and the findings show for each kind of value."""
-    from mrcschema.format.values import hex_text, json_value, plain, record_columns, short_text, show
+    """format.values: what dump, dump --json, the HyperSpy metadata and the findings show for each kind of value."""
+    from mrcschema.format.values import display, hex_text, interpret, plain, record_columns, show, text_or_bytes, typed
 
-    assert json_value(b"DD\0\0") == "44 44 00 00 'DD'" and json_value(b"\0\0\0\0") == "00 00 00 00"
-    assert json_value(b"\0" * 84) == "84 zero bytes" and json_value(b"P 1".ljust(80, b"\0")) == "P 1"
-    assert json_value(b"\xff" * 9) == "ff ff ff ff ff ff ff ff ff" and json_value((1.5, b"AB")) == [1.5, "41 42 'AB'"]
-    assert short_text(1 / 3) == "0.3333333" and short_text("x" * 30, 10) == "xxxxxxxxx…" and short_text(7) == "7"
+    assert typed(b"DD\0\0") == {"hex": "44440000"} and typed((1.5, b"AB")) == [1.5, {"hex": "4142"}]
+    assert typed(float("nan")) == "nan" and typed(float("-inf")) == "-inf" and typed(float("inf"), json=False) == float("inf")
+    assert text_or_bytes(b"MAP ") == "MAP " and text_or_bytes(b"FEI2") == "FEI2" and text_or_bytes(b"\0" * 4) == ""
+    assert text_or_bytes(b"label".ljust(80), strip_blanks=True) == "label"
+    assert text_or_bytes(b"MA\x01 ") == {"hex": "4d410120"} and text_or_bytes(b"A\0B\0") == {"hex": "41004200"}
+    assert display({"hex": "00" * 84}) == "84 zero bytes" and display({"hex": "44440000"}) == "44 44 00 00"
+    assert display(1 / 3) == "0.3333333" and display("MAP ") == "'MAP '" and display("FEI2") == "FEI2" and display(7) == "7"
+    assert interpret("mrc2014_header", "mode", 2) == "float32" and interpret("mrc2014_header", "mapc", 3) == "Z"
+    assert interpret("mrc2014_header", "ispg", 4) == "volume, space group P 1 21 1"
+    assert interpret("mrc2014_header", "ispg", 401) == "volume stack, space group P 1"
+    assert interpret("mrc2014_header", "ispg", 0) == "image or image stack"
+    assert interpret("fei2", "timestamp", 44138.73339) == "2020-11-03T17:36:04Z"
+    assert interpret("fei2", "timestamp", 1e300) is None and interpret("fei2", "ht", 3e5) is None
     assert show(b"MAP\0") == "b'MAP\\x00' (4D 41 50 00)" and show(0.1) == "0.1" and show(3) == "3"
     assert hex_text(b"\x01\x02") == "01 02" and hex_text(b"\x01\x02", "") == "0102"
     layout = Layout("small", SMALL)
@@ -116,6 +125,7 @@ def test_value_renderers():
         "count": record.count, "scale": record.scale, "flag": True, "name": record.name, "raw": "13 14 15",
         "vec": list(record.vec), "pos": {"x": record.pos.x, "y": record.pos.y}}
     assert plain(record, "")["raw"] == "131415"
+    assert typed(record)["raw"] == {"hex": "131415"} and typed(record)["pos"] == {"x": record.pos.x, "y": record.pos.y}
     columns = record_columns(layout.parse_array(bytes(range(34)) * 2))
     assert list(columns["raw"]) == ["131415"] * 2 and columns["name"].dtype.kind == "U"
 

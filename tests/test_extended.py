@@ -265,9 +265,8 @@ def test_dump_json_has_records(capsys):
     path = next(p for p in CORPUS_MRC if p.name == "fei-extended.mrc")
     assert cli_main(["dump", "--json", str(path)]) == 0
     ext = json.loads(capsys.readouterr().out)["extended_header"]
-    assert (ext["type"], ext["records"], ext["record_size"], ext["capacity"]) == ("FEI1", 1, 768, 1024)
-    row = {r["name"]: r for r in ext["first_records"][0]}
-    assert row["camera_name"]["value"] == "EF-CCD" and row["camera_name"]["offset"] == 435
+    assert (ext["kind"], ext["records"], ext["record_size"], ext["capacity"]) == ("FEI1", 1, 768, 1024)
+    assert ext["first_records"][0]["camera_name"] == "EF-CCD" and ext["fields"]["camera_name"]["offset"] == 435
 
 
 def test_serialem_records_come_from_the_engine_layout(tmp_path):
@@ -334,8 +333,8 @@ def test_dump_shows_serialem_records_as_field_tables(tmp_path, capsys):
     assert out[1].split()[:4] == ["1028", "int16", "tilt_angle", "4237"]
     assert cli_main(["dump", "--json", str(path)]) == 0
     ext = json.loads(capsys.readouterr().out)["extended_header"]
-    assert ext["record_fields"] == [
-        {"name": "tilt_angle", "offset": 0, "size": 2, "type": "int16", "doc": "Tilt angle in degrees * 100"},
-        {"name": "magnification", "offset": 2, "size": 2, "type": "int16", "doc": "Magnification / 100"}]
+    assert ext["fields"] == {
+        "tilt_angle": {"offset": 0, "size": 2, "type": "int16", "doc": "Tilt angle in degrees * 100"},
+        "magnification": {"offset": 2, "size": 2, "type": "int16", "doc": "Magnification / 100"}}
     assert ext["first_records"] == [{"tilt_angle": -6000, "magnification": 190},
                                     {"tilt_angle": 4237, "magnification": 190}]

@@ -870,20 +870,26 @@ def test_cli_exit_codes_and_text(tmp_path, capsys):
     assert main(["validate", str(good)]) == 0
     assert capsys.readouterr().out == f"{good}: OK\n"
     assert main(["validate", str(good), str(bad)]) == 1
-    assert capsys.readouterr().out.splitlines() == [
-        f"{good}: OK", f"{bad}: INVALID",
-        ("  error MRC2014-SAMPLING mx@28: MX is 0 with CELLA.X 4: the voxel size CELLA / MX is undefined (mrcz "
-         "writes 0 in every file; its readers take CELLA / N); expected MX, MY, MZ > 0 (the voxel size is CELLA / M)")]
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[:2] == [f"{good}: OK", f"{bad}: INVALID (1 error)"]
+    assert lines[2].startswith("  error MRC2014-SAMPLING mx@28: MX is 0 with CELLA.X 4: ")
+    assert " ".join(l.strip() for l in lines[2:]) == (
+        "error MRC2014-SAMPLING mx@28: MX is 0 with CELLA.X 4: the voxel size CELLA / MX is undefined (mrcz writes "
+        "0 in every file; its readers take CELLA / N) expected MX, MY, MZ > 0 (the voxel size is CELLA / M)")
+    assert max(len(l) for l in lines) <= 100
     assert main(["validate", str(good), str(tmp_path / "missing.mrc"), str(bad)]) == 2
     captured = capsys.readouterr()
-    assert captured.out.splitlines()[0] == f"{good}: OK" and f"{bad}: INVALID" in captured.out
-    assert captured.err == (f"mrcschema validate: {tmp_path / 'missing.mrc'}: FileNotFoundError: [Errno 2] "
-                            f"No such file or directory: '{tmp_path / 'missing.mrc'}'\n")
+    assert captured.out.splitlines()[0] == f"{good}: OK" and f"{bad}: INVALID (1 error)" in captured.out
+    assert captured.err.splitlines()[0] == (f"mrcschema validate: {tmp_path / 'missing.mrc'}: FileNotFoundError: "
+                                            f"[Errno 2] No such file or directory: '{tmp_path / 'missing.mrc'}'")
+    assert captured.err.splitlines()[1].startswith("mrcschema validate: 3 files: 1 valid, 1 invalid, 1 unreadable; ")
     assert main(["validate", str(tmp_path)]) == 2
     not_mrc = tmp_path / "notes.txt"
     not_mrc.write_text("not an MRC file")
+    capsys.readouterr()
     assert main(["validate", str(not_mrc)]) == 1
-    assert "error MRC-STRUCTURE header@0: file is 15 bytes long" in capsys.readouterr().out
+    assert capsys.readouterr().out == (f"{not_mrc}: INVALID: file is 15 bytes long, shorter than the 1024-byte "
+                                       "MRC header\n")
 
 
 def test_cli_json_and_full_data(tmp_path, capsys, monkeypatch):

@@ -1,40 +1,98 @@
-"""The text ``mrcschema dump`` prints, laid out from :func:`mrcschema.reading.describe.describe`."""
+"""The text ``mrcschema dump`` prints, laid out from :func:`mrcschema.reading.describe.describe`.
+
+Each field is one row (offset, type, field, value, meaning) fitted to the width
+(:mod:`mrcschema.cli.text`); the values are shown and interpreted by :mod:`mrcschema.format.values`
+(MODE as its type, ISPG as what the data is, MAPC/MAPR/MAPS as axis letters, FEI timestamps as
+ISO dates, printable bytes as text).
+"""
 
 from __future__ import annotations
 
-from ..format.values import short_text
+import json
+
+from ..format.values import display, interpret
+from ..reading.describe import leaf_value
+from .text import Style, table, wrap
+
+HEADER_LAYOUT, IMOD_LAYOUT = "mrc2014_header", "imod_extra"
 
 
-def _table(rows):
-    lines = []
-    for r in rows:
-        value = short_text(r["value"], 24)
-        lines.append(f"  {r['offset']:>5}  {r['type']:<14} {r['name']:<24} {value:<24} {r['doc']}")
+def _value_text(layout, name, value):
+    if name == "label":
+        return "listed below"
+    shown = display(value)
+    meaning = interpret(layout, name, value)
+    return f"{shown} ({meaning})" if meaning else shown
+
+
+def field_rows(layout, fields, values):
+    """(offset, type, field, value, meaning) cells of every field of a ``fields`` table."""
+    return [(str(meta["offset"]), meta["type"], name, _value_text(layout, name, leaf_value(values, name)), meta["doc"])
+            for name, meta in fields.items()]
+
+
+def _lines(texts, width, indent="  "):
+    out = []
+    for text in texts:
+        out += wrap(text, width, indent, indent + "  ")
+    return out
+
+
+def render_text(info, width: int = 100, style: Style | None = None) -> str:
+    """The ``describe`` dict as the text ``dump`` prints, every line at most ``width`` long."""
+    style = style or Style(False)
+    title = style.bold
+    lines = _lines([f"file: {info['file']}",
+                    f"byte order: {info['byteorder']} ({info['byteorder_source']})"
+                    + (f", {info['compression']}-compressed" if info["compression"] else "")], width, "")
+    lines += ["", title("main header (offset, type, field, value, meaning):")]
+    lines += table(field_rows(HEADER_LAYOUT, info["fields"]["header"], info["header"]), width, style)
+    if "imod" in info:
+        lines += ["", title("IMOD fields in EXTRA:")]
+        lines += table(field_rows(IMOD_LAYOUT, info["fields"]["imod"], info["imod"]), width, style)
+    lines += ["", title(f"labels ({len(info['labels'])}):")]
+    lines += _lines([f"{i}: {t}" for i, t in enumerate(info["labels"])], width)
+    lines += ["", title(f"extended header: {info['extended_header']['kind']}, {info['extended_header']['size']} bytes")]
+    lines += _extended_lines(info["extended_header"], width, style)
+    lines += ["", title("data:")] + _lines(_data_texts(info["data"]), width)
+    return "\n".join(lines)
+
+
+def _extended_lines(ext, width, style):
+    texts = []
+    if "first_records" in ext:
+        texts.append(f"{ext['records']} records of {ext['record_size']} bytes read (room for {ext['capacity']}), "
+                     f"{ext['padding']} bytes of padding")
+    texts += [f"symmetry: {line}" for line in ext.get("text", [])]
+    if "json" in ext:
+        texts += [f"json: {line}" for line in json.dumps(ext["json"], indent=1, sort_keys=True).splitlines()]
+    texts += [f"note: {n}" for n in ext["notes"]]
+    lines = _lines(texts, width)
+    for i, record in enumerate(ext.get("first_records", [])):
+        lines.append(f"  record {i}:")
+        lines += table(field_rows(ext["layout"], ext["fields"], record), width, style, indent=4)
     return lines
 
 
-def render_text(info):
-    """The ``describe`` dict as the text ``dump`` prints."""
-    lines = [f"file: {info['file']}",
-             f"byte order: {info['byteorder']} ({info['byteorder_source']})"
-             + (f", {info['compression']}-compressed" if info["compression"] else ""),
-             "", "main header (offset, type, field, value, meaning):"]
-    lines += _table(info["header"])
-    if "imod" in info:
-        lines += ["", "IMOD fields in EXTRA:"] + _table(info["imod"])
-    lines += ["", f"labels ({len(info['labels'])}):"] + [f"  {i}: {t}" for i, t in enumerate(info["labels"])]
-    ext = info["extended_header"]
-    lines += ["", f"extended header: {ext['type']}, {ext['size']} bytes"]
-    lines += [f"  {line}" for line in ext.get("summary", [])]
-    d = info["data"]
+def _data_texts(d):
     if d["shape"] is None:
-        lines += ["", "data: not located (see the warnings above); file size "
-                      f"{d['file_size']}, mode {d['mode']}"]
-        return "\n".join(lines)
+        return [f"not located (see the warnings above); file size {d['file_size']}, mode {d['mode']}"]
     size_note = "as expected" if d["file_size"] == d["expected_file_size"] else (
         f"expected {d['expected_file_size']}, {d['file_size'] - d['expected_file_size']:+d} bytes")
-    lines += ["", "data:",
-              f"  shape {tuple(d['shape'])}, dtype {d['dtype']} (mode {d['mode']}: {d['mode_meaning']})",
-              f"  offset {d['offset']}, file size {d['file_size']} ({size_note})",
-              f"  voxel size {tuple(round(v, 6) for v in d['voxel_size'])} Å, origin {tuple(d['origin'])}"]
+    kind = d["kind"] + (f", space group {d['space_group']['symbol']}" if d["space_group"] and d["kind"] != "image"
+                        else "")
+    voxel = tuple(round(v, 6) for v in d["voxel_size"].values())
+    origin = tuple(d["origin"].values())
+    axes = ", ".join(d["axis_order"]) if d["axis_order"] else "not a permutation of X, Y, Z"
+    return [f"{kind}: shape {tuple(d['shape'])}, dtype {d['dtype']} (mode {d['mode']}: {d['mode_meaning']})",
+            f"offset {d['offset']}, file size {d['file_size']} ({size_note})",
+            f"voxel size {voxel} Å, origin {origin}",
+            f"columns, rows, sections along {axes}"]
+
+
+def render_record(info, width: int = 100, style: Style | None = None) -> str:
+    """One record (``describe_record``) as the text ``dump --record N`` prints."""
+    style = style or Style(False)
+    lines = [style.bold(f"{info['kind']} record {info['index']} (file offset, type, field, value, meaning):")]
+    lines += table(field_rows(info["layout"], info["fields"], info["record"]), width, style)
     return "\n".join(lines)

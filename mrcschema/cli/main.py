@@ -1,82 +1,114 @@
-"""Command line: ``python -m mrcschema dump FILE [--json]`` (also installed as ``mrcschema``)
-and ``python -m mrcschema validate FILE... [--json] [--full-data]``.
+"""Command line: ``python -m mrcschema`` (also installed as ``mrcschema``).
 
-Exit codes: 0 success, 2 a file could not be read at all (missing, a directory, not MRC).
+    mrcschema dump FILE... [-r] [--jobs N] [--json | --jsonl] [--record N] [--color WHEN]
+    mrcschema validate FILE... [-r] [--jobs N] [--json | --jsonl] [--full-data] [-q] [--color WHEN]
+    mrcschema preview FILE [-o OUT.png] [--section N] [--montage] [--frames N] [--percentiles LO HI]
+    mrcschema --version
+
+FILE may be a file, a directory (with ``-r``) or a glob pattern (:mod:`mrcschema.cli.batch`).
+Exit codes: the worst file's. ``dump``: 0 read, 2 unreadable (missing, a directory, not MRC).
 ``validate``: 0 all valid, 1 any invalid (a file that is not MRC is invalid), 2 any unreadable.
+``preview``: 0 written, 2 the file cannot be read or shown.  130 after Ctrl-C.
 Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import warnings
 
 from ..errors import MrcFormatError
+from ..version import __version__
+
+_VERSION = f"mrcschema {__version__}"
+
+
+def _jobs(text):
+    jobs = int(text)
+    if jobs < 0:
+        raise argparse.ArgumentTypeError(f"--jobs must be 0 (one per CPU) or more, not {jobs}")
+    return jobs or (os.cpu_count() or 1)
+
+
+def _add_batch_arguments(parser, what):
+    parser.add_argument("files", nargs="+", metavar="FILE",
+                        help="MRC files, directories (with -r) or glob patterns")
+    parser.add_argument("-r", "--recursive", action="store_true",
+                        help="read the MRC files of directories, all levels down (and ** in patterns)")
+    parser.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                        help="run N processes in parallel (0: one per CPU; default 1)")
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help=f"print {what} as one JSON document (docs/json.md)")
+    out.add_argument("--jsonl", action="store_true", help="print one JSON document per file, one per line")
+    parser.add_argument("--color", "--colour", choices=("auto", "always", "never"), default="auto", dest="color",
+                        help="colour the text: auto (default) only on a terminal and without NO_COLOR")
+    parser.add_argument("--version", action="version", version=_VERSION)
 
 
 def _parser():
-    parser = argparse.ArgumentParser(prog="mrcschema", description="Inspect MRC files.")
+    parser = argparse.ArgumentParser(prog="mrcschema", description="Inspect, check and preview MRC files.",
+                                     epilog="Summaries, warnings and errors go to stderr; exit code: the worst file's.")
+    parser.add_argument("--version", action="version", version=_VERSION)
     sub = parser.add_subparsers(dest="command", required=True)
-    dump = sub.add_parser("dump", help="print every header field with offset, type, value and meaning")
-    dump.add_argument("file")
-    dump.add_argument("--json", action="store_true", help="print the same as JSON")
-    dump.add_argument("--record", type=int, default=None, help="show extended-header record N in full")
-    check = sub.add_parser("validate", help="check files against MRC2014 (exit 0 valid, 1 invalid, 2 unreadable)")
-    check.add_argument("files", nargs="+", metavar="FILE")
-    check.add_argument("--json", action="store_true", help="print the reports as JSON")
+    dump = sub.add_parser("dump", help="print every header field with offset, type, value and meaning",
+                          description="Print every header field with offset, type, value and meaning, the labels, "
+                                      "the extended header and a data summary (exit 0 read, 2 unreadable).")
+    _add_batch_arguments(dump, "the description")
+    dump.add_argument("--record", type=int, default=None, metavar="N", help="show extended-header record N in full")
+    check = sub.add_parser("validate", help="check files against MRC2014 (exit 0 valid, 1 invalid, 2 unreadable)",
+                           description="Check files against MRC2014 and the conventions around it "
+                                       "(exit 0 all valid, 1 any invalid, 2 any unreadable).")
+    _add_batch_arguments(check, "the reports")
     check.add_argument("--full-data", action="store_true",
                        help="compare the data statistics however large the file")
+    check.add_argument("-q", "--quiet", action="store_true", help="print only the files that are not valid")
+    preview = sub.add_parser("preview", help="write a PNG picture of the data (needs mrcschema[preview])",
+                             description="Write a PNG of the data: the central section of a volume, the first "
+                                         "frames of a stack, a virtual image of a 4D-STEM scan; contrast from "
+                                         "percentiles, a scale bar and the main facts as a caption.")
+    preview.add_argument("file", metavar="FILE")
+    preview.add_argument("-o", "--output", metavar="OUT.png",
+                         help="where to write the PNG (default: FILE's name with .png, in this directory)")
+    preview.add_argument("--section", type=int, default=None, metavar="N",
+                         help="show section (or frame) N instead of the default choice")
+    preview.add_argument("--montage", action="store_true", help="a volume as a montage of sections across it")
+    preview.add_argument("--frames", type=int, default=None, metavar="N",
+                         help="how many sections or frames a montage shows (default 9 for a montage, 4 for a stack)")
+    preview.add_argument("--percentiles", type=float, nargs=2, default=None, metavar=("LO", "HI"),
+                         help="contrast: the data percentiles shown black and white (default 0.5 99.5)")
+    preview.add_argument("--size", type=int, default=None, metavar="PX",
+                         help="the longest side of one panel in pixels (default 768; larger images are sampled)")
+    preview.add_argument("--version", action="version", version=_VERSION)
     return parser
 
 
-def _validate(args):
-    """One report per file; exit 0 all valid, 1 any invalid, 2 any file unreadable (missing, directory)."""
-    from ..validation.validator import validate
+def _options(args):
+    from .commands import Options
+    from .text import colour_wanted, output_width
 
-    code, reports = 0, []
-    for name in args.files:
-        report = validate(name, full_data=args.full_data)  # a missing file is a report: one MRC-UNREADABLE error
-        unreadable = [f for f in report if f.rule == "MRC-UNREADABLE"]
-        if unreadable:
-            error = unreadable[0].message.split("; expected ")[0]
-            print(f"mrcschema validate: {name}: {error}", file=sys.stderr)
-            reports.append({**report.to_dict(), "readable": False, "error": error})
-            code = 2
-            continue
-        code = max(code, 0 if report.ok else 1)
-        reports.append({**report.to_dict(), "readable": True})
-        if not args.json:
-            print(report)
-    if args.json:
-        print(json.dumps(reports, indent=1))
-    return code
+    output = "json" if args.json else "jsonl" if args.jsonl else "text"
+    return Options(output=output, width=output_width(sys.stdout), colour=colour_wanted(sys.stdout, args.color),
+                   record=getattr(args, "record", None), full_data=getattr(args, "full_data", False),
+                   quiet=getattr(args, "quiet", False))
 
 
-def _dump(args):
-    from ..errors import MrcWarning
-    from ..reading import mrc_file as mrcfile_module
-    from ..reading.describe import describe, describe_record
-    from .dump import render_text
+def _batch(args, function, verdicts):
+    from .batch import expand_inputs, run_batch
 
-    # the file is opened permissively: what it departs from is one "warning:" line each on stderr
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", MrcWarning)
-        with mrcfile_module.open(args.file, permissive=True) as mrc:
-            info = describe(mrc)
-            if args.record is not None:
-                info = describe_record(mrc, args.record)
-    for w in caught:
-        if issubclass(w.category, MrcWarning):
-            print(f"mrcschema dump: {args.file}: warning: {w.message}", file=sys.stderr)
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if args.record is not None:
-        print(json.dumps(info, indent=1) if args.json else "\n".join(info["lines"]))
-    else:
-        print(json.dumps(info, indent=1) if args.json else render_text(info))
+    options = _options(args)
+    items, batch = expand_inputs(args.files, args.recursive)
+    result = run_batch(args.command, function, items, options, jobs=args.jobs, output=options.output,
+                       batch=batch, verdicts=verdicts)
+    return result.code
+
+
+def _preview(args):
+    from ..preview.render import preview_file
+
+    written = preview_file(args.file, args.output, section=args.section, montage=args.montage, frames=args.frames,
+                           percentiles=args.percentiles, size=args.size)
+    print(written)
     return 0
 
 
@@ -84,16 +116,25 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     try:
         if args.command == "dump":
-            return _dump(args)
+            from .commands import DUMP_VERDICTS, dump_one
+
+            return _batch(args, dump_one, DUMP_VERDICTS)
         if args.command == "validate":
-            return _validate(args)
+            from .commands import VALIDATE_VERDICTS, validate_one
+
+            return _batch(args, validate_one, VALIDATE_VERDICTS)
+        if args.command == "preview":
+            return _preview(args)
+    except KeyboardInterrupt:
+        print(f"mrcschema {args.command}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # output piped into `head`: not an error (and an OSError, so caught first)
         try:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         except (OSError, ValueError):
             pass
         return 0
-    except (MrcFormatError, OSError) as exc:
+    except (MrcFormatError, OSError, ModuleNotFoundError) as exc:
         print(f"mrcschema {args.command}: {getattr(args, 'file', '')}: {exc}", file=sys.stderr)
         return 2
     return 0

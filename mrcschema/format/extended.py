@@ -74,6 +74,13 @@ class ExtendedHeader:
         return self.layout.to_record(self.records[index])
 
     @property
+    def counted(self) -> RecordCount | None:
+        """Records read, capacity and padding as :func:`count_records` counts them (None: no records)."""
+        if self.records is None:
+            return None
+        return RecordCount(len(self.records), self.record_size, self.capacity, self.padding)
+
+    @property
     def layout_from_header(self) -> bool:
         """Whether the record layout is made from the main header's NINT/NREAL (SERI, AGAR) rather
         than fixed by the kind (FEI)."""
@@ -179,6 +186,28 @@ def _read_fei(raw, exttyp, nz, byteorder):
     return extended
 
 
+@attrs.frozen
+class RecordCount:
+    """How a block of ``size`` bytes holds fixed-size records for ``nz`` sections: the one count
+    that the reader (``f.extended``), ``dump`` and the validator's FEI rules all use."""
+
+    count: int  #: records read: NZ, or as many whole records as fit
+    record_size: int  #: bytes per record
+    capacity: int  #: whole records the block could hold (size // record_size)
+    padding: int  #: bytes after the records read (size - count * record_size)
+
+    def __str__(self):
+        return (f"{self.count} records of {self.record_size} bytes read (room for {self.capacity}), "
+                f"{self.padding} bytes of padding")
+
+
+def count_records(size: int, record_size: int, nz: int) -> RecordCount:
+    """NZ records, or as many whole records as ``size`` bytes hold; the rest is padding."""
+    capacity = size // record_size if record_size > 0 else 0
+    count = max(0, min(nz, capacity))
+    return RecordCount(count, record_size, capacity, size - count * record_size)
+
+
 def strided_dtype(layout, byteorder, record_size):
     """The layout's dtype stretched to ``record_size`` bytes (extra bytes ignored)."""
     base = layout.dtype(byteorder)
@@ -192,14 +221,17 @@ def _read_records(raw, kind, exttyp, layout, nz, byteorder, *, record_size=None,
     """NZ records (or as many whole ones as fit) in one ``frombuffer``; the rest is padding."""
     notes = [] if notes is None else notes
     record_size = record_size or layout.size
-    capacity = len(raw) // record_size
-    count = min(nz, capacity)
-    if count < nz:
-        _note(notes, f"{kind} extended header holds {capacity} records of {record_size} bytes, "
-                     f"fewer than NZ = {nz}; reading {count}")
-    records = np.frombuffer(raw, dtype=strided_dtype(layout, byteorder, record_size), count=count)
-    return ExtendedHeader(kind, exttyp, len(raw), records=records, layout=layout, record_size=record_size,
-                          capacity=capacity, padding=len(raw) - count * record_size, notes=tuple(notes))
+    counted = count_records(len(raw), record_size, nz)
+    if counted.count < nz:
+        _note(notes, f"{kind} extended header holds {counted.capacity} records of {record_size} bytes, "
+                     f"fewer than NZ = {nz}; reading {counted.count}")
+    records = np.frombuffer(raw, dtype=strided_dtype(layout, byteorder, record_size), count=counted.count)
+    return _with_records(kind, exttyp, raw, records, layout, counted, notes)
+
+
+def _with_records(kind, exttyp, raw, records, layout, counted, notes):
+    return ExtendedHeader(kind, exttyp, len(raw), records=records, layout=layout, record_size=counted.record_size,
+                          capacity=counted.capacity, padding=counted.padding, notes=tuple(notes))
 
 
 def _read_seri(raw, exttyp, nz, imod, byteorder):
@@ -210,13 +242,11 @@ def _read_seri(raw, exttyp, nz, imod, byteorder):
                      "(the item sizes of the NREAL flags must add up to NINT); records not read")
         return ExtendedHeader("SERI", exttyp, len(raw), notes=tuple(notes))
     layout = seri_layout(nreal)
-    capacity = len(raw) // nint
-    count = min(nz, capacity)
-    if count < nz:
-        _note(notes, f"SERI extended header holds {capacity} records of {nint} bytes, fewer than NZ = {nz}")
-    records = layout.parse_array(raw, byteorder, count=count)
-    return ExtendedHeader("SERI", exttyp, len(raw), records=records, layout=layout, record_size=nint,
-                          capacity=capacity, padding=len(raw) - count * nint, notes=tuple(notes))
+    counted = count_records(len(raw), nint, nz)
+    if counted.count < nz:
+        _note(notes, f"SERI extended header holds {counted.capacity} records of {nint} bytes, fewer than NZ = {nz}")
+    records = layout.parse_array(raw, byteorder, count=counted.count)
+    return _with_records("SERI", exttyp, raw, records, layout, counted, notes)
 
 
 def seri_values(extended: ExtendedHeader) -> dict:
@@ -241,9 +271,6 @@ def _read_agard(raw, exttyp, nz, imod, byteorder):
         _note(notes, "AGAR extended header: NINT and NREAL are 0, so the record size is unknown")
         return ExtendedHeader("AGAR", exttyp, len(raw), notes=tuple(notes))
     layout = agard_layout(nint, nreal)
-    record_size = layout.size
-    capacity = len(raw) // record_size
-    count = min(nz, capacity)
-    records = layout.parse_array(raw, byteorder, count=count)
-    return ExtendedHeader("AGAR", exttyp, len(raw), records=records, layout=layout, record_size=record_size,
-                          capacity=capacity, padding=len(raw) - count * record_size, notes=tuple(notes))
+    counted = count_records(len(raw), layout.size, nz)
+    records = layout.parse_array(raw, byteorder, count=counted.count)
+    return _with_records("AGAR", exttyp, raw, records, layout, counted, notes)

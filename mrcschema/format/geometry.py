@@ -211,6 +211,18 @@ def data_geometry(parsed: ParsedHeader, file_size: int, *, permissive=False) -> 
     return DataGeometry(offset, dtype, stored, shape, nbytes, mode, sections)
 
 
+def data_kind(ispg: int, nz: int) -> str:
+    """What the data block is by ISPG and NZ: "image" (ISPG 0, NZ 1), "image stack" (ISPG 0),
+    "volume" (ISPG 1-230), "volume stack" (ISPG 401-630), else "unknown"."""
+    if ispg == 0:
+        return "image" if nz == 1 else "image stack"
+    if 1 <= ispg <= 230:
+        return "volume"
+    if 401 <= ispg <= 630:
+        return "volume stack"
+    return "unknown"
+
+
 def _array_shape(h, sections, permissive):
     """mrcfile's rule: (ny, nx) for a single image (ISPG 0, NZ 1); (nz // mz, mz, ny, nx) for a
     volume stack (ISPG 401-630); (nz, ny, nx) for everything else, a volume with NZ 1 included.

@@ -31,24 +31,27 @@ class Mode:
     doc: str
     samples_per_pixel: int = 1  #: 3 for RGB (an extra trailing axis)
     packed_4bit: bool = False  #: mode 101: two pixels per byte, rows padded to whole bytes
+    name: str = ""  #: the type in a word or two, as ``dump`` shows it ("float32", "complex int16")
 
 
 MODES = {
-    0: Mode(0, np.dtype("i1"), "8-bit signed integer (range -128 to 127)"),
-    1: Mode(1, np.dtype("<i2"), "16-bit signed integer"),
-    2: Mode(2, np.dtype("<f4"), "32-bit signed real"),
-    3: Mode(3, np.dtype([("real", "<i2"), ("imag", "<i2")]), "transform: complex 16-bit integers"),
-    4: Mode(4, np.dtype("<c8"), "transform: complex 32-bit reals"),
-    6: Mode(6, np.dtype("<u2"), "16-bit unsigned integer"),
-    12: Mode(12, np.dtype("<f2"), "16-bit float (IEEE754 binary16)"),
-    16: Mode(16, np.dtype("u1"), "IMOD RGB: three unsigned bytes per pixel (non-standard)", samples_per_pixel=3),
-    101: Mode(101, np.dtype("u1"), "4-bit data packed two per byte (read as uint8)", packed_4bit=True),
+    0: Mode(0, np.dtype("i1"), "8-bit signed integer (range -128 to 127)", name="int8"),
+    1: Mode(1, np.dtype("<i2"), "16-bit signed integer", name="int16"),
+    2: Mode(2, np.dtype("<f4"), "32-bit signed real", name="float32"),
+    3: Mode(3, np.dtype([("real", "<i2"), ("imag", "<i2")]), "transform: complex 16-bit integers", name="complex int16"),
+    4: Mode(4, np.dtype("<c8"), "transform: complex 32-bit reals", name="complex float32"),
+    6: Mode(6, np.dtype("<u2"), "16-bit unsigned integer", name="uint16"),
+    12: Mode(12, np.dtype("<f2"), "16-bit float (IEEE754 binary16)", name="float16"),
+    16: Mode(16, np.dtype("u1"), "IMOD RGB: three unsigned bytes per pixel (non-standard)", samples_per_pixel=3,
+             name="RGB uint8"),
+    101: Mode(101, np.dtype("u1"), "4-bit data packed two per byte (read as uint8)", packed_4bit=True, name="4-bit packed"),
 }
 
 #: modes outside MRC2014 that real files carry: read with a warning, never written
 NONSTANDARD_MODES = {
-    7: Mode(7, np.dtype("<i4"), "32-bit signed integer (not MRC2014: Priism/DeltaVision, mrcz)"),
-    8: Mode(8, np.dtype("<u4"), "32-bit unsigned integer (not MRC2014: Priism/DeltaVision, mrcz)"),
+    7: Mode(7, np.dtype("<i4"), "32-bit signed integer (not MRC2014: Priism/DeltaVision, mrcz)", name="int32"),
+    8: Mode(8, np.dtype("<u4"), "32-bit unsigned integer (not MRC2014: Priism/DeltaVision, mrcz)",
+            name="uint32"),
 }
 #: every mode this library reads
 READABLE_MODES = {**MODES, **NONSTANDARD_MODES}

@@ -27,7 +27,7 @@ MRC2014_HEADER_SCHEMA = Struct(
     "ny" / Int32sl * "number of rows in 3D data array (medium axis)",
     "nz" / Int32sl * "number of sections in 3D data array (slow axis)",
     "mode" / Int32sl * "data type: 0 int8, 1 int16, 2 float32, 3 complex int16, 4 complex float32, "
-    "6 uint16, 12 float16, 101 4-bit packed (16 IMOD RGB)",
+    "6 uint16, 12 float16, 16 RGB (IMOD), 101 4-bit packed",
     "nxstart" / Int32sl * "location of first column in unit cell",
     "nystart" / Int32sl * "location of first row in unit cell",
     "nzstart" / Int32sl * "location of first section in unit cell",
@@ -83,6 +83,9 @@ IMOD_EXTRA_SCHEMA = Struct(
     "vd2" / Int16sl * "100 * starting angle",
     "tiltangles" / Array(6, Float32l) * "original (0-2) and current (3-5) rotations about X, Y, Z [deg]",
 )
+
+#: the byte fields that hold text (shown and given in JSON as text when printable)
+TEXT_FIELDS = ("exttyp", "map", "label")
 
 MRC2014_HEADER = Layout("mrc2014_header", MRC2014_HEADER_SCHEMA, doc="MRC2014 main header")
 IMOD_EXTRA = Layout("imod_extra", IMOD_EXTRA_SCHEMA, doc="IMOD fields in bytes 96-195")

@@ -1,26 +1,44 @@
-"""Record values rendered for people, in one place: plain JSON-ready values and short display text.
+"""Record values rendered in one place: typed values for JSON and HyperSpy, words for people.
 
 The records the engine makes hold Python numbers, ``str`` (text fields), ``bytes`` (raw fields),
-tuples (arrays) and nested records.  ``dump`` (:mod:`mrcschema.reading.describe`,
-:mod:`mrcschema.cli.dump`), the HyperSpy metadata and the validator's findings show them through
-the functions here:
+tuples (arrays) and nested records.  Everything that shows them goes through this module:
+``dump --json`` and ``dump`` (:mod:`mrcschema.reading.describe`, :mod:`mrcschema.cli.dump`),
+HyperSpy's ``original_metadata`` (:mod:`mrcschema.hyperspy.reader`) and the validator's findings.
 
-* :func:`json_value` – a field's value as ``dump`` gives it (byte fields as hex and text);
-* :func:`plain` – a whole record as nested dicts and lists, raw bytes as hex;
-* :func:`record_columns` – a numpy record array as one column per field, text decoded, raw bytes as hex;
-* :func:`short_text` – a value in at most ``width`` characters, for tables;
+Typed values (``docs/json.md``):
+
+* :func:`typed` – any value as JSON-ready data: numbers as numbers (``"nan"``, ``"inf"``,
+  ``"-inf"`` for the floats JSON cannot hold), text as text, raw bytes as ``{"hex": "4d415020"}``,
+  arrays as lists, records as objects in field order;
+* :func:`text_or_bytes` – a byte field that holds text (EXTTYP, MAP, a label): its text when it is
+  printable ASCII, else the raw bytes as ``{"hex": ...}``;
+* :func:`header_values` – a header record with its text fields (:data:`mrc2014.TEXT_FIELDS`) as text;
+* :func:`record_columns` – a numpy record array as one column per field.
+
+Words for people (``dump``'s value column):
+
+* :func:`display` – a value in a few characters: floats to 7 significant digits, printable bytes
+  as their text, zero bytes counted, other bytes as hex;
+* :func:`interpret` – what a field's value means where a number says little: MODE as its type, ISPG
+  as image stack / volume / space group / volume stack, MAPC/MAPR/MAPS as axis letters, MACHST as a
+  byte order, FEI timestamps as ISO dates;
 * :func:`show` – a value as a validation finding quotes it.
 """
 
 from __future__ import annotations
 
+import datetime
+import math
+
 import attrs
 import numpy as np
 
-__all__ = ["hex_text", "json_value", "plain", "record_columns", "short_text", "show"]
+from .modes import READABLE_MODES
+from .mrc2014 import TEXT_FIELDS
+from .spacegroups import space_group_symbol
 
-#: byte fields this short are stamps or codes: shown as hex, with their text when printable
-_SHORT_BYTES = 8
+__all__ = ["display", "header_values", "hex_text", "interpret", "is_printable", "iso_date", "ole_date",
+           "plain", "record_columns", "show", "text_or_bytes", "typed"]
 
 
 def hex_text(raw: bytes, sep: str = " ") -> str:
@@ -28,30 +46,61 @@ def hex_text(raw: bytes, sep: str = " ") -> str:
     return raw.hex(sep) if sep else raw.hex()
 
 
-def _printable(raw: bytes) -> bool:
+def is_printable(raw: bytes) -> bool:
+    """Printable ASCII (0x20-0x7E) throughout."""
     return all(32 <= b < 127 for b in raw)
 
 
-def json_value(value):
-    """A field value as ``dump`` shows it: short byte fields (stamps, codes) as hex with their text;
-    long ones as text, or hex when they hold anything but printable ASCII; arrays as lists.  Nested
-    records are flattened by the caller (one row per leaf field)."""
-    if isinstance(value, bytes):
-        stripped = value.rstrip(b"\0")
-        printable = _printable(stripped)
-        if len(value) <= _SHORT_BYTES:
-            return hex_text(value) + (f" {stripped.decode('ascii')!r}" if printable and stripped else "")
-        if not stripped:
-            return f"{len(value)} zero bytes"
-        return stripped.decode("ascii") if printable else hex_text(value)
-    if isinstance(value, tuple):
-        return [json_value(v) for v in value]
+# -- typed values -----------------------------------------------------------------------------------
+def _number(value, json):
+    if isinstance(value, float) and json and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
     return value
 
 
+def typed(value, *, json: bool = True):
+    """``value`` as JSON-ready data: records as dicts in field order, arrays as lists, raw bytes as
+    ``{"hex": "..."}``, numpy scalars as Python numbers.  ``json``: floats JSON cannot hold (NaN,
+    infinities) as the strings ``"nan"``, ``"inf"``, ``"-inf"``; without it they stay floats."""
+    if isinstance(value, bytes):
+        return {"hex": value.hex()}
+    if isinstance(value, np.void):
+        return {"hex": value.tobytes().hex()}
+    if attrs.has(type(value)):
+        return {name: typed(getattr(value, name), json=json) for name in attrs.fields_dict(type(value))}
+    if isinstance(value, (tuple, list, np.ndarray)):
+        return [typed(v, json=json) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    return _number(value, json)
+
+
+def text_or_bytes(raw: bytes, *, strip_blanks: bool = False):
+    """A byte field holding text: the bytes before the first NUL as text when they are printable
+    ASCII (``strip_blanks``: without trailing blanks, as labels are read), else ``{"hex": ...}``."""
+    text = raw.split(b"\0", 1)[0]
+    if strip_blanks:
+        text = text.rstrip(b" ")
+    if not is_printable(text) or any(raw[len(text):].strip(b"\0 " if strip_blanks else b"\0")):
+        return {"hex": raw.hex()}
+    return text.decode("ascii")
+
+
+def header_values(record, *, json: bool = True) -> dict:
+    """A main-header (or IMOD EXTRA) record as ``{name: typed value}``, the byte fields that hold
+    text (EXTTYP, MAP, the labels) as text."""
+    out = typed(record, json=json)
+    for name in TEXT_FIELDS:
+        if name in out:
+            raw = getattr(record, name)
+            out[name] = ([text_or_bytes(r, strip_blanks=True) for r in raw] if isinstance(raw, tuple)
+                         else text_or_bytes(raw))
+    return out
+
+
 def plain(value, sep: str = " "):
-    """A record (or any value in one) as JSON-ready data: records as dicts in field order, arrays as
-    lists, raw bytes as hex (pairs separated by ``sep``), everything else as it is."""
+    """A record (or any value in one) as nested dicts and lists, raw bytes as hex text (pairs
+    separated by ``sep``); for JSON use :func:`typed`."""
     if isinstance(value, bytes):
         return hex_text(value, sep)
     if attrs.has(type(value)):
@@ -75,11 +124,106 @@ def record_columns(records: np.ndarray) -> dict:
     return out
 
 
-def short_text(value, width: int = 24) -> str:
-    """``value`` in at most ``width`` characters: floats to 7 significant digits, anything longer
-    cut with an ellipsis."""
-    text = f"{value:.7g}" if isinstance(value, float) else str(value)
-    return text if len(text) <= width else text[: width - 1] + "…"
+# -- words for people -------------------------------------------------------------------------------
+def display(value) -> str:
+    """A typed value (:func:`typed`) or a raw one in a few characters: floats to 7 significant
+    digits, ``{"hex"}`` bytes as spaced hex (or counted when all zero), printable bytes as text."""
+    if isinstance(value, bytes):
+        value = text_or_bytes(value) if is_printable(value.rstrip(b"\0")) else {"hex": value.hex()}
+    if isinstance(value, dict) and set(value) == {"hex"}:
+        raw = bytes.fromhex(value["hex"])
+        return f"{len(raw)} zero bytes" if len(raw) > 4 and not any(raw) else hex_text(raw)
+    if isinstance(value, float):
+        return f"{value:.7g}"
+    if isinstance(value, str) and value in ("nan", "inf", "-inf"):
+        return value
+    if isinstance(value, str):
+        return repr(value) if value != value.strip() or not value else value
+    if isinstance(value, list):
+        return ", ".join(display(v) for v in value)
+    return str(value)
+
+
+def ole_date(days: float) -> datetime.datetime | None:
+    """An OLE Automation date (days since 1899-12-30, as FEI timestamps are) as a UTC datetime;
+    None when it is no date (NaN, 0, out of range)."""
+    try:
+        if not math.isfinite(days) or days <= 0:
+            return None
+        return datetime.datetime(1899, 12, 30, tzinfo=datetime.timezone.utc) + datetime.timedelta(days=days)
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def _unix_microseconds(value) -> datetime.datetime | None:
+    try:
+        if not value or value <= 0:
+            return None
+        return datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc) + datetime.timedelta(microseconds=value)
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def iso_date(moment: datetime.datetime | None) -> str | None:
+    """``2020-11-04T17:36:05Z`` (to the second), or None."""
+    return None if moment is None else moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _mode(value):
+    mode = READABLE_MODES.get(value)
+    return mode.name if mode is not None else "unknown mode"
+
+
+def _ispg(value):
+    if value == 0:
+        return "image or image stack"
+    if value == 1:
+        return "volume (P 1)"
+    if 2 <= value <= 230:
+        return f"volume, space group {space_group_symbol(value)}"
+    if 401 <= value <= 630:
+        return f"volume stack, space group {space_group_symbol(value - 400)}"
+    return "not an MRC2014 space group"
+
+
+def _axis(value):
+    return {1: "X", 2: "Y", 3: "Z"}.get(value, "not an axis")
+
+
+def _machst(value):
+    raw = bytes.fromhex(value["hex"]) if isinstance(value, dict) else value
+    if not isinstance(raw, bytes):
+        return None
+    return {b"\x44\x44": "little-endian", b"\x44\x41": "little-endian", b"\x11\x11": "big-endian"}.get(
+        raw[:2], "no standard stamp")
+
+
+_FEI_LAYOUTS = ("fei1", "fei2")
+
+#: (layouts, field) -> what the value means in words
+_INTERPRETERS = {
+    (("mrc2014_header",), "mode"): _mode,
+    (("mrc2014_header",), "ispg"): _ispg,
+    (("mrc2014_header",), "mapc"): _axis,
+    (("mrc2014_header",), "mapr"): _axis,
+    (("mrc2014_header",), "maps"): _axis,
+    (("mrc2014_header",), "machst"): _machst,
+    (_FEI_LAYOUTS, "timestamp"): lambda v: iso_date(ole_date(v)),
+    (_FEI_LAYOUTS, "cfeg_flash_timestamp"): lambda v: iso_date(_unix_microseconds(v)),
+}
+_BY_FIELD = {(layout, field): f for (layouts, field), f in _INTERPRETERS.items() for layout in layouts}
+
+
+def interpret(layout: str, field: str, value) -> str | None:
+    """What ``value`` of ``field`` in the layout named ``layout`` means, in words, where the number
+    alone says little (None elsewhere): ``interpret("mrc2014_header", "mode", 2) == "float32"``."""
+    function = _BY_FIELD.get((layout, field))
+    if function is None:
+        return None
+    try:
+        return function(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def show(value) -> str:

@@ -24,7 +24,7 @@ from ..de.frames import expected_frames
 from ..de.info import read_info_file
 from ..errors import MrcFormatError, MrcWarning
 from ..format.mrc2014 import IMOD_EXTRA, IMOD_EXTRA_OFFSET, header_error
-from ..format.values import plain, record_columns
+from ..format.values import header_values, record_columns
 from ..reading import mrc_file
 from ..reading.lazy import check_chunks, import_dask, lazy_frames, lazy_memmap, load_frames
 from ..reading.metadata import acquisition
@@ -346,7 +346,7 @@ def _std_header(mrc):
 
 def _original_metadata(mrc, acq, info):
     out = {"std_header": _std_header(mrc),
-           "mrc_header": plain(mrc.header, "")}
+           "mrc_header": header_values(mrc.header, json=False)}  # the header of ``dump --json``
     ext = mrc.extended
     if ext.kind == "FEI_LEGACY":
         out["fei_header"] = {k: v for k, v in record_columns(ext.records).items() if k != "reserved"}

@@ -37,6 +37,7 @@ import numpy as np
 
 from ..de.frames import expected_frames
 from ..format.byteorder import STANDARD_STAMPS
+from ..format.extended import count_records
 from ..format.exttyp import AGREED_EXTTYPS, HDF5_SIGNATURE, exttyp_text
 from ..format.fei import FEI1, FEI_KINDS
 from ..format.mrc2014 import HEADER_SIZE, field_offset
@@ -699,19 +700,25 @@ def _fei_record_size_valid(ctx):
     return size is not None and size > 0
 
 
+def _fei_count(ctx):
+    """The FEI records as the reader counts them (:func:`mrcschema.format.extended.count_records`)."""
+    h = ctx.header
+    return count_records(h.nsymbt, _fei_field(ctx, "metadata_size"), h.nz)
+
+
 def _fei_records(ctx):
-    h, size = ctx.header, _fei_field(ctx, "metadata_size")
-    if h.nsymbt // size < h.nz:
+    h, counted = ctx.header, _fei_count(ctx)
+    if counted.capacity < h.nz:
         yield Problem("nsymbt", field_offset("nsymbt"),
-                      f"NSYMBT {h.nsymbt} holds {h.nsymbt // size} records of {size} bytes for NZ {h.nz} sections")
+                      f"NSYMBT {h.nsymbt} holds {counted.capacity} records of {counted.record_size} bytes "
+                      f"for NZ {h.nz} sections")
 
 
 def _fei_padding(ctx):
-    h, size = ctx.header, _fei_field(ctx, "metadata_size")
-    if h.nsymbt % size:
+    h, counted = ctx.header, _fei_count(ctx)
+    if h.nsymbt % counted.record_size:
         yield Problem("nsymbt", field_offset("nsymbt"),
-                      f"NSYMBT {h.nsymbt} is {h.nsymbt // size} records of {size} bytes "
-                      f"and {h.nsymbt % size} bytes of padding")
+                      f"NSYMBT {h.nsymbt} is not a whole number of records: {counted}")
 
 
 def _seri_flags(ctx):

@@ -33,7 +33,7 @@ def test_dump_json_of_seri_reserved_items(capsys):
     path = REGRESSIONS / "seri_reserved_item_dump_json.mrc"
     assert cli_main(["dump", "--json", str(path)]) == 0
     ext = json.loads(capsys.readouterr().out)["extended_header"]
-    assert ext["type"] == "SERI" and ext["first_records"][0] == {"reserved_64": "00 01"}
+    assert ext["kind"] == "SERI" and ext["first_records"][0] == {"reserved_64": {"hex": "0001"}}
 
 
 def test_fei_timestamp_beyond_any_date():

@@ -20,14 +20,18 @@ PACKAGE = Path(__file__).resolve().parents[2] / "mrcschema"
 #: layer -> the layers its modules may import (besides their own)
 ALLOWED = {
     "errors": set(),
+    "version": set(),
+    "progress": set(),
     "format": {"errors"},
     "sources": {"errors", "format"},
     "reading": {"errors", "format", "sources"},
     "de": {"errors", "format", "sources"},
-    "writing": {"errors", "format", "sources", "reading"},
-    "validation": {"errors", "format", "sources", "reading", "de"},
+    "writing": {"errors", "format", "sources", "reading", "progress"},
+    "validation": {"errors", "format", "sources", "reading", "de", "progress"},
     "hyperspy": {"errors", "format", "sources", "reading", "de", "writing"},
-    "cli": {"errors", "format", "sources", "reading", "de", "writing", "validation"},
+    "preview": {"errors", "format", "sources", "reading", "de", "progress"},
+    "napari": {"errors", "format", "sources", "reading", "de", "hyperspy"},
+    "cli": {"errors", "version", "progress", "format", "sources", "reading", "de", "writing", "validation", "preview"},
 }
 
 

@@ -24,4 +24,7 @@ def test_mypy_passes_on_the_package():
 
 def test_the_package_says_it_is_typed():
     assert (REPO / "mrcschema" / "py.typed").exists()
-    assert 'mrcschema = ["py.typed"]' in (REPO / "pyproject.toml").read_text()
+    import tomllib
+
+    package_data = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert "py.typed" in package_data["mrcschema"]

@@ -1,0 +1,229 @@
+"""Many files in one command: which files the arguments name, running them (in parallel processes
+with ``--jobs``), the output in argument order, the summary, and the exit code.
+
+* Arguments: files; directories (their files with MRC names, :data:`MRC_SUFFIXES`, all levels
+  down with ``-r``; without it a directory is an error, as ``grep`` and ``cp`` do); glob patterns
+  (expanded by the shell, or here when quoted: ``'maps/**/*.mrc'`` with ``-r``).  Any other
+  argument is passed on unchanged to the command, which reports it when it cannot be read.
+* One outcome per file, printed in argument order as it arrives (stdout is flushed after each).
+* The exit code is the worst file's (``dump``: 0 read, 2 unreadable; ``validate``: 0 valid,
+  1 invalid, 2 unreadable); 130 when interrupted.
+* A summary on stderr when more than one file was named (or a directory or pattern): files by
+  verdict, time, files per second.  Ctrl-C stops the work, prints what was done (a ``--json``
+  document stays complete JSON) and the summary so far.
+* A progress bar on stderr while a batch runs, when stderr is a terminal
+  (:mod:`mrcschema.progress`).
+* Output into a closed pipe (``| head -1``) is dropped from then on, but every file is still
+  checked, so the exit code still says whether all of them were valid.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+
+import attrs
+
+from ..progress import Progress, suppressed
+
+#: the names a directory's MRC files have (compressed ones end in .gz or .bz2 after these)
+MRC_SUFFIXES = (".mrc", ".mrcs", ".map", ".st", ".ali", ".rec", ".preali", ".ccp4")
+COMPRESSED_SUFFIXES = ("", ".gz", ".bz2")
+#: exit code after Ctrl-C (128 + SIGINT)
+INTERRUPTED = 130
+
+
+@attrs.frozen
+class Outcome:
+    """What one file gave: its verdict and exit code, and what to print."""
+
+    name: str
+    verdict: str  #: dump: "read" or "unreadable"; validate: "valid", "invalid" or "unreadable"
+    code: int  #: the file's exit code
+    text: str | None = None  #: for stdout (text output)
+    doc: dict | None = None  #: the JSON document (``--json``/``--jsonl``)
+    messages: tuple = ()  #: lines for stderr (errors, warnings)
+    pid: int = 0  #: the process that did the work
+
+
+@attrs.frozen
+class Item:
+    """A file to run, or an argument that names none (``error`` says why)."""
+
+    name: str
+    error: str | None = None
+
+
+def is_mrc_name(name: str) -> bool:
+    lower = name.lower()
+    return any(lower.endswith(s + c) for s in MRC_SUFFIXES for c in COMPRESSED_SUFFIXES)
+
+
+def _walk(directory: str) -> Iterator[str]:
+    for root, dirs, files in os.walk(directory):
+        dirs.sort()
+        for name in sorted(files):
+            if is_mrc_name(name):
+                yield os.path.join(root, name)
+
+
+def expand_inputs(names: Sequence[str], recursive: bool = False) -> tuple[list[Item], bool]:
+    """The files the arguments name, in order, and whether the arguments named a batch (more than
+    one file, a directory or a pattern)."""
+    items: list[Item] = []
+    batch = len(names) > 1
+    for name in names:
+        if os.path.isdir(name):
+            batch = batch or recursive
+            if recursive:
+                found = list(_walk(name))
+                items += [Item(f) for f in found] or [Item(name, "no MRC files in this directory")]
+            else:
+                items.append(Item(name, "is a directory (use -r to read the MRC files in it)"))
+        elif not os.path.lexists(name) and glob.has_magic(name):
+            batch = True
+            matches = sorted(glob.glob(name, recursive=recursive))
+            files = [m for m in matches if not os.path.isdir(m)]
+            items += [Item(m) for m in files] or [Item(name, "no file matches this pattern")]
+        else:  # a file, or a name the command reports when it cannot read it
+            items.append(Item(name))
+    return items, batch
+
+
+# -- running --------------------------------------------------------------------------------------
+def _worker_init():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    os.environ["MRCSCHEMA_PROGRESS"] = "0"  # one bar, the parent's
+
+
+def _run_one(job):
+    function, name, options = job
+    with suppressed():
+        outcome = function(name, options)
+    return attrs.evolve(outcome, pid=os.getpid())
+
+
+def _outcomes(function, items, options, jobs) -> Iterator[Outcome]:
+    runnable = [item for item in items if item.error is None]
+    work = ((function, item.name, options) for item in runnable)
+    if jobs <= 1 or len(runnable) <= 1:
+        results: Iterator[Outcome] = (_run_one(job) for job in work)
+        pool = None
+    else:
+        methods = multiprocessing.get_all_start_methods()
+        context = multiprocessing.get_context("fork" if "fork" in methods else None)
+        pool = context.Pool(min(jobs, len(runnable)), initializer=_worker_init)
+        results = pool.imap(_run_one, work, chunksize=1 if len(runnable) < 200 else 4)
+    try:
+        for item in items:
+            if item.error is not None:
+                yield Outcome(item.name, "unreadable", 2, messages=(item.error,))
+            else:
+                yield next(results)
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+
+
+@attrs.define
+class BatchResult:
+    """What a batch did: the outcomes in order, whether it was interrupted, how long it took."""
+
+    outcomes: list = attrs.Factory(list)
+    total: int = 0
+    interrupted: bool = False
+    seconds: float = 0.0
+
+    @property
+    def code(self) -> int:
+        if self.interrupted:
+            return INTERRUPTED
+        return max((o.code for o in self.outcomes), default=0)
+
+
+class _Output:
+    """stdout that is flushed after each file, and dropped once its reader has gone."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.closed = False
+
+    def write(self, text: str) -> None:
+        if self.closed:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except BrokenPipeError:
+            self.closed = True
+            try:  # no second error when Python flushes stdout at exit
+                os.dup2(os.open(os.devnull, os.O_WRONLY), self.stream.fileno())
+            except (OSError, ValueError):
+                pass
+
+
+def run_batch(command: str, function: Callable, items: Sequence[Item], options: object, *, jobs: int = 1,
+              output: str = "text", batch: bool = True, verdicts: Sequence[str] = (),
+              stdout=None, stderr=None) -> BatchResult:
+    """Run ``function(name, options) -> Outcome`` on every item, printing as the outcomes come.
+
+    ``output``: "text" (each outcome's text), "json" (one JSON document at the end: for ``dump`` of
+    one file its document, else a list), "jsonl" (one document per line).  ``dump`` of one file that
+    cannot be read prints only its error line on stderr.
+    ``verdicts``: the order the summary lists them in."""
+    out = _Output(stdout if stdout is not None else sys.stdout)
+    err = stderr if stderr is not None else sys.stderr
+    result = BatchResult(total=len(items))
+    bar = Progress(len(items), f"mrcschema {command}", unit="files", stream=err,
+                   enabled=None if batch else False)
+    docs = []
+    single_dump = command == "dump" and not batch
+    start = time.monotonic()
+    try:
+        for outcome in _outcomes(function, items, options, jobs):
+            result.outcomes.append(outcome)
+            bar.clear()
+            for message in outcome.messages:
+                print(f"mrcschema {command}: {outcome.name}: {message}", file=err)
+            if outcome.doc is not None and single_dump and not outcome.doc.get("readable", True):
+                pass  # one file that cannot be read: its one line on stderr, nothing on stdout
+            elif output == "jsonl" and outcome.doc is not None:
+                out.write(json.dumps(outcome.doc, allow_nan=False) + "\n")
+            elif output == "json" and outcome.doc is not None:
+                docs.append(outcome.doc)
+            elif output == "text" and outcome.text:
+                out.write(outcome.text + "\n")
+            bar.update(1)
+    except KeyboardInterrupt:
+        result.interrupted = True
+    finally:
+        bar.close()
+        result.seconds = time.monotonic() - start
+    if output == "json":
+        if not single_dump:
+            out.write(json.dumps(docs, indent=1, allow_nan=False) + "\n")
+        elif docs:  # dump of one file: its document
+            out.write(json.dumps(docs[0], indent=1, allow_nan=False) + "\n")
+    if batch or result.interrupted:
+        print(summary(command, result, verdicts), file=err)
+    return result
+
+
+def summary(command: str, result: BatchResult, verdicts: Sequence[str] = ()) -> str:
+    """``mrcschema validate: 5000 files: 4990 valid, 8 invalid, 2 unreadable; 12.3 s, 406 files/s``."""
+    counts = Counter(o.verdict for o in result.outcomes)
+    order = list(verdicts) + sorted(set(counts) - set(verdicts))
+    parts = ", ".join(f"{counts[v]} {v}" for v in order if counts[v] or v in verdicts[:1])
+    done = len(result.outcomes)
+    rate = done / result.seconds if result.seconds > 0 else 0.0
+    head = (f"interrupted after {done} of {result.total} files" if result.interrupted
+            else f"{done} file{'s' if done != 1 else ''}")
+    return f"mrcschema {command}: {head}: {parts or 'none'}; {result.seconds:.1f} s, {rate:.0f} files/s"

@@ -1,0 +1,130 @@
+"""What ``dump`` and ``validate`` do with one file: an :class:`~mrcschema.cli.batch.Outcome`.
+
+Both are plain module-level functions of (name, options), so ``--jobs`` can run them in worker
+processes; everything they print is in the outcome, for the parent to print in order.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import attrs
+
+from ..errors import MrcFormatError, MrcWarning
+from .batch import Outcome
+from .text import Style, wrap
+
+#: what ``validate --json`` documents say they are (``docs/json.md``)
+VALIDATE_SCHEMA = "mrcschema-validate/1"
+DUMP_VERDICTS = ("read", "unreadable")
+VALIDATE_VERDICTS = ("valid", "invalid", "unreadable")
+
+
+@attrs.frozen
+class Options:
+    """How to render: the output kind, the width and colour of text, the command's own options."""
+
+    output: str = "text"  #: "text", "json" or "jsonl"
+    width: int = 100
+    colour: bool = False
+    record: int | None = None  #: dump --record N
+    full_data: bool = False  #: validate --full-data
+    quiet: bool = False  #: validate --quiet: only files that are not valid
+
+
+# -- dump -----------------------------------------------------------------------------------------
+def dump_one(name: str, options: Options) -> Outcome:
+    """``dump`` of one file: its text or JSON document, its warnings (one stderr line each)."""
+    from ..reading import mrc_file as mrcfile_module
+    from ..reading.describe import DUMP_SCHEMA, describe, describe_record
+    from .dump import render_record, render_text
+
+    # the file is opened permissively: what it departs from is one "warning:" line each on stderr
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", MrcWarning)
+            with mrcfile_module.open(name, permissive=True) as mrc:
+                info = describe(mrc) if options.record is None else describe_record(mrc, options.record)
+    except (MrcFormatError, OSError) as exc:
+        doc = {"schema": DUMP_SCHEMA, "file": name, "readable": False, "error": str(exc)}
+        return Outcome(name, "unreadable", 2, doc=doc if options.output != "text" else None, messages=(str(exc),))
+    found = []
+    for w in caught:
+        if issubclass(w.category, MrcWarning):
+            found.append(str(w.message))
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    info["warnings"] = found
+    messages = tuple(f"warning: {m}" for m in found)
+    if options.output != "text":
+        return Outcome(name, "read", 0, doc=info, messages=messages)
+    style = Style(options.colour)
+    text = (render_text(info, options.width, style) if options.record is None
+            else render_record(info, options.width, style))
+    return Outcome(name, "read", 0, text=text, messages=messages)
+
+
+# -- validate -------------------------------------------------------------------------------------
+def validate_one(name: str, options: Options) -> Outcome:
+    """``validate`` of one file: its verdict, its report as text or JSON."""
+    from ..validation.validator import validate
+
+    report = validate(name, full_data=options.full_data)  # a missing file is a report: one MRC-UNREADABLE error
+    unreadable = [f for f in report if f.rule == "MRC-UNREADABLE"]
+    doc = {"schema": VALIDATE_SCHEMA, **report.to_dict()}
+    if unreadable:
+        error = unreadable[0].message.split("; expected ")[0]
+        doc.update(readable=False, verdict="unreadable", error=error)
+        return Outcome(name, "unreadable", 2, doc=doc if options.output != "text" else None, messages=(error,))
+    verdict = "valid" if report.ok else "invalid"
+    doc.update(readable=True, verdict=verdict)
+    code = 0 if report.ok else 1
+    if options.output != "text":
+        return Outcome(name, verdict, code, doc=doc)
+    if options.quiet and report.ok:
+        return Outcome(name, verdict, code)
+    return Outcome(name, verdict, code, text=render_report(doc, options.width, Style(options.colour)))
+
+
+_SEVERITY_COLOURS = {"error": "red", "warning": "yellow", "info": "dim"}
+
+
+def _count(n, word):
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def render_report(doc: dict, width: int = 100, style: Style | None = None) -> str:
+    """A report as text: ``FILE: OK`` or ``FILE: INVALID (2 errors, 1 warning)``, then each finding
+    wrapped to ``width`` (what was found, then what was expected).  A file that is not MRC at all
+    is one line: ``FILE: INVALID: not an MRC file: ...``."""
+    style = style or Style(False)
+    findings = doc["findings"]
+    verdict = style("OK", "green", "bold") if doc["ok"] else style("INVALID", "red", "bold")
+    if len(findings) == 1 and findings[0]["rule"] == "MRC-STRUCTURE":
+        return _one_line(f"{doc['path']}: {verdict}: ", findings[0]["message"].split("; expected ")[0], width)
+    counts = [_count(doc["errors"], "error"), _count(doc["warnings"], "warning"), _count(doc["infos"], "info")]
+    facts = ", ".join(c for c in counts if not c.startswith("0 "))
+    lines = [f"{doc['path']}: {verdict}" + (f" ({facts})" if facts else "")]
+    for f in findings:
+        where = f["field"] if f["offset"] is None else f"{f['field']}@{f['offset']}"
+        found, _, expected = f["message"].partition("; expected ")
+        severity = style(f["severity"], _SEVERITY_COLOURS.get(f["severity"], "bold"))
+        head = f"  {f['severity']} {f['rule']} {where}: "
+        body = wrap(head + found, width, "", "      ")
+        body[0] = body[0].replace(f"  {f['severity']} ", f"  {severity} ", 1)
+        lines += body
+        if expected:
+            lines += wrap(f"expected {expected}", width, "      ")
+    return "\n".join(lines)
+
+
+def _one_line(head: str, message: str, width: int) -> str:
+    """``head`` and as many whole clauses of ``message`` as fit ``width`` (at least two; the rest,
+    with what was expected, is in ``--json``)."""
+    clauses = message.split(", ")
+    text = ", ".join(clauses[:2])
+    for clause in clauses[2:]:
+        if len(head) + len(text) + len(clause) + 2 > width:
+            return head + text + ", …"
+        text += ", " + clause
+    return head + text
