@@ -218,3 +218,10 @@ def test_a_batch_of_5000_names_in_one_process(tmp_path):
     assert result.returncode == 0 and result.stdout == ""
     assert "5000 files: 5000 valid" in result.stderr
     assert time.monotonic() - start < 120
+
+
+def test_names_that_are_not_paths_reach_the_command_unchanged(tmp_path):
+    """'-' and URLs are the sources' to open (issue 13): expansion never globs or drops them."""
+    names = ["-", "https://example.org/maps/emd_1.map.gz?token=a*b", str(tmp_path / "missing.mrc")]
+    items, batch = expand_inputs(names)
+    assert [i.name for i in items] == names and all(i.error is None for i in items) and batch

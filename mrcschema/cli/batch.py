@@ -87,12 +87,12 @@ def expand_inputs(names: Sequence[str], recursive: bool = False) -> tuple[list[I
                 items += [Item(f) for f in found] or [Item(name, "no MRC files in this directory")]
             else:
                 items.append(Item(name, "is a directory (use -r to read the MRC files in it)"))
-        elif not os.path.lexists(name) and glob.has_magic(name):
+        elif not os.path.lexists(name) and glob.has_magic(name) and "://" not in name:  # not a URL's ? or *
             batch = True
             matches = sorted(glob.glob(name, recursive=recursive))
             files = [m for m in matches if not os.path.isdir(m)]
             items += [Item(m) for m in files] or [Item(name, "no file matches this pattern")]
-        else:  # a file, or a name the command reports when it cannot read it
+        else:  # a file, or a name the command opens or reports it cannot read ("-", a URL: the sources' to say)
             items.append(Item(name))
     return items, batch
 
