@@ -106,23 +106,35 @@ class Progress:
                 self._draw(now)
 
     def line(self, now: float | None = None) -> str:
-        """The bar as text: ``label [#####.....]  45%  1.2 GiB/2.6 GiB  300.0 MiB/s  ETA 0:05``."""
+        """The bar as text: ``label [#####.....]  45%  1.2 GiB/2.6 GiB  ETA 0:05  300.0 MiB/s`` (on a short
+        line without the rate, then without the counts)."""
         now = time.monotonic() if now is None else now
         elapsed = max(now - self.start, 1e-9)
         fraction = min(self.done / self.total, 1.0) if self.total else 1.0
         rate = self.done / elapsed
         eta = (self.total - self.done) / rate if rate > 0 and self.total > self.done else 0.0
-        per = "/s"
-        facts = (f"{fraction * 100:3.0f}%  {_size(self.done, self.unit)}/{_size(self.total, self.unit)}"
-                 f"{'' if self.unit == 'bytes' else ' ' + self.unit}  {_size(rate, self.unit)}{per}  ETA {_duration(eta)}")
-        width = max(shutil.get_terminal_size((80, 24)).columns - 1, 20)
-        room = width - len(self.label) - len(facts) - 5
+        unit = "" if self.unit == "bytes" else " " + self.unit
+        parts = [f"{fraction * 100:3.0f}%", f"{_size(self.done, self.unit)}/{_size(self.total, self.unit)}{unit}",
+                 f"ETA {_duration(eta)}", f"{_size(rate, self.unit)}{unit}/s"]
+        width = max(self._columns() - 1, 20)
+        while True:  # the rate, then the counts, go first when the line is short
+            facts = "  ".join(parts)
+            room = width - len(self.label) - len(facts) - 4
+            if room >= 10 or len(parts) == 2:
+                break
+            parts.pop(1 if len(parts) == 3 else -1)
         bar = ""
         if room >= 5:
             filled = int(round(fraction * room))
             bar = "[" + "#" * filled + "." * (room - filled) + "] "
         text = f"{self.label} {bar}{facts}".strip()
         return text[:width]
+
+    def _columns(self) -> int:
+        try:
+            return os.get_terminal_size(self.stream.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            return shutil.get_terminal_size((80, 24)).columns
 
     def _draw(self, now: float) -> None:
         try:
@@ -149,10 +161,12 @@ class Progress:
         self.enabled = False
 
 
-def progress(total: int, label: str = "", *, setting: bool | None = None, threshold: int = LONG_WORK_BYTES,
+def progress(total: int, label: str = "", *, setting: bool | None = None, threshold: int | None = None,
              unit: str = "bytes", stream: TextIO | None = None) -> Progress:
     """A :class:`Progress` for ``total`` units, enabled only when the work is long (``total`` above
-    ``threshold``) and ``setting`` allows it (None: decide; False: never; True: always, however short)."""
+    ``threshold``, default :data:`LONG_WORK_BYTES`) and ``setting`` allows it (None: decide; False:
+    never; True: always, however short)."""
+    threshold = LONG_WORK_BYTES if threshold is None else threshold
     if setting is False:
         return Progress(total, label, unit=unit, stream=stream, enabled=False)
     if setting is True:

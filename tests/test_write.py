@@ -302,9 +302,9 @@ def test_name_appearing_during_the_write_is_not_clobbered(tmp_path, monkeypatch)
     path = tmp_path / "race.mrc"
     real = W._write_data
 
-    def racing(out, source, conv, file_dtype):
+    def racing(out, source, conv, file_dtype, **progress):
         path.write_bytes(b"someone else's file")
-        return real(out, source, conv, file_dtype)
+        return real(out, source, conv, file_dtype, **progress)
 
     monkeypatch.setattr(W, "_write_data", racing)
     with pytest.raises(FileExistsError):

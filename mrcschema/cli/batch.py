@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import glob
 import json
-import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -87,12 +87,12 @@ def expand_inputs(names: Sequence[str], recursive: bool = False) -> tuple[list[I
                 items += [Item(f) for f in found] or [Item(name, "no MRC files in this directory")]
             else:
                 items.append(Item(name, "is a directory (use -r to read the MRC files in it)"))
-        elif not os.path.lexists(name) and glob.has_magic(name):
+        elif not os.path.lexists(name) and glob.has_magic(name) and "://" not in name:  # not a URL's ? or *
             batch = True
             matches = sorted(glob.glob(name, recursive=recursive))
             files = [m for m in matches if not os.path.isdir(m)]
             items += [Item(m) for m in files] or [Item(name, "no file matches this pattern")]
-        else:  # a file, or a name the command reports when it cannot read it
+        else:  # a file, or a name the command opens or reports it cannot read ("-", a URL: the sources' to say)
             items.append(Item(name))
     return items, batch
 
@@ -104,19 +104,24 @@ def _worker_init():
 
 
 def _run_one(job):
-    function, name, options = job
-    with suppressed():
+    function, name, options, inner_bars = job
+    if inner_bars:  # one file: its own bar for long work
         outcome = function(name, options)
+    else:
+        with suppressed():  # a batch: one bar for all files
+            outcome = function(name, options)
     return attrs.evolve(outcome, pid=os.getpid())
 
 
-def _outcomes(function, items, options, jobs) -> Iterator[Outcome]:
+def _outcomes(function, items, options, jobs, inner_bars=False) -> Iterator[Outcome]:
     runnable = [item for item in items if item.error is None]
-    work = ((function, item.name, options) for item in runnable)
+    work = ((function, item.name, options, inner_bars) for item in runnable)
     if jobs <= 1 or len(runnable) <= 1:
         results: Iterator[Outcome] = (_run_one(job) for job in work)
         pool = None
     else:
+        import multiprocessing
+
         methods = multiprocessing.get_all_start_methods()
         context = multiprocessing.get_context("fork" if "fork" in methods else None)
         pool = context.Pool(min(jobs, len(runnable)), initializer=_worker_init)
@@ -147,6 +152,34 @@ class BatchResult:
         if self.interrupted:
             return INTERRUPTED
         return max((o.code for o in self.outcomes), default=0)
+
+
+class _EmitGuard:
+    """Ctrl-C while one file's output is printed takes effect once it is printed and counted, so
+    the summary counts exactly the files whose output was printed."""
+
+    def __init__(self):
+        self.emitting = False
+        self.pending = False
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+
+    def _handler(self, signum, frame):
+        if self.emitting:
+            self.pending = True
+        else:
+            raise KeyboardInterrupt
+
+    def done_emitting(self):
+        self.emitting = False
+        if self.pending:
+            raise KeyboardInterrupt
+
+    def restore(self):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+            self.previous = None
 
 
 class _Output:
@@ -186,9 +219,12 @@ def run_batch(command: str, function: Callable, items: Sequence[Item], options: 
                    enabled=None if batch else False)
     docs = []
     single_dump = command == "dump" and not batch
+    separate, printed = command == "dump", 0  # a blank line between two files' dumps
     start = time.monotonic()
+    guard = _EmitGuard()
     try:
-        for outcome in _outcomes(function, items, options, jobs):
+        for outcome in _outcomes(function, items, options, jobs, inner_bars=not batch):
+            guard.emitting = True  # Ctrl-C now waits until this file is printed and counted
             result.outcomes.append(outcome)
             bar.clear()
             for message in outcome.messages:
@@ -200,11 +236,14 @@ def run_batch(command: str, function: Callable, items: Sequence[Item], options: 
             elif output == "json" and outcome.doc is not None:
                 docs.append(outcome.doc)
             elif output == "text" and outcome.text:
-                out.write(outcome.text + "\n")
+                out.write(("\n" if separate and printed else "") + outcome.text + "\n")
+                printed += 1
             bar.update(1)
+            guard.done_emitting()
     except KeyboardInterrupt:
         result.interrupted = True
     finally:
+        guard.restore()
         bar.close()
         result.seconds = time.monotonic() - start
     if output == "json":

@@ -17,18 +17,21 @@ from .text import Style, table, wrap
 HEADER_LAYOUT, IMOD_LAYOUT = "mrc2014_header", "imod_extra"
 
 
-def _value_text(layout, name, value):
+def _value_text(layout, name, value, imod=False):
     if name == "label":
         return "listed below"
+    if imod and layout == HEADER_LAYOUT and name in ("extra1", "extra2") and any(bytes.fromhex(value["hex"])):
+        return "IMOD fields, below"  # bytes 96-195 are decoded field by field there
     shown = display(value)
     meaning = interpret(layout, name, value)
     return f"{shown} ({meaning})" if meaning else shown
 
 
-def field_rows(layout, fields, values):
-    """(offset, type, field, value, meaning) cells of every field of a ``fields`` table."""
-    return [(str(meta["offset"]), meta["type"], name, _value_text(layout, name, leaf_value(values, name)), meta["doc"])
-            for name, meta in fields.items()]
+def field_rows(layout, fields, values, imod=False):
+    """(offset, type, field, value, meaning) cells of every field of a ``fields`` table (``imod``: the
+    IMOD fields are shown too, so EXTRA's bytes are not repeated as hex)."""
+    return [(str(meta["offset"]), meta["type"], name, _value_text(layout, name, leaf_value(values, name), imod),
+             meta["doc"]) for name, meta in fields.items()]
 
 
 def _lines(texts, width, indent="  "):
@@ -46,7 +49,7 @@ def render_text(info, width: int = 100, style: Style | None = None) -> str:
                     f"byte order: {info['byteorder']} ({info['byteorder_source']})"
                     + (f", {info['compression']}-compressed" if info["compression"] else "")], width, "")
     lines += ["", title("main header (offset, type, field, value, meaning):")]
-    lines += table(field_rows(HEADER_LAYOUT, info["fields"]["header"], info["header"]), width, style)
+    lines += table(field_rows(HEADER_LAYOUT, info["fields"]["header"], info["header"], "imod" in info), width, style)
     if "imod" in info:
         lines += ["", title("IMOD fields in EXTRA:")]
         lines += table(field_rows(IMOD_LAYOUT, info["fields"]["imod"], info["imod"]), width, style)

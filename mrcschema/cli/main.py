@@ -104,10 +104,26 @@ def _batch(args, function, verdicts):
 
 
 def _preview(args):
+    import warnings
+
+    from ..errors import MrcWarning
     from ..preview.render import preview_file
 
-    written = preview_file(args.file, args.output, section=args.section, montage=args.montage, frames=args.frames,
-                           percentiles=args.percentiles, size=args.size)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MrcWarning)
+        try:
+            written = preview_file(args.file, args.output, section=args.section, montage=args.montage,
+                                   frames=args.frames, percentiles=args.percentiles, size=args.size)
+        except ValueError as exc:
+            if isinstance(exc, MrcFormatError):
+                raise
+            print(f"mrcschema preview: {args.file}: {exc}", file=sys.stderr)
+            return 2
+    for w in caught:
+        if issubclass(w.category, MrcWarning):
+            print(f"mrcschema preview: {args.file}: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     print(written)
     return 0
 

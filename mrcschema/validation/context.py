@@ -18,6 +18,7 @@ from ..format.extended import fei_record_size
 from ..format.geometry import HEADER_SIZE, data_geometry
 from ..format.modes import MODES, data_nbytes, unpack_4bit
 from ..format.statistics import StatsAccumulator
+from ..progress import progress
 
 #: without ``full_data``, data blocks larger than this are not read to check the statistics
 STATS_SIZE_LIMIT = 1 << 30
@@ -119,6 +120,7 @@ class Context:
         self._amplitudes = None
         self._nan_count = self._voxels = 0
         self._ext_cache = {}
+        self.progress = None  #: the progress setting of validate(): None decides, False never, True always
 
     # -- header values ------------------------------------------------------------------
     @property
@@ -250,9 +252,12 @@ class Context:
             self._stats = acc
             return
         amplitudes = None
+        values_total = max(1, self.header.nx * self.header.ny * self.header.nz)
+        bar = progress(nbytes, f"validate {os.path.basename(self.path)}", setting=self.progress)
         try:
-            with np.errstate(all="ignore"):  # NaN and infinities in the data are findings, not warnings
+            with bar, np.errstate(all="ignore"):  # NaN and infinities in the data are findings, not warnings
                 for values in self._value_chunks():
+                    bar.update(values.size * nbytes // values_total)
                     self._voxels += values.size
                     if values.dtype.kind in "fc":
                         nan = np.isnan(values)

@@ -96,14 +96,16 @@ def _context_for_open_file(mrc, full_data):
 
 
 def validate(target: str | os.PathLike | MrcFile, *, full_data: bool = False,
-             info_file: str | os.PathLike | bool | None = None) -> Report:
+             info_file: str | os.PathLike | bool | None = None, progress: bool | None = None) -> Report:
     """Check an MRC file against the rules of :data:`mrcschema.validation.rules.RULES`; return a :class:`Report`.
 
     ``target``: a path (plain, gzip or bzip2) or an open :class:`~mrcschema.MrcFile` (its current
     header record and data are checked).  ``full_data``: always compare the data statistics, however
     large the file (otherwise files over :data:`STATS_SIZE_LIMIT` of data skip that pass, with
     an info finding).  ``info_file``: the DE info file of a movie; None finds it beside a
-    ``*_movie.mrc``; False skips the DE checks.
+    ``*_movie.mrc``; False skips the DE checks.  ``progress``: a bar on stderr while more than
+    256 MiB of data are read (:mod:`mrcschema.progress`): None when stderr is a terminal, True
+    always, False never.
 
     Never raises for a file: a missing file or a directory is a report with one
     ``MRC-UNREADABLE`` error, a file that is not MRC one ``MRC-STRUCTURE`` error.
@@ -122,6 +124,7 @@ def validate(target: str | os.PathLike | MrcFile, *, full_data: bool = False,
             except OSError as exc:
                 return _unreadable_report(path, exc)
         ctx.de = read_de_files(path, info_file)
+        ctx.progress = progress
         findings: list[Finding] = []
         for rule in RULES:
             problems = rule.evaluate(ctx)

@@ -36,6 +36,7 @@ from ..format.geometry import HEADER_SIZE
 from ..format.modes import ByteOrder
 from ..format.mrc2014 import MRC2014_HEADER
 from ..format.statistics import BLOCK_BYTES, StatsAccumulator, iter_blocks
+from ..progress import progress as progress_bar
 from ..reading.mrc_file import MrcFile, PathLike
 from .atomic import TempFile, check_destination
 from .conversion import convert_block, integer_target, new_conversion, target_mode
@@ -58,7 +59,7 @@ def _as_source(data):
 def write(path: PathLike, data: ArrayLike, *, voxel_size: float | Sequence[float] | None = None,
           origin: Sequence[float] | None = None, labels: str | Iterable[str] = (), extended_header: object = None,
           exttyp: str | bytes | None = None, overwrite: bool = False, byteorder: str | None = "<",
-          volume: bool = False) -> str:
+          volume: bool = False, progress: bool | None = None) -> str:
     """Write ``data`` as a new MRC2014 file at ``path``.
 
     ``data``: 2D (ny, nx) image, 3D (nz, ny, nx) image stack (``volume=True``: a volume),
@@ -66,7 +67,9 @@ def write(path: PathLike, data: ArrayLike, *, voxel_size: float | Sequence[float
     Å (one number or x, y, z; default 0 = unknown), ``origin`` (x, y, z) in Å, ``labels`` up
     to 10 texts, ``extended_header`` FEI1/FEI2 record arrays or raw bytes with ``exttyp``,
     ``byteorder`` "<" or ">".  Refuses an existing ``path`` unless ``overwrite=True``.
-    The file appears complete or not at all.  Returns the path.
+    The file appears complete or not at all.  ``progress``: a bar on stderr while more than 256 MiB
+    are written (:mod:`mrcschema.progress`): None when stderr is a terminal, True always, False
+    never.  Returns the path.
     """
     byteorder = byteorder_argument(byteorder, NATIVE)
     path = os.fspath(path)
@@ -85,7 +88,9 @@ def write(path: PathLike, data: ArrayLike, *, voxel_size: float | Sequence[float
         out = temp.file
         out.write(bytes(HEADER_SIZE))
         out.write(ext)
-        stats = _write_data(out, source, conv, file_dtype)
+        nbytes = int(np.prod(source.shape, dtype=np.int64)) * conv.dtype.itemsize
+        with progress_bar(nbytes, f"write {os.path.basename(path)}", setting=progress) as bar:
+            stats = _write_data(out, source, conv, file_dtype, bar=bar)
         header = attrs.evolve(header, **stats.as_fields())
         out.seek(0)
         out.write(MRC2014_HEADER.build(header, byteorder))
@@ -93,8 +98,9 @@ def write(path: PathLike, data: ArrayLike, *, voxel_size: float | Sequence[float
     return path
 
 
-def _write_data(out, source, conv, file_dtype):
-    """Convert, check and write ``source`` block by block; return its :class:`Stats`."""
+def _write_data(out, source, conv, file_dtype, bar=None):
+    """Convert, check and write ``source`` block by block (``bar``: a progress bar to advance);
+    return its :class:`Stats`."""
     acc = StatsAccumulator()
     source_dtype = np.dtype(source.dtype)
     for block in iter_blocks(source, BLOCK_BYTES):
@@ -105,6 +111,8 @@ def _write_data(out, source, conv, file_dtype):
         if native.dtype != file_dtype:
             native = native.astype(file_dtype)
         out.write(memoryview(np.ascontiguousarray(native)).cast("B"))
+        if bar is not None:
+            bar.update(native.nbytes)
     return acc.result()
 
 
