@@ -1,5 +1,6 @@
 """Command line: ``python -m mrcschema dump FILE [--json]`` (also installed as ``mrcschema``)
-and ``python -m mrcschema validate FILE... [--json] [--full-data]``.
+and ``python -m mrcschema validate FILE... [--json] [--full-data] [--header-only]``.  FILE is a path,
+a URL (``https://``, ``s3://``, ...: ``mrcschema[remote]``) or ``-`` for standard input.
 
 Exit codes: 0 success, 2 a file could not be read at all (missing, a directory, not MRC).
 ``validate``: 0 all valid, 1 any invalid (a file that is not MRC is invalid), 2 any unreadable.
@@ -21,14 +22,15 @@ def _parser():
     parser = argparse.ArgumentParser(prog="mrcschema", description="Inspect MRC files.")
     sub = parser.add_subparsers(dest="command", required=True)
     dump = sub.add_parser("dump", help="print every header field with offset, type, value and meaning")
-    dump.add_argument("file")
+    dump.add_argument("file", help="a path, a URL (https://, s3://, ...: mrcschema[remote]) or - for standard input")
     dump.add_argument("--json", action="store_true", help="print the same as JSON")
     dump.add_argument("--record", type=int, default=None, help="show extended-header record N in full")
     check = sub.add_parser("validate", help="check files against MRC2014 (exit 0 valid, 1 invalid, 2 unreadable)")
-    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("files", nargs="+", metavar="FILE", help="paths, URLs, or - for standard input")
     check.add_argument("--json", action="store_true", help="print the reports as JSON")
     check.add_argument("--full-data", action="store_true",
                        help="compare the data statistics however large the file")
+    check.add_argument("--header-only", action="store_true", help="read the header and extended header only")
     return parser
 
 
@@ -38,7 +40,9 @@ def _validate(args):
 
     code, reports = 0, []
     for name in args.files:
-        report = validate(name, full_data=args.full_data)  # a missing file is a report: one MRC-UNREADABLE error
+        target = sys.stdin.buffer if name == "-" else name
+        # a missing file is a report: one MRC-UNREADABLE error
+        report = validate(target, full_data=args.full_data, header_only=args.header_only)
         unreadable = [f for f in report if f.rule == "MRC-UNREADABLE"]
         if unreadable:
             error = unreadable[0].message.split("; expected ")[0]
@@ -64,7 +68,7 @@ def _dump(args):
     # the file is opened permissively: what it departs from is one "warning:" line each on stderr
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MrcWarning)
-        with mrcfile_module.open(args.file, permissive=True) as mrc:
+        with mrcfile_module.open(sys.stdin.buffer if args.file == "-" else args.file, permissive=True) as mrc:
             info = describe(mrc)
             if args.record is not None:
                 info = describe_record(mrc, args.record)
@@ -93,7 +97,7 @@ def main(argv=None):
         except (OSError, ValueError):
             pass
         return 0
-    except (MrcFormatError, OSError) as exc:
+    except (MrcFormatError, OSError, ImportError) as exc:  # ImportError: a URL without mrcschema[remote]
         print(f"mrcschema {args.command}: {getattr(args, 'file', '')}: {exc}", file=sys.stderr)
         return 2
     return 0

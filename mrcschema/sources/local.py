@@ -26,3 +26,10 @@ class LocalFile(Source):
         with open(self.path, "rb") as f:
             f.seek(offset)
             return f.read(nbytes)
+
+    def window(self, offset, nbytes):
+        return self.read(offset, nbytes)
+
+    @property
+    def locator(self):
+        return self.path
