@@ -39,25 +39,29 @@ def _decoder(compression, raw):
 
 
 class SourceReader(io.RawIOBase):
-    """A source read from its start as a file object, in blocks that grow from 1 KiB (the first
-    block is the header read a remote source already holds) to 4 MiB, so the header of a
+    """A source read from its start as a file object, in consecutive blocks that grow from 1 KiB (the
+    first block is the header read a remote source already holds) to 4 MiB, so the header of a
     compressed file costs the first kilobytes and the rest streams in few requests."""
 
     def __init__(self, source: Source):
         self.source = source
-        self.position = 0
+        self.fetched = 0  #: bytes of the source fetched so far
         self.block = 1 << 10
+        self.pending = memoryview(b"")  #: fetched, not yet handed out
 
     def readable(self):
         return True
 
     def readinto(self, buffer):
-        n = min(len(buffer), self.block)
-        data = self.source.read(self.position, n)
-        buffer[:len(data)] = data
-        self.position += len(data)
-        self.block = min(self.block * 4 if self.block > 1024 else 16 << 10, 4 << 20)
-        return len(data)
+        if not self.pending:
+            data = self.source.read(self.fetched, self.block)
+            self.fetched += len(data)
+            self.block = min(self.block * 4 if self.block > 1024 else 16 << 10, 4 << 20)
+            self.pending = memoryview(data)
+        n = min(len(buffer), len(self.pending))
+        buffer[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
 
 
 class Replay(io.RawIOBase):
