@@ -83,13 +83,13 @@ def read_region(source: Source, offset: int, dtype: np.dtype, shape: tuple[int, 
     first = offset + sum(a * st for (a, _), st in zip(bounds, strides))
     if k <= 1:  # one contiguous run
         nbytes = math.prod(sub) * dtype.itemsize
-        return _as_array(source.window(first, nbytes), dtype, sub, first, source, "c")
+        return _as_array(source.read_chunk(first, nbytes), dtype, sub, first, source, "c")
     runs = math.prod(sub[:k - 1])
     run_bytes = sub[k - 1] * strides[k - 1]
     last = offset + sum((b - 1) * st for (_, b), st in zip(bounds, strides)) + dtype.itemsize
     span = last - first
     if runs > MAX_RUNS or span <= SPAN_FACTOR * runs * run_bytes:
-        buffer = source.window(first, span)
+        buffer = source.read_chunk(first, span)
         if len(buffer) < span:
             raise MrcFormatError(f"{source.path} holds {len(buffer)} of the {span} bytes asked for here",
                                  field="data", offset=first)

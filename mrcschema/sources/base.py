@@ -47,6 +47,11 @@ class Source:
         read of just that range."""
         return memoryview(self.content)[offset:offset + nbytes]
 
+    def read_chunk(self, offset: int, nbytes: int):
+        """As :meth:`window`, for one chunk of a lazy array: a remote source fetches it in one request
+        (dask already computes chunks in parallel)."""
+        return self.window(offset, nbytes)
+
     def read_ranges(self, ranges: list[tuple[int, int]]) -> list[bytes]:
         """The bytes of each ``(offset, nbytes)`` (remote sources fetch them concurrently)."""
         return [self.read(offset, nbytes) for offset, nbytes in ranges]

@@ -93,6 +93,30 @@ def total_of(content_range: str | None) -> int | None:
     return int(match.group(3))
 
 
+async def _body(read, length) -> bytes | bytearray:
+    """A response body read block by block into one buffer of its announced ``length`` (one copy, and
+    the buffer is writable for the arrays made on it); joined blocks when no length is announced."""
+    try:
+        size = int(length) if length is not None else None
+    except ValueError:
+        size = None
+    if size is None:
+        parts = []
+        while block := await read(1 << 20):
+            parts.append(block)
+        return b"".join(parts)
+    out = bytearray(size)
+    view = memoryview(out)
+    got = 0
+    while got < size:
+        block = await read(min(1 << 20, size - got))
+        if not block:
+            return out[:got]  # shorter than announced: the caller's length check names it
+        view[got:got + len(block)] = block
+        got += len(block)
+    return out
+
+
 class RangesIgnored(Exception):
     """The server answered a Range request at a non-zero offset with the whole file."""
 
@@ -103,6 +127,10 @@ class RemoteLocator:
 
     url: str
     storage_options: dict
+
+
+def _writable(data):
+    return data if isinstance(data, bytearray) else bytearray(data)
 
 
 def _named(exc: BaseException, url: str, offset: int) -> OSError:
@@ -183,6 +211,9 @@ class RemoteSource(Source):
     def window(self, offset: int, nbytes: int):
         return self._read(offset, nbytes, progress=True)
 
+    def read_chunk(self, offset: int, nbytes: int):
+        return self._read(offset, nbytes, split=False)
+
     def read_ranges(self, ranges):
         if self._stream is not None or self._ranges_ignored or not self._async:
             return [self.read(offset, n) for offset, n in ranges]
@@ -206,7 +237,7 @@ class RemoteSource(Source):
         while sum(len(d) for _, d in self._cache) > _CACHE_BYTES and len(self._cache) > 1:
             self._cache.pop()
 
-    def _read(self, offset, nbytes, progress=False):
+    def _read(self, offset, nbytes, progress=False, split=True):
         """``nbytes`` at ``offset`` (fewer at the end of the object) as a bytearray."""
         if self._stream is not None or (self._ranges_ignored and offset > 0):
             return bytearray(self._fall_back().read(offset, nbytes))
@@ -221,8 +252,8 @@ class RemoteSource(Source):
             bar = Progress(self.url, end - offset) if progress else None
             try:
                 pieces = [(a, min(a + PIECE_BYTES, end)) for a in range(offset, end, PIECE_BYTES)]
-                if len(pieces) == 1:
-                    out = bytearray(self._run(self._fetch(offset, end)))
+                if len(pieces) == 1 or not split:
+                    out = _writable(self._run(self._fetch(offset, end)))
                     if bar is not None:
                         bar.update(len(out))
                     return out
@@ -288,7 +319,7 @@ class RemoteSource(Source):
         if len(data) < expected and (self._size is not None or total is not None):
             raise FetchError(f"{self.url}: the server sent {len(data)} of the {expected} bytes at offset {start} "
                              "(connection lost, or the object changed)")
-        return data[:end - start]
+        return data if len(data) <= end - start else data[:end - start]
 
     def _fetch_sync(self, start, end):
         self.requests += 1
@@ -314,7 +345,7 @@ class RemoteSource(Source):
                 raise PermissionError(f"HTTP {r.status} {r.reason}")
             r.raise_for_status()
             if r.status == 206:
-                return await r.read(), total_of(r.headers.get("Content-Range"))
+                return await _body(r.content.read, r.headers.get("Content-Length")), total_of(r.headers.get("Content-Range"))
             # 200: the whole file; its start is what was asked for at offset 0, nothing else is
             length = r.headers.get("Content-Length")
             self._ranges_ignored = True
@@ -336,7 +367,7 @@ class RemoteSource(Source):
         response = await fs._call_s3("get_object", Bucket=bucket, Key=key, Range=f"bytes={start}-{end - 1}", **extra)
         body = response["Body"]
         try:
-            data = await body.read()
+            data = await _body(body.read, response.get("ContentLength"))
         finally:
             body.close()
         return data, total_of(response.get("ContentRange"))

@@ -11,6 +11,7 @@ HTTP path prefixes (the rest of the path is a file under the served folders):
 * ``/deny/...``     403 Forbidden
 * ``/short/...``    ``Content-Length``/``Content-Range`` claim the file is 1 MiB longer than it is
 * ``/hang/...``     the request is read, then nothing is sent until the server stops
+* ``/gbit/...``     as ``/files/``, bodies sent at most at :data:`GBIT` bytes per second (a 1 Gbit/s link)
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ import os
 import re
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+#: bytes per second of a 1 Gbit/s link
+GBIT = 125_000_000
 
 
 @dataclass
@@ -189,7 +193,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if prefix == "deny":
             return self._fail(403)
-        if path is None or prefix not in ("files", "norange", "drop", "short"):
+        if path is None or prefix not in ("files", "norange", "drop", "short", "gbit"):
             return self._fail(404)
         size = os.path.getsize(path)
         claimed = size + (1 << 20 if prefix == "short" else 0)
@@ -223,6 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         limit = self.server.drop_after if prefix == "drop" else None
         sent = 0
+        started = time.monotonic()
         with open(path, "rb") as f:
             f.seek(start)
             remaining = min(end, size) - start
@@ -240,6 +245,8 @@ class _Handler(BaseHTTPRequestHandler):
                     self.wfile.write(block)
                     sent += len(block)
                     remaining -= len(block)
+                    if prefix == "gbit":
+                        time.sleep(max(0.0, started + sent / GBIT - time.monotonic()))
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
         if prefix == "short":
