@@ -75,7 +75,7 @@ def _context_for_source(source, full_data, header_only):
     if isinstance(source, CompressedSource):
         return Context(source.path, parsed, file_size, full_data=full_data, reader=source.read,
                        compressed=source.compressed, content=source.content, header_only=header_only)
-    window = source.window if source.mappable_path is None else None
+    window = source.read_chunk if source.mappable_path is None else None  # one 64 MB slab per fetch, no progress bar
     return Context(source.path, parsed, file_size, full_data=full_data, reader=source.read, window=window,
                    header_only=header_only)
 

@@ -55,3 +55,17 @@ def test_memory_file_system():
     data = np.ones((2, 3, 4), np.int16)
     mrcschema.write("memory://issue13/written.mrc", data)
     assert np.array_equal(mrcschema.open("memory://issue13/written.mrc").data, data)
+
+
+def test_the_remote_benchmark_exposes_its_cases():
+    import importlib.util
+    import inspect
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "bench_remote.py"
+    spec = importlib.util.spec_from_file_location("bench_remote", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert list(inspect.signature(module.remote_cases).parameters) == ["quick"]
+    row = module._row("case", "ours", "peer", 0.5, "<= 1", True, "notes")
+    assert list(row) == ["case", "ours", "peer", "ratio", "goal", "met", "notes"]

@@ -201,6 +201,24 @@ def test_an_object_shorter_than_its_header_says(http, big_file):
     http.log.take()
 
 
+def test_a_remote_gzip_bomb_stops_at_the_declared_size(http, big_file):
+    import gzip
+
+    from mrcschema.sources.compressed import DECOMPRESSION_MARGIN
+
+    header = bytearray((CORPUS / "mrcfile" / "EMD-3197.map").read_bytes()[:1024])
+    bomb = big_file.parent / "bomb.map.gz"
+    bomb.write_bytes(gzip.compress(bytes(header) + bytes(64 << 20), compresslevel=1))
+    url = http.url("files", bomb.name)
+    assert mrcschema.read_header(url) == mrcschema.read_header(CORPUS / "mrcfile" / "EMD-3197.map")
+    assert sum(r.sent for r in http.log.take()) <= 17 << 10  # the header: the first kilobytes
+    with pytest.raises(MrcFormatError, match="the gzip stream decompresses to more than"):
+        mrcschema.open(url)
+    requests = http.log.take()
+    assert sum(r.sent for r in requests) < bomb.stat().st_size  # stopped early, not fetched to the end
+    assert DECOMPRESSION_MARGIN == 1 << 20
+
+
 def test_a_server_that_never_answers_times_out(http):
     import aiohttp
 
