@@ -23,13 +23,12 @@ import stat
 from ..format.geometry import HEADER_SIZE
 from .base import FetchError, Source
 from .compressed import CompressedSource, Replay, SourceReader
-from .fileobj import FileObjectSource, StreamSource, local_file_of, name_of, read_prefix
 from .local import LocalFile
-from .memory import MemorySource
 from .urls import is_url, local_path_of
 
-__all__ = ["Source", "LocalFile", "CompressedSource", "FileObjectSource", "StreamSource", "MemorySource",
-           "FetchError", "open_source", "compression_of", "source_from_locator", "is_url"]
+# fileobj, memory and remote are imported where they are needed: opening a path loads none of them
+__all__ = ["Source", "LocalFile", "CompressedSource", "FetchError", "open_source", "compression_of",
+           "source_from_locator", "is_url"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 BZIP2_MAGIC = b"BZh"
@@ -68,6 +67,8 @@ def open_source(target, *, permissive=False, storage_options=None) -> Source:
             path = local
         return _open_path(path, permissive)
     if isinstance(target, io.TextIOBase):
+        from .fileobj import name_of
+
         raise TypeError(f"{name_of(target)} is open in text mode: open it in binary mode ('rb')")
     if callable(getattr(target, "read", None)):
         return _open_file_object(target, permissive)
@@ -80,9 +81,10 @@ def open_source(target, *, permissive=False, storage_options=None) -> Source:
 
 
 def _open_path(path, permissive):
-    if os.path.isdir(path):
+    status = os.stat(path)  # one stat: a missing file raises FileNotFoundError here
+    if stat.S_ISDIR(status.st_mode):
         raise IsADirectoryError(f"{path} is a directory, not an MRC file")
-    if not stat.S_ISREG(os.stat(path).st_mode):  # /dev/stdin, a named pipe: one read, in order
+    if not stat.S_ISREG(status.st_mode):  # /dev/stdin, a named pipe: one read, in order
         stream = open(path, "rb")  # noqa: SIM115 - kept open by the source, closed with it
         try:
             return _open_stream(stream, path, permissive, owned=True)
@@ -90,10 +92,12 @@ def _open_path(path, permissive):
             stream.close()
             raise
     compression = compression_of(path)
-    return CompressedSource(path, compression, permissive=permissive) if compression else LocalFile(path)
+    return CompressedSource(path, compression, permissive=permissive) if compression else LocalFile(path, status.st_size)
 
 
 def _open_file_object(fileobj, permissive):
+    from .fileobj import FileObjectSource, local_file_of, name_of
+
     seekable = getattr(fileobj, "seekable", None)
     try:
         seekable = bool(seekable()) if callable(seekable) else False
@@ -112,6 +116,8 @@ def _open_file_object(fileobj, permissive):
 
 
 def _open_stream(stream, name, permissive, owned=False):
+    from .fileobj import StreamSource, read_prefix
+
     prefix = read_prefix(stream, HEADER_SIZE, name)
     on_close = stream.close if owned else None
     compression = compression_of_bytes(prefix)
@@ -122,6 +128,8 @@ def _open_stream(stream, name, permissive, owned=False):
 
 
 def _open_memory(view, permissive):
+    from .memory import MemorySource
+
     source = MemorySource(view)
     compression = compression_of_bytes(source.read(0, 3))
     if compression:

@@ -10,10 +10,10 @@ from .base import Source
 class LocalFile(Source):
     """A regular file: header read with one ``read``, data left to ``numpy.memmap``."""
 
-    def __init__(self, path):
+    def __init__(self, path, size=None):
         self.path = path
         self.mappable_path = path
-        self.size = os.stat(path).st_size
+        self.size = os.stat(path).st_size if size is None else size
 
     def read_header(self, nbytes=1024):
         with open(self.path, "rb") as f:
