@@ -23,6 +23,7 @@ class MrcFormatError(ValueError):
     def __init__(self, message, *, field=None, offset=None):
         where = location(field, offset)
         super().__init__(f"{where}: {message}" if where else message)
+        self.message = message  #: the text after "<field> at offset <n>: "
         self.field = field
         self.offset = offset
 

@@ -159,3 +159,17 @@ def test_a_big_endian_fei2_file_written_by_mrcfile_reads_in_one_byte_order(tmp_p
         assert list(f.extended_header["bitmask_1"]) == [3, 3]
         assert list(f.extended_header["ht"]) == [300e3, 300e3]
     assert mrcschema.validate(path).ok
+
+
+@pytest.mark.parametrize("compress", [False, True], ids=["plain", "gzip"])
+def test_a_single_image_with_no_whole_section_is_empty_when_permissive(tmp_path, compress):
+    """Found by the fuzzer: NZ 1 (ISPG 0) cut short reads as an empty (0, ny, nx) array, not as a
+    (ny, nx) image read past the end of the data."""
+    import gzip
+
+    raw = mrcschema.format.mrc2014.MRC2014_HEADER.build(valid_header(nz=1)) + bytes(40)  # 48 bytes promised
+    path = tmp_path / ("cut.mrc.gz" if compress else "cut.mrc")
+    path.write_bytes(gzip.compress(raw) if compress else raw)
+    with pytest.warns(MrcWarning, match="reading the 0 whole sections present"):
+        with mrcschema.open(path, permissive=True) as f:
+            assert f.data.shape == (0, 3, 4) and f.data.size == 0

@@ -80,7 +80,9 @@ def expand_inputs(names: Sequence[str], recursive: bool = False) -> tuple[list[I
     items: list[Item] = []
     batch = len(names) > 1
     for name in names:
-        if os.path.isdir(name):
+        if name == "-" or "://" in name or "::" in name:  # standard input, a URL: the library reads it
+            items.append(Item(name))
+        elif os.path.isdir(name):
             batch = batch or recursive
             if recursive:
                 found = list(_walk(name))

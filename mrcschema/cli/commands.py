@@ -30,6 +30,15 @@ class Options:
     record: int | None = None  #: dump --record N
     full_data: bool = False  #: validate --full-data
     quiet: bool = False  #: validate --quiet: only files that are not valid
+    header_only: bool = False  #: validate --header-only: the header and extended header, no data
+
+
+def source_of(name: str):
+    """What a command-line FILE names: ``-`` is standard input (read once, in order); paths and
+    URLs are given to the library as they are."""
+    import sys
+
+    return sys.stdin.buffer if name == "-" else name
 
 
 # -- dump -----------------------------------------------------------------------------------------
@@ -43,7 +52,7 @@ def dump_one(name: str, options: Options) -> Outcome:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", MrcWarning)
-            with mrcfile_module.open(name, permissive=True) as mrc:
+            with mrcfile_module.open(source_of(name), permissive=True) as mrc:
                 info = describe(mrc) if options.record is None else describe_record(mrc, options.record)
     except (MrcFormatError, OSError) as exc:
         doc = {"schema": DUMP_SCHEMA, "file": name, "readable": False, "error": str(exc)}
@@ -69,7 +78,8 @@ def validate_one(name: str, options: Options) -> Outcome:
     """``validate`` of one file: its verdict, its report as text or JSON."""
     from ..validation.validator import validate
 
-    report = validate(name, full_data=options.full_data)  # a missing file is a report: one MRC-UNREADABLE error
+    # a missing file is a report: one MRC-UNREADABLE error
+    report = validate(source_of(name), full_data=options.full_data, header_only=options.header_only)
     unreadable = [f for f in report if f.rule == "MRC-UNREADABLE"]
     doc = {"schema": VALIDATE_SCHEMA, **report.to_dict()}
     if unreadable:

@@ -5,7 +5,8 @@
     mrcschema preview FILE [-o OUT.png] [--section N] [--montage] [--frames N] [--percentiles LO HI]
     mrcschema --version
 
-FILE may be a file, a directory (with ``-r``) or a glob pattern (:mod:`mrcschema.cli.batch`).
+FILE may be a file, a directory (with ``-r``), a glob pattern (:mod:`mrcschema.cli.batch`), a URL
+(``https://``, ``s3://``, ...: ``mrcschema[remote]``) or ``-`` for standard input.
 Exit codes: the worst file's. ``dump``: 0 read, 2 unreadable (missing, a directory, not MRC).
 ``validate``: 0 all valid, 1 any invalid (a file that is not MRC is invalid), 2 any unreadable.
 ``preview``: 0 written, 2 the file cannot be read or shown.  130 after Ctrl-C.
@@ -33,7 +34,8 @@ def _jobs(text):
 
 def _add_batch_arguments(parser, what):
     parser.add_argument("files", nargs="+", metavar="FILE",
-                        help="MRC files, directories (with -r) or glob patterns")
+                        help="MRC files, directories (with -r), glob patterns, URLs (https://, s3://, ...: "
+                             "mrcschema[remote]) or - for standard input")
     parser.add_argument("-r", "--recursive", action="store_true",
                         help="read the MRC files of directories, all levels down (and ** in patterns)")
     parser.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
@@ -62,6 +64,7 @@ def _parser():
     _add_batch_arguments(check, "the reports")
     check.add_argument("--full-data", action="store_true",
                        help="compare the data statistics however large the file")
+    check.add_argument("--header-only", action="store_true", help="read the header and extended header only")
     check.add_argument("-q", "--quiet", action="store_true", help="print only the files that are not valid")
     preview = sub.add_parser("preview", help="write a PNG picture of the data (needs mrcschema[preview])",
                              description="Write a PNG of the data: the central section of a volume, the first "
@@ -90,7 +93,7 @@ def _options(args):
     output = "json" if args.json else "jsonl" if args.jsonl else "text"
     return Options(output=output, width=output_width(sys.stdout), colour=colour_wanted(sys.stdout, args.color),
                    record=getattr(args, "record", None), full_data=getattr(args, "full_data", False),
-                   quiet=getattr(args, "quiet", False))
+                   quiet=getattr(args, "quiet", False), header_only=getattr(args, "header_only", False))
 
 
 def _batch(args, function, verdicts):

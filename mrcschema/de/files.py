@@ -47,8 +47,9 @@ from typing import NamedTuple
 import attrs
 import numpy as np
 
-from ..errors import MrcFormatError
-from .info import read_bounded
+from ..errors import MrcFormatError, MrcWarning
+from ..sources.urls import basename, is_url, sibling
+from .info import read_side_file
 
 _MOVIE = re.compile(r"(?P<stem>.+)_movie\.mrc", re.IGNORECASE)
 _DATE_STEM = re.compile(r"\d{8}_\d+")
@@ -64,7 +65,7 @@ class DeImage(NamedTuple):
 
     number: int  #: the DE detector number (``_0_``, ``ext1``); not ``index``, which tuples have
     name: str
-    path: Path
+    path: Path | str  #: a Path, or the URL (text) of a movie opened by URL
 
 
 @attrs.frozen
@@ -72,16 +73,16 @@ class DeFileSet:
     """The files of one acquisition; ``stem`` is the shared name they were matched on
     (None when the movie name does not end in ``_movie.mrc``)."""
 
-    movie: Path
+    movie: Path | str
     stem: str | None = None
-    info: Path | None = None
+    info: Path | str | None = None
     virtual_images: tuple[DeImage, ...] = ()
     external_images: tuple[DeImage, ...] = ()
-    scan_coordinates: Path | None = None
-    final_image: Path | None = None
-    sum_image: Path | None = None
+    scan_coordinates: Path | str | None = None
+    final_image: Path | str | None = None
+    sum_image: Path | str | None = None
 
-    def navigator_names(self) -> list[tuple[str, Path]]:
+    def navigator_names(self) -> list[tuple[str, Path | str]]:
         """``(name, path)`` for every virtual then external image, names made unique
         with :func:`dedupe_names` over both lists (RosettaSciIO dedupes each list
         separately, so a virtual and an external image of the same name collide)."""
@@ -112,14 +113,14 @@ def _candidate_stems(stem: str) -> list[str]:
     return [stem]
 
 
-def _match(stem: str, names: list[str], directory: Path, movie_name: str,
+def _match(stem: str, names: list[str], join, movie_name: str,
            detector_names: Mapping[int, str]) -> dict:
     found: dict = {"virtual_images": [], "external_images": []}
     for name in names:
         if not name.startswith(stem + "_") or name == movie_name:
             continue
         tail = name[len(stem) + 1:]
-        path = directory / name
+        path = join(name)
         kind = next((k for k, fixed in _FIXED.items() if tail.lower() == fixed), None)
         if kind is not None:
             found.setdefault(kind, path)
@@ -136,27 +137,53 @@ def _match(stem: str, names: list[str], directory: Path, movie_name: str,
             else:
                 found["virtual_images"].append(DeImage(index, rest.split("_", 1)[0], path))
     for key in ("virtual_images", "external_images"):
-        found[key] = tuple(sorted(found[key], key=lambda im: (im.number, im.name, im.path.name)))
+        found[key] = tuple(sorted(found[key], key=lambda im: (im.number, im.name, basename(os.fspath(im.path)))))
     return found
 
 
 def find_de_files(movie_path: str | os.PathLike,
-                  detector_names: Mapping[int, str] | None = None) -> DeFileSet:
+                  detector_names: Mapping[int, str] | None = None, *,
+                  storage_options: dict | None = None) -> DeFileSet:
     """Find the info file, virtual/external images, summed images and scan
     coordinates belonging to ``movie_path`` (see the module docstring).
 
     ``detector_names``: optional ``index -> name`` of the virtual detectors (from
     :attr:`mrcschema.de.info.DeInfo.virtual_detector_names`) used to read names
     that contain ``_``.  A movie not named ``*_movie.mrc`` gives an empty set.
+
+    A URL's folder is listed through fsspec (``storage_options``) and the files found are URLs;
+    where the file system cannot list it (a plain HTTP server), nothing is found, with a warning.
     """
+    if isinstance(movie_path, str) and is_url(movie_path):
+        return _find_by_url(movie_path, detector_names, storage_options)
     movie = Path(movie_path)
     m = _MOVIE.fullmatch(movie.name)
     if m is None:
         return DeFileSet(movie=movie)
     directory = movie.parent
     names = sorted(entry.name for entry in os.scandir(directory or ".") if entry.is_file())
-    candidates = [(stem, _match(stem, names, directory, movie.name, detector_names or {}))
-                  for stem in _candidate_stems(m["stem"])]
+    return _best(m["stem"], names, lambda name: directory / name, movie.name, movie, detector_names)
+
+
+def _find_by_url(url, detector_names, storage_options):
+    from ..sources.remote import list_folder
+
+    name = basename(url)
+    m = _MOVIE.fullmatch(name)
+    if m is None:
+        return DeFileSet(movie=url)
+    names = list_folder(url, storage_options)
+    if names is None:
+        warnings.warn(f"{url}: the folder cannot be listed, so the DE files beside the movie (info file, virtual "
+                      "images) are not found; pass metadata_file=, virtual_images=, external_images=",
+                      MrcWarning, stacklevel=3)
+        return DeFileSet(movie=url)
+    return _best(m["stem"], sorted(names), lambda other: sibling(url, other), name, url, detector_names)
+
+
+def _best(movie_stem, names, join, movie_name, movie, detector_names):
+    candidates = [(stem, _match(stem, names, join, movie_name, detector_names or {}))
+                  for stem in _candidate_stems(movie_stem)]
     with_info = [c for c in candidates if "info" in c[1]]
     with_any = [c for c in candidates if len(c[1]) > 2 or c[1]["virtual_images"] or c[1]["external_images"]]
     stem, found = (with_info or with_any or candidates)[0]
@@ -176,7 +203,8 @@ MAX_SCAN_LINE_BYTES = 64
 MAX_PLACES_PER_FRAME = 256
 
 
-def read_scan_coordinates(path: str | os.PathLike, frames: int | None = None) -> np.ndarray:
+def read_scan_coordinates(path: str | os.PathLike, frames: int | None = None, *,
+                          storage_options: dict | None = None) -> np.ndarray:
     """Read ``*_scan_coordinates.csv`` as an ``(n, 2)`` int64 array of ``(row, col)`` = ``(y, x)``.
 
     The file holds one ``x,y`` pair of non-negative integers per frame, no header
@@ -188,14 +216,12 @@ def read_scan_coordinates(path: str | os.PathLike, frames: int | None = None) ->
     The file size is checked before reading: at most ``MAX_SCAN_LINE_BYTES`` per frame when
     ``frames`` (the number of lines expected) is given, else ``MAX_SCAN_COORDINATE_BYTES``.
     """
-    path = Path(path)
     limit = MAX_SCAN_COORDINATE_BYTES if frames is None else MAX_SCAN_LINE_BYTES * max(int(frames), 1) + 4096
-    size = path.stat().st_size
-    if size > limit:
+    size, raw = read_side_file(path, limit, storage_options)
+    if size is not None and size > limit:
         raise MrcFormatError(f"{size} bytes, more than the {limit} bytes "
                              + ("a coordinates file may have" if frames is None else
                                 f"{frames} lines of 'x,y' can take"), field=str(path))
-    raw = read_bounded(path, limit)
     if len(raw) > limit:  # grew since stat, or a special file
         raise MrcFormatError(f"more than {limit} bytes, expected a scan coordinates file", field=str(path))
     text = raw.decode("ascii", errors="replace")
@@ -211,7 +237,7 @@ def read_scan_coordinates(path: str | os.PathLike, frames: int | None = None) ->
     raise MrcFormatError("not 'x,y' integer lines", field=str(path))  # not reached in practice
 
 
-def _explain_bad_coordinates(text: str, path: Path) -> None:
+def _explain_bad_coordinates(text: str, path: str | os.PathLike) -> None:
     """Raise MrcFormatError for the first line that is not 'x,y' non-negative integers."""
     empty = True
     for number, line in enumerate(text.split("\n"), start=1):

@@ -49,6 +49,7 @@ from typing import Any
 import attrs
 
 from ..errors import MrcFormatError, MrcWarning
+from ..sources.urls import is_url
 
 #: Largest info file :func:`read_info_file` accepts.  Real files are 18-41 kB
 #: (252-552 keys); anything bigger is not an info file.
@@ -452,20 +453,34 @@ def read_bounded(path, limit: int, chunk: int = 1 << 16) -> bytes:
     return b"".join(chunks)
 
 
-def read_info_file(path: str | os.PathLike, max_bytes: int = MAX_INFO_BYTES) -> DeInfo:
-    """Read and parse an info file.
+def read_side_file(path, limit: int, storage_options: dict | None = None) -> tuple[int, bytes]:
+    """``(size, at most limit + 1 bytes)`` of a small side file, a local path or a URL; a file over
+    ``limit`` is not read (``b""``), so the caller refuses it on its size before reading."""
+    if isinstance(path, str) and is_url(path):
+        from ..sources.remote import read_small
+
+        return read_small(path, limit, storage_options)
+    size = Path(path).stat().st_size
+    if size > limit:
+        return size, b""
+    return size, read_bounded(path, limit)
+
+
+def read_info_file(path: str | os.PathLike, max_bytes: int = MAX_INFO_BYTES, *,
+                   storage_options: dict | None = None) -> DeInfo:
+    """Read and parse an info file (a path, or a URL read through fsspec with ``storage_options``).
 
     Raises :class:`MrcFormatError` for files larger than ``max_bytes`` (checked
     before reading).  Text is decoded as UTF-8 (ASCII in practice), never with
     the locale encoding; undecodable bytes fall back to Latin-1 with a warning,
     because DE writes Windows paths that may hold non-ASCII names.
     """
-    path = Path(path)
-    size = path.stat().st_size
+    if not (isinstance(path, str) and is_url(path)):
+        path = Path(path)
+    size, data = read_side_file(path, max_bytes, storage_options)
     if size > max_bytes:
         raise MrcFormatError(f"{size} bytes, expected at most {max_bytes} for a DE info file",
                              field=str(path))
-    data = read_bounded(path, max_bytes)
     if len(data) > max_bytes:  # grew since stat, or a special file
         raise MrcFormatError(f"more than {max_bytes} bytes, expected a DE info file", field=str(path))
     try:

@@ -226,7 +226,8 @@ def data_kind(ispg: int, nz: int) -> str:
 def _array_shape(h, sections, permissive):
     """mrcfile's rule: (ny, nx) for a single image (ISPG 0, NZ 1); (nz // mz, mz, ny, nx) for a
     volume stack (ISPG 401-630); (nz, ny, nx) for everything else, a volume with NZ 1 included.
-    The header's NZ decides the rank, so a truncated file keeps it (``sections`` present)."""
+    The header's NZ decides the rank, so a truncated file keeps it (``sections`` present; a single
+    image with no whole section present is an empty ``(0, ny, nx)``)."""
     if 401 <= h.ispg <= 630:
         if h.mz > 0 and sections % h.mz == 0:
             return (sections // h.mz, h.mz, h.ny, h.nx)
@@ -235,6 +236,6 @@ def _array_shape(h, sections, permissive):
             f"{header_location('mz')}: ISPG {h.ispg} marks a volume stack but NZ {h.nz}{present} is not a "
             f"multiple of MZ {h.mz}; reading the data as a stack of sections", MrcWarning, stacklevel=5,
         )
-    if h.ispg == 0 and h.nz == 1:
+    if h.ispg == 0 and h.nz == 1 and sections == 1:
         return (h.ny, h.nx)
     return (sections, h.ny, h.nx)

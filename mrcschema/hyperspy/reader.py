@@ -29,6 +29,7 @@ from ..reading import mrc_file
 from ..reading.lazy import check_chunks, import_dask, lazy_frames, lazy_memmap, load_frames
 from ..reading.metadata import acquisition
 from ..reading.window import map_window
+from ..sources.urls import basename
 
 MMAP_MODES = ("r", "r+", "c", "w+")
 #: Not lazy, a non-raster scan is placed into a new zero-filled array; its grid may hold at most
@@ -40,7 +41,8 @@ def file_reader(filename: str | os.PathLike, lazy: bool = False, mmap_mode: str 
                 endianess: str | None = None, navigation_shape: tuple[int, ...] | None = None,
                 distributed: bool = False, chunks: object = "auto", metadata_file: object = "auto",
                 virtual_images: list | None = None, external_images: list | None = None,
-                scan_file: str | os.PathLike | None = None, endianness: str | None = None) -> list[dict]:
+                scan_file: str | os.PathLike | None = None, endianness: str | None = None,
+                storage_options: dict | None = None) -> list[dict]:
     """Read an MRC file (with Direct Electron sidecar files) as a RosettaSciIO signal dict list.
 
     Parameters follow RosettaSciIO (both its documented API and its current release):
@@ -52,19 +54,28 @@ def file_reader(filename: str | os.PathLike, lazy: bool = False, mmap_mode: str 
     ``metadata_file="auto"`` discovers DE files by DE's naming rules; explicit
     ``metadata_file``, ``virtual_images``, ``external_images`` and ``scan_file`` are never
     replaced by discovery.
+
+    ``filename`` may also be a URL (fsspec, with ``storage_options``: the DE files beside it are
+    found where its file system can list the folder, e.g. S3, and the lazy graph's chunks fetch
+    their own byte ranges on whichever worker computes them), an open binary file object or bytes
+    (no DE discovery then).
     """
-    path = os.fspath(filename)
+    path = os.fspath(filename) if isinstance(filename, (str, os.PathLike)) else _name_of(filename)
     byteorder = _byteorder_argument(endianness, endianess)
     mode = _mmap_mode(mmap_mode, lazy)
-    related, navigator_files = _related_files(path, metadata_file, virtual_images, external_images, scan_file)
-    info = read_info_file(related.info) if related.info is not None else None
-    with mrc_file.open(path, "c" if mode == "c" else "r", byteorder=byteorder) as mrc:
-        plan = _plan(mrc, info, navigation_shape, related.scan_coordinates)
+    options = storage_options
+    discover = metadata_file if isinstance(filename, (str, os.PathLike)) else (
+        None if isinstance(metadata_file, str) and metadata_file == "auto" else metadata_file)
+    related, navigator_files = _related_files(path, discover, virtual_images, external_images, scan_file, options)
+    info = read_info_file(related.info, storage_options=options) if related.info is not None else None
+    target = filename if not isinstance(filename, (str, os.PathLike)) else path
+    with mrc_file.open(target, "c" if mode == "c" else "r", byteorder=byteorder, storage_options=options) as mrc:
+        plan = _plan(mrc, info, navigation_shape, related.scan_coordinates, options)
         data = _load_data(mrc, plan, lazy=lazy, chunks=chunks, mode=mode)
         acq = acquisition(mrc)
         original_metadata = _original_metadata(mrc, acq, info)
         metadata = _metadata(path, mrc, acq, info)
-    _attach_navigators(metadata, navigator_files, plan)
+    _attach_navigators(metadata, navigator_files, plan, options)
     return [{"data": data, "axes": plan.axes, "metadata": metadata,
              "original_metadata": original_metadata, "mapping": {}}]
 
@@ -90,11 +101,16 @@ def _mmap_mode(mmap_mode, lazy):
     return "r+" if mmap_mode == "w+" else mmap_mode
 
 
-def _related_files(path, metadata_file, virtual_images, external_images, scan_file):
+def _name_of(target):
+    name = getattr(target, "name", None)
+    return name if isinstance(name, str) else f"<{type(target).__name__}>"
+
+
+def _related_files(path, metadata_file, virtual_images, external_images, scan_file, options=None):
     """The DE files to use, and the navigator images as (name, path) pairs."""
     found = DeFileSet(movie=path)
     if isinstance(metadata_file, str) and metadata_file == "auto":
-        found = find_de_files(path)
+        found = find_de_files(path, storage_options=options)
     elif metadata_file is not None:
         found = attrs.evolve(found, info=metadata_file)
     names = dict(found.navigator_names()) if (virtual_images is None or external_images is None) else {}
@@ -173,7 +189,7 @@ def _check_frames(what, expected, frames):
         raise _frames_error(what, expected, frames)
 
 
-def _plan(mrc, info, navigation_shape, scan_file):
+def _plan(mrc, info, navigation_shape, scan_file, options=None):
     empty = [name for name in ("nx", "ny", "nz") if getattr(mrc.header, name) == 0]
     if empty:
         raise header_error(empty[0], f"{', '.join(n.upper() for n in empty)} 0: the data block is empty "
@@ -186,7 +202,7 @@ def _plan(mrc, info, navigation_shape, scan_file):
         _check_frames(f"navigation_shape {nav}", int(np.prod(nav)), frames)
         return _user_navigation(mrc, info, nav)
     if info is not None and info.scan_enabled:
-        return _de_scan(mrc, info, frames, scan_file)
+        return _de_scan(mrc, info, frames, scan_file, options)
     if info is not None:
         return _de_movie(mrc, info, frames)
     return _generic(mrc)
@@ -232,14 +248,14 @@ def _repeat_axis(info, repeats):
     return _axis("repeat", repeats, navigate=True)
 
 
-def _de_scan(mrc, info, frames, scan_file):
+def _de_scan(mrc, info, frames, scan_file, options=None):
     signal = _de_signal_axes(mrc, info)
     if not info.is_raster:
         if scan_file is None:
             raise MrcFormatError(f"Scan - Type is {info.scan_type!r}: a scan position file "
                                  "(*_scan_coordinates.csv) is required for non-raster scans; pass scan_file=",
                                  field="Scan - Type")
-        positions = read_scan_coordinates(scan_file, frames=frames)
+        positions = read_scan_coordinates(scan_file, frames=frames, storage_options=options)
         _check_frames(f"the scan position file {os.fspath(scan_file)} ({len(positions)} positions)",
                       len(positions), frames)
         placement = place_frames(positions, info.scan_shape)
@@ -288,7 +304,8 @@ def _user_navigation(mrc, info, nav):
 def _load_data(mrc, plan, *, lazy, chunks, mode):
     g = mrc.geometry
     frame_shape = g.shape[-2:]
-    in_memory = mrc.source.mappable_path is None or g.mode.packed_4bit
+    # a local path or a URL that chunks can read their own bytes from; None: the data exists only here
+    locator = None if g.mode.packed_4bit else mrc.source.locator
     check_chunks(chunks, plan.shape, plan.signal_ndim, whole_signal=plan.frame_map is not None)
     if plan.frame_map is not None:
         places, frames = plan.frame_map.size, _frame_count(mrc)
@@ -296,16 +313,27 @@ def _load_data(mrc, plan, *, lazy, chunks, mode):
             raise MrcFormatError(f"the scan grid has {places} places for {frames} frames: more than "
                                  f"{MAX_DENSE_PLACES_PER_FRAME} x the data would be allocated with zeros; "
                                  "load it with lazy=True", field="scan coordinates")
+        if locator is None:
+            placed = _gather(np.asarray(mrc.data).reshape((-1,) + tuple(frame_shape)), plan.frame_map)
+            return import_dask().from_array(placed, chunks=chunks) if lazy else placed
         if lazy:
-            return lazy_frames(mrc.path, g.offset, g.dtype, frame_shape, frames, plan.frame_map, chunks)
-        return load_frames(mrc.path, g.offset, g.dtype, frame_shape, frames, plan.frame_map)
+            return lazy_frames(locator, g.offset, g.dtype, frame_shape, frames, plan.frame_map, chunks)
+        return load_frames(locator, g.offset, g.dtype, frame_shape, frames, plan.frame_map)
     if lazy:
-        if in_memory:
+        if locator is None:
             return import_dask().from_array(np.asarray(mrc.data).reshape(plan.shape), chunks=chunks)
-        return lazy_memmap(mrc.path, g.offset, g.dtype, plan.shape, chunks, plan.signal_ndim)
-    if in_memory:
-        return np.asarray(mrc.data).reshape(plan.shape)
+        return lazy_memmap(locator, g.offset, g.dtype, plan.shape, chunks, plan.signal_ndim)
+    if mrc.source.mappable_path is None or g.mode.packed_4bit:
+        return np.asarray(mrc.data).reshape(plan.shape)  # a URL's data block is fetched here, whole
     return map_window(mrc.path, g.offset, g.dtype, plan.shape, mode)
+
+
+def _gather(frames, frame_map):
+    """Frames placed by ``frame_map`` (-1: no frame there, zeros)."""
+    out = np.zeros(frame_map.shape + frames.shape[1:], dtype=frames.dtype)
+    present = frame_map >= 0
+    out[present] = frames[frame_map[present]]
+    return out
 
 
 # --- metadata ------------------------------------------------------------------------------------
@@ -379,7 +407,7 @@ def _set(tree, dotted, value):
 
 
 def _metadata(path, mrc, acq, info):
-    md = {"General": {"original_filename": os.path.basename(path), "title": title_of(path)},
+    md = {"General": {"original_filename": basename(path), "title": title_of(path)},
           "Signal": {"signal_type": ""},
           "_HyperSpy": {"navigators": {}}}
     tem = "Acquisition_instrument.TEM."
@@ -406,7 +434,7 @@ def _metadata(path, mrc, acq, info):
 def title_of(path) -> str:
     """The file's stem, compression suffix and all: ``20220101_0001_movie`` for
     ``20220101_0001_movie.mrc``, ``emd_3001`` for ``emd_3001.map.gz``."""
-    name = os.path.basename(path)
+    name = basename(os.fspath(path))
     for suffix in (".gz", ".bz2"):
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
@@ -444,9 +472,9 @@ def _de_metadata(md, info):
 
 # --- navigators ----------------------------------------------------------------------------------
 
-def _navigator_signal(path, plan):
+def _navigator_signal(path, plan, options=None):
     """One virtual/external image, reshaped to the navigation shape with the scan's axes."""
-    signal = file_reader(path, metadata_file=None)[0]
+    signal = file_reader(path, metadata_file=None, storage_options=options)[0]
     nav_axes = [dict(a) for a in plan.axes if a["navigate"]]
     nav_shape = tuple(a["size"] for a in nav_axes)
     data = signal["data"]
@@ -462,12 +490,12 @@ def _navigator_signal(path, plan):
     return signal, False
 
 
-def _attach_navigators(md, navigator_files, plan):
+def _attach_navigators(md, navigator_files, plan, options=None):
     navigators = md["_HyperSpy"]["navigators"]
     lists = {"virtual": [], "external": []}
     for name, path, kind in navigator_files:
         try:
-            signal, fits = _navigator_signal(path, plan)
+            signal, fits = _navigator_signal(path, plan, options)
         except MrcFormatError as exc:  # a damaged side file does not stop the acquisition from loading
             warnings.warn(f"{os.fspath(path)} is not attached as navigator {name!r}: {exc}", MrcWarning,
                           stacklevel=3)

@@ -1,35 +1,60 @@
-"""Lazy loading: a dask array whose every chunk is read from its own memory map.
+"""Lazy loading: a dask array whose every chunk reads its own byte range.
 
-The graph holds only the file name, the data offset, dtype, shape and each chunk's
-slices, never data or open files, so it pickles small and computes on
-``dask.distributed`` worker processes.  The chunk loaders are plain module-level
-functions for that reason.  dask is imported here only, when a lazy load asks for it.
+The graph holds only a *locator* (a local file name, or a URL with its storage options:
+:attr:`mrcschema.sources.base.Source.locator`), the data offset, dtype, shape and each chunk's
+slices, never data, open files or connections, so it pickles small and computes on
+``dask.distributed`` worker processes, each worker fetching its own chunks.  A local file's
+chunks are memory maps; a URL's chunks fetch their byte ranges (nothing is fetched while the
+graph is built).  The chunk loaders are plain module-level functions for that reason.  dask is
+imported here only, when a lazy load asks for it.
 """
 
 from __future__ import annotations
 
 import itertools
+import os
 
 import numpy as np
 
-from .window import map_window
+from ..sources import source_from_locator
+from .window import map_window, read_region
 
 
-def load_block(path, offset, dtype, shape, slices):
-    """``slices`` of the C-ordered array ``shape`` stored at ``offset`` in ``path``: a
-    copy-on-write view of the map, so pages are read when used and never copied (a copy
-    made the lazy sum three times slower than a plain ``numpy.memmap`` sum)."""
-    return map_window(path, offset, dtype, shape, "c")[tuple(slices)]
+def load_block(locator, offset, dtype, shape, slices):
+    """``slices`` of the C-ordered array ``shape`` stored at ``offset`` of ``locator``: for a local
+    path a copy-on-write view of the map, so pages are read when used and never copied (a copy
+    made the lazy sum three times slower than a plain ``numpy.memmap`` sum); for a URL the
+    chunk's own byte ranges, fetched here (on the worker that computes the chunk)."""
+    if isinstance(locator, str):
+        return map_window(locator, offset, dtype, shape, "c")[tuple(slices)]
+    return read_region(source_from_locator(locator), offset, dtype, shape, slices)
 
 
-def load_frames(path, offset, dtype, frame_shape, frame_count, frame_index):
-    """Gather frames by index (-1: no frame there, zeros) for non-raster scans."""
-    frames = map_window(path, offset, dtype, (frame_count,) + tuple(frame_shape), "r")
+def load_frames(locator, offset, dtype, frame_shape, frame_count, frame_index):
+    """Gather frames by index (-1: no frame there, zeros) for non-raster scans; a URL's frames are
+    fetched frame by frame (only those indexed)."""
+    dtype = np.dtype(dtype)
     index = np.asarray(frame_index)
-    out = np.zeros(index.shape + tuple(frame_shape), dtype=np.dtype(dtype))
+    out = np.zeros(index.shape + tuple(frame_shape), dtype=dtype)
     present = index >= 0
-    out[present] = frames[index[present]]
+    if isinstance(locator, str):
+        frames = map_window(locator, offset, dtype, (frame_count,) + tuple(frame_shape), "r")
+        out[present] = frames[index[present]]
+        return out
+    source = source_from_locator(locator)
+    wanted = np.unique(index[present])
+    frame_bytes = int(np.prod(frame_shape)) * dtype.itemsize
+    data = source.read_ranges([(offset + int(i) * frame_bytes, frame_bytes) for i in wanted])
+    stack = np.empty((len(wanted),) + tuple(frame_shape), dtype)
+    for row, raw in enumerate(data):
+        stack[row] = np.frombuffer(raw, dtype, count=int(np.prod(frame_shape))).reshape(frame_shape)
+    out[present] = stack[np.searchsorted(wanted, index[present])]
     return out
+
+
+def _locator(path):
+    """A local path as text (the graph's key and the memory map's file), any other locator as it is."""
+    return os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
 
 
 def default_chunks(chunks, shape, signal_ndim):
@@ -100,14 +125,16 @@ def _array(name, graph, chunks, dtype):
 
 
 def lazy_memmap(path, offset, dtype, shape, chunks="auto", signal_ndim=2):
-    """A dask array over the C-ordered block ``shape`` at ``offset`` in ``path``."""
+    """A dask array over the C-ordered block ``shape`` at ``offset`` of ``path`` (a local path, or
+    any :attr:`~mrcschema.sources.base.Source.locator`); nothing is read while it is built."""
     import_dask()
     import dask.base
 
     dtype = np.dtype(dtype)
     normal = _normalize(chunks, shape, dtype, signal_ndim)
-    name = "mrcschema-" + dask.base.tokenize(str(path), offset, dtype, shape, normal)
-    graph = {(name,) + index: (load_block, str(path), offset, dtype, tuple(shape), slices)
+    path = _locator(path)
+    name = "mrcschema-" + dask.base.tokenize(path, offset, dtype, shape, normal)
+    graph = {(name,) + index: (load_block, path, offset, dtype, tuple(shape), slices)
              for index, slices in _block_slices(normal)}
     return _array(name, graph, normal, dtype)
 
@@ -122,10 +149,11 @@ def lazy_frames(path, offset, dtype, frame_shape, frame_count, frame_map, chunks
     normal = _normalize(chunks, shape, dtype, len(frame_shape))
     if any(len(c) != 1 for c in normal[frame_map.ndim:]):
         raise ValueError("chunks must keep the frame (signal) axes whole for a non-raster scan")
-    name = "mrcschema-frames-" + dask.base.tokenize(str(path), offset, dtype, shape, normal, frame_map)
+    path = _locator(path)
+    name = "mrcschema-frames-" + dask.base.tokenize(path, offset, dtype, shape, normal, frame_map)
     graph = {}
     for index, slices in _block_slices(normal):
         nav = slices[:frame_map.ndim]
-        graph[(name,) + index] = (load_frames, str(path), offset, dtype, tuple(frame_shape), frame_count,
+        graph[(name,) + index] = (load_frames, path, offset, dtype, tuple(frame_shape), frame_count,
                                   np.ascontiguousarray(frame_map[nav]))
     return _array(name, graph, normal, dtype)

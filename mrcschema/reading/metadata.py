@@ -12,6 +12,7 @@ k-th field after it, the 48-byte ``unused_range`` taking bits 16-21 of ``bitmask
 from __future__ import annotations
 
 import os
+import typing
 
 import attrs
 import numpy as np
@@ -161,10 +162,12 @@ def acquisition_from_extended(ext: ExtendedHeader) -> Acquisition:
     return Acquisition(source=ext.kind, sections=len(ext.records))
 
 
-def acquisition(target: str | os.PathLike | MrcFile) -> Acquisition:
-    """Acquisition metadata of a file: a path (opened read-only for the call) or an open
+def acquisition(target: str | os.PathLike | MrcFile | typing.Any, *,
+                storage_options: dict | None = None) -> Acquisition:
+    """Acquisition metadata of a file: anything :func:`mrcschema.open` takes (opened read-only for
+    the call: the header and extended header are read, never the data) or an open
     :class:`~mrcschema.MrcFile` (see :class:`Acquisition`)."""
     if isinstance(target, MrcFile):
         return acquisition_from_extended(target.extended)
-    with MrcFile(target) as mrc:
+    with MrcFile(target, storage_options=storage_options) as mrc:
         return acquisition_from_extended(mrc.extended)

@@ -8,7 +8,9 @@ so opening costs the same for a 1 MB and a 100 GB file.
 from __future__ import annotations
 
 import builtins
+import math
 import os
+import typing
 import warnings
 
 import attrs
@@ -33,6 +35,8 @@ from .window import MEMMAP_MODES, read_window
 
 #: what names a file: a path as text or an ``os.PathLike``
 PathLike = str | os.PathLike[str]
+#: what :func:`open` reads: a path, a URL (text), an open binary file object or a bytes-like object
+Target = str | os.PathLike[str] | bytes | bytearray | memoryview | typing.BinaryIO | typing.Any
 
 
 @attrs.frozen
@@ -69,6 +73,36 @@ def voxel_size_of(header) -> tuple[Vec3, tuple[str, ...]]:
     return Vec3(*values), tuple(fallback)
 
 
+class Sections:
+    """``f.sections``: the stored sections of an open file, indexed like a sequence (see
+    :attr:`MrcFile.sections`)."""
+
+    def __init__(self, mrc: MrcFile):
+        self._mrc = mrc
+
+    def __len__(self) -> int:
+        assert self._mrc.geometry is not None
+        return self._mrc.geometry.sections
+
+    def __getitem__(self, index):
+        mrc, g = self._mrc, self._mrc.geometry
+        assert g is not None
+        count = g.sections
+        if isinstance(index, slice):
+            start, stop, step = index.indices(count)
+            if step != 1:
+                picked = range(start, stop, step)
+                if not picked:
+                    return self[0:0]
+                return np.stack([self[i] for i in picked])
+            stop = max(start, stop)
+            return mrc._read_sections(start, stop)
+        i = int(index)
+        if i < -count or i >= count:
+            raise IndexError(f"section {index} out of range: {mrc.path} has {count} sections")
+        return mrc._read_sections(i % count, i % count + 1)[0]
+
+
 class MrcFile:
     """An open MRC file.  Use :func:`open`; close it (or use ``with``) to release the map.
 
@@ -76,17 +110,30 @@ class MrcFile:
     ``byteorder``, ``data``, ``extended_header``, ``voxel_size``, ``origin``, ``labels``.
     """
 
-    def __init__(self, path: PathLike, mode: str = "r", *, permissive: bool = False, byteorder: str | None = None):
+    def __init__(self, path: Target, mode: str = "r", *, permissive: bool = False, byteorder: str | None = None,
+                 storage_options: dict | None = None):
         if mode not in MEMMAP_MODES:
             raise ValueError(f"mode must be 'r', 'r+' or 'c', not {mode!r}")
-        self.path = os.fspath(path)
         self.mode = mode
         self.permissive = permissive
-        self._source = open_source(self.path, permissive=permissive)
+        self._source = open_source(path, permissive=permissive, storage_options=storage_options)
+        self.path = self._source.path
+        try:
+            self._open(byteorder)
+        except BaseException as exc:
+            self._source.close()
+            if not (self._source.remote and isinstance(exc, MrcFormatError)):
+                raise
+            raise MrcFormatError(f"{exc.message} ({self.path})", field=exc.field, offset=exc.offset) from None
+
+    def _open(self, byteorder):
+        mode, permissive = self.mode, self.permissive
         if isinstance(self._source, CompressedSource) and mode == "r+":
             raise MrcFormatError(
                 f"{self._source.compressed}-compressed files cannot be opened 'r+': decompress it first",
                 field="file", offset=0)
+        if mode == "r+" and self._source.mappable_path is None:
+            raise ValueError(f"{self.path}: mode 'r+' needs a local file; open it 'r' (or 'c' for a private copy)")
         self._parsed = parse_header(self._source.read_header(HEADER_SIZE), byteorder_argument(byteorder),
                                     permissive=permissive)
         check_identity(self._parsed, permissive=permissive)  # not an MRC file: say so first
@@ -99,7 +146,7 @@ class MrcFile:
         except MrcFormatError as exc:
             if not permissive:
                 raise
-            warnings.warn(f"{exc}; the header is read, data is None", MrcWarning, stacklevel=3)
+            warnings.warn(f"{exc}; the header is read, data is None", MrcWarning, stacklevel=4)
             self.file_size = self._source.size
         self._header = self._parsed.header
         self._data = None
@@ -237,7 +284,10 @@ class MrcFile:
     def data(self):
         """The data block: a ``numpy.memmap`` in the file's byte order (in memory for
         compressed files and for mode 101, which is unpacked to uint8 and, in ``"r+"``,
-        packed back on flush/close).  None when a ``permissive`` open could not locate or map
+        packed back on flush/close).  A source that cannot be mapped (a URL, a file object,
+        bytes, a pipe) has its data block read into memory here, whole (a progress bar on a
+        terminal when it is large): read parts with :attr:`sections`, or lazily with
+        :meth:`to_dask`.  None when a ``permissive`` open could not locate or map
         it (a warning said why).  Raises ``ValueError`` once the file is closed."""
         if self.closed:
             raise ValueError(f"{self.path} is closed: its data is no longer mapped")
@@ -245,6 +295,8 @@ class MrcFile:
             try:
                 self._data = self._map_data()
             except (OSError, ValueError) as exc:  # e.g. no address space for the map
+                if self._source.mappable_path is None and isinstance(exc, (OSError, MrcFormatError)):
+                    raise  # bytes that could not be fetched, named with their URL and offset
                 if not self.permissive:
                     raise MrcFormatError(f"the data block cannot be mapped: {exc}", field="data",
                                          offset=self.geometry.offset) from None
@@ -264,6 +316,23 @@ class MrcFile:
         values = unpack_4bit(np.asarray(array), self.header.nx)
         values.flags.writeable = self.mode != "r"
         return values
+
+    def _read_sections(self, start: int, stop: int) -> np.ndarray:
+        """Stored sections ``start:stop`` as (n, ny, nx[, 3]): sliced from the data when it is in
+        memory already, else read from just their bytes."""
+        g = self.geometry
+        assert g is not None
+        h = self.header
+        spp = g.mode.samples_per_pixel
+        per_section = tuple(g.stored_shape[-3:]) if spp > 1 else (h.ny, g.stored_shape[-1])  # 101: bytes per row
+        if self._data is not None and not g.mode.packed_4bit:
+            return np.asarray(self._data).reshape((g.sections,) + per_section)[start:stop]
+        section_bytes = math.prod(per_section) * g.dtype.itemsize
+        window = read_window(self._source, g.offset + start * section_bytes, g.dtype, (stop - start,) + per_section,
+                             self.mode)
+        if g.mode.packed_4bit:
+            return unpack_4bit(np.asarray(window).reshape(-1, per_section[-1]), h.nx).reshape(stop - start, h.ny, h.nx)
+        return window
 
     def _write_back_packed(self):
         """Mode 101 in ``"r+"``: pack the unpacked values into the mapped bytes."""
@@ -306,6 +375,36 @@ class MrcFile:
         starts = {self.axis_order[0]: h.nxstart, self.axis_order[1]: h.nystart, self.axis_order[2]: h.nzstart}
         return (starts[1], starts[2], starts[3])
 
+    # -- parts of the data, and lazy data ------------------------------------------------
+    @property
+    def sections(self) -> Sections:
+        """The stored sections (the NZ axis of the file), read on demand: ``f.sections[i]`` is one
+        (ny, nx) section, ``f.sections[i:j]`` the (j - i, ny, nx) block, reading only those
+        sections' bytes (a window of the map for a local file, one fetch for a URL)."""
+        if self.closed:
+            raise ValueError(f"{self.path} is closed")
+        if self.geometry is None:
+            raise ValueError(f"{self.path}: the data could not be located, so it has no sections")
+        return Sections(self)
+
+    def to_dask(self, chunks: object = "auto"):
+        """The data as a dask array whose chunks read their own byte ranges when computed (memory
+        maps for a local file, fetches for a URL; nothing is read now).  The graph names the file
+        or URL, never its bytes, so it pickles small and computes on ``dask.distributed`` workers,
+        each fetching its own chunks.  Data that exists only here (bytes, a file object, a pipe, a
+        compressed file, mode 101) is read first and wrapped.  ``chunks`` as for dask
+        ("auto": whole sections, as many per chunk as dask's chunk size allows)."""
+        from .lazy import import_dask, lazy_memmap
+
+        g = self.geometry
+        if self.closed or g is None:
+            raise ValueError(f"{self.path}: {'closed' if self.closed else 'no data'}")
+        locator = self._source.locator
+        if locator is None or g.mode.packed_4bit or self.mode == "r+":
+            return import_dask().from_array(self.data, chunks=chunks)
+        shape = g.stored_shape
+        return lazy_memmap(locator, g.offset, g.dtype, shape, chunks, signal_ndim=min(2, len(shape)))
+
     # -- life cycle -------------------------------------------------------------
     def flush(self, update_stats: bool = True) -> None:
         """In ``"r+"`` mode, write the header record and any data changes to disk.
@@ -338,6 +437,8 @@ class MrcFile:
                 array.flags.writeable = False  # a reference kept by the caller no longer writes
         self._data = self._packed = None
         self.closed = True
+        if self._source.mappable_path is None:
+            self._source.close()
 
     def __enter__(self) -> MrcFile:
         return self
@@ -352,13 +453,20 @@ class MrcFile:
         return f"<MrcFile {self.path!r} {state} shape={self.geometry.shape} dtype={self.geometry.dtype}>"
 
 
-def open(path: PathLike, mode: str = "r", *, permissive: bool = False,  # noqa: A001 - mirrors builtins.open
-         byteorder: str | None = None) -> MrcFile:
+def open(path: Target, mode: str = "r", *, permissive: bool = False,  # noqa: A001 - mirrors builtins.open
+         byteorder: str | None = None, storage_options: dict | None = None) -> MrcFile:
     """Open an MRC file: ``"r"`` read-only, ``"c"`` copy-on-write data, ``"r+"`` read-write.
+
+    ``path``: a local path; a URL fsspec understands (``https://``, ``s3://``, ``zip://...::...``;
+    ``storage_options`` are passed to fsspec; needs ``mrcschema[remote]``); an open binary file
+    object, seekable or not (a pipe is read once, in order); or a bytes-like object.  Only a local
+    file is memory-mapped; other sources read the header now and the data when asked for
+    (:attr:`MrcFile.data` whole, :attr:`MrcFile.sections` in parts, :meth:`MrcFile.to_dask` lazily).
+    ``"r+"`` needs a local file.
 
     ``.gz`` and ``.bz2`` files are read transparently (their data in memory).
     ``permissive=True`` opens what it can of a damaged file, turning problems into warnings.
     ``byteorder`` ("<"/"little", ">"/"big", "="/"native") overrides the byte order the file
     declares; None (the default) reads it from the file.
     """
-    return MrcFile(path, mode, permissive=permissive, byteorder=byteorder)
+    return MrcFile(path, mode, permissive=permissive, byteorder=byteorder, storage_options=storage_options)

@@ -10,10 +10,10 @@ from .base import Source
 class LocalFile(Source):
     """A regular file: header read with one ``read``, data left to ``numpy.memmap``."""
 
-    def __init__(self, path):
+    def __init__(self, path, size=None):
         self.path = path
         self.mappable_path = path
-        self.size = os.stat(path).st_size
+        self.size = os.stat(path).st_size if size is None else size
 
     def read_header(self, nbytes=1024):
         with open(self.path, "rb") as f:
@@ -26,3 +26,10 @@ class LocalFile(Source):
         with open(self.path, "rb") as f:
             f.seek(offset)
             return f.read(nbytes)
+
+    def window(self, offset, nbytes):
+        return self.read(offset, nbytes)
+
+    @property
+    def locator(self):
+        return self.path

@@ -19,6 +19,7 @@ from ..format.geometry import HEADER_SIZE, data_geometry
 from ..format.modes import MODES, data_nbytes, unpack_4bit
 from ..format.statistics import StatsAccumulator
 from ..progress import progress
+from ..sources.urls import basename
 
 #: without ``full_data``, data blocks larger than this are not read to check the statistics
 STATS_SIZE_LIMIT = 1 << 30
@@ -51,8 +52,9 @@ class DeFiles:
     beside a ``*_movie.mrc`` (None otherwise), read on first use by :meth:`coordinate_rows`.
     """
 
-    def __init__(self, info_path, info=None, info_error=None, coordinates=None):
+    def __init__(self, info_path, info=None, info_error=None, coordinates=None, storage_options=None):
         self.info_path = info_path
+        self.storage_options = storage_options
         self.info = info
         self.info_error = info_error
         self.coordinates = coordinates
@@ -62,21 +64,22 @@ class DeFiles:
         """``(rows, None)`` for the coordinates file, or ``(None, exception)`` when it cannot be read."""
         if self._rows is None:
             try:
-                self._rows = (len(read_scan_coordinates(self.coordinates)), None)
+                self._rows = (len(read_scan_coordinates(self.coordinates, storage_options=self.storage_options)),
+                              None)
             except (OSError, MrcFormatError, ValueError) as exc:
                 self._rows = (None, exc)
         return self._rows
 
 
-def read_de_files(path, info_file):
-    """The :class:`DeFiles` of ``path``: ``info_file`` if given, else the info file found beside a
-    ``*_movie.mrc``; None when there is none or ``info_file`` is False."""
+def read_de_files(path, info_file, storage_options=None):
+    """The :class:`DeFiles` of ``path`` (a path or a URL): ``info_file`` if given, else the info file
+    found beside a ``*_movie.mrc``; None when there is none or ``info_file`` is False."""
     if info_file is False:
         return None
     files = None
-    if _MOVIE_NAME.fullmatch(os.path.basename(path)):
+    if _MOVIE_NAME.fullmatch(basename(path)):
         try:
-            files = find_de_files(path)
+            files = find_de_files(path, storage_options=storage_options)
         except OSError:
             files = None
     if info_file is None:
@@ -88,10 +91,10 @@ def read_de_files(path, info_file):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            info = read_info_file(info_path)
+            info = read_info_file(info_path, storage_options=storage_options)
     except (OSError, MrcFormatError, UnicodeError, ValueError) as exc:
         return DeFiles(info_path, info_error=exc, coordinates=coordinates)
-    return DeFiles(info_path, info, coordinates=coordinates)
+    return DeFiles(info_path, info, coordinates=coordinates, storage_options=storage_options)
 
 
 # -- the context the rules read ----------------------------------------------------------------------
@@ -99,7 +102,8 @@ class Context:
     """A file as the rules see it: the header record, sizes, lazy access to the bytes, the data
     statistics and (``de``) the :class:`DeFiles` of a DE movie."""
 
-    def __init__(self, path, parsed, file_size, *, full_data, reader, compressed=None, content=None, open_file=None):
+    def __init__(self, path, parsed, file_size, *, full_data, reader, compressed=None, content=None, open_file=None,
+                 window=None, header_only=False):
         self.path = path
         self.parsed = parsed
         self.header = parsed.header
@@ -113,6 +117,8 @@ class Context:
         self._reader = reader  # reader(offset, nbytes) -> bytes
         self._content = content  # the decompressed bytes of a compressed file
         self._open_file = open_file
+        self._window_reader = window  # window(offset, nbytes) -> buffer, for sources that cannot be mapped
+        self.header_only = header_only
         self._imod = None
         self._stats = None
         self._stats_done = False
@@ -237,6 +243,9 @@ class Context:
         self._nan_count = self._voxels = 0
         self._amplitudes = None
         nbytes = self.data_nbytes
+        if self.header_only:
+            self._skipped = "the header alone was asked for (header_only=True, --header-only)"
+            return
         if nbytes is None:
             self._skipped = "the data block cannot be located (see the errors on MODE, NX, NY, NZ, NSYMBT)"
             return
@@ -313,6 +322,12 @@ class Context:
         when dropped), or a view of the decompressed bytes."""
         if self.compressed:
             return np.frombuffer(self._content, dtype=dtype, count=count, offset=offset)
+        if self._window_reader is not None:
+            buffer = self._window_reader(offset, count * dtype.itemsize)
+            if len(buffer) < count * dtype.itemsize:
+                raise MrcFormatError(f"{self.path} holds {len(buffer)} of the {count * dtype.itemsize} bytes asked "
+                                     "for here", field="data", offset=offset)
+            return np.frombuffer(buffer, dtype=dtype, count=count)
         return np.memmap(self.path, dtype=dtype, mode="r", offset=offset, shape=(count,))
 
 

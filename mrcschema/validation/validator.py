@@ -33,7 +33,7 @@ import attrs
 from ..errors import MrcFormatError, MrcWarning
 from ..format.geometry import HEADER_SIZE, parse_header
 from ..format.mrc2014 import MRC2014_HEADER
-from ..reading.mrc_file import MrcFile
+from ..reading.mrc_file import MrcFile, Target
 from ..sources import CompressedSource, open_source
 from .context import Context, read_de_files
 from .report import Finding, Report, finding_of
@@ -68,19 +68,19 @@ def _read_in_order_that_reads(parsed):
     return parsed
 
 
-def _context_for_path(path, full_data):
-    os.stat(path)  # a missing file raises FileNotFoundError here
-    source = open_source(path)  # a directory raises IsADirectoryError
+def _context_for_source(source, full_data, header_only):
     raw = source.read_header(HEADER_SIZE)
     parsed = _read_in_order_that_reads(parse_header(raw))  # MrcFormatError for a file shorter than the header
     file_size = source.size
     if isinstance(source, CompressedSource):
-        return Context(path, parsed, file_size, full_data=full_data, reader=source.read,
-                        compressed=source.compressed, content=source.content)
-    return Context(path, parsed, file_size, full_data=full_data, reader=source.read)
+        return Context(source.path, parsed, file_size, full_data=full_data, reader=source.read,
+                       compressed=source.compressed, content=source.content, header_only=header_only)
+    window = source.read_chunk if source.mappable_path is None else None  # one 64 MB slab per fetch, no progress bar
+    return Context(source.path, parsed, file_size, full_data=full_data, reader=source.read, window=window,
+                   header_only=header_only)
 
 
-def _context_for_open_file(mrc, full_data):
+def _context_for_open_file(mrc, full_data, header_only):
     if mrc.closed:
         raise ValueError(f"{mrc.path} is closed")
     raw = MRC2014_HEADER.build(mrc.header, mrc.byteorder)
@@ -92,20 +92,25 @@ def _context_for_open_file(mrc, full_data):
     def reader(offset, nbytes):
         return extended[offset - HEADER_SIZE:offset - HEADER_SIZE + nbytes]
 
-    return Context(mrc.path, parsed, mrc.file_size, full_data=full_data, reader=reader, open_file=mrc)
+    return Context(mrc.path, parsed, mrc.file_size, full_data=full_data, reader=reader, open_file=mrc,
+                   header_only=header_only)
 
 
-def validate(target: str | os.PathLike | MrcFile, *, full_data: bool = False,
-             info_file: str | os.PathLike | bool | None = None, progress: bool | None = None) -> Report:
+def validate(target: Target, *, full_data: bool = False,
+             info_file: str | os.PathLike | bool | None = None, header_only: bool = False,
+             storage_options: dict | None = None, progress: bool | None = None) -> Report:
     """Check an MRC file against the rules of :data:`mrcschema.validation.rules.RULES`; return a :class:`Report`.
 
-    ``target``: a path (plain, gzip or bzip2) or an open :class:`~mrcschema.MrcFile` (its current
-    header record and data are checked).  ``full_data``: always compare the data statistics, however
-    large the file (otherwise files over :data:`STATS_SIZE_LIMIT` of data skip that pass, with
-    an info finding).  ``info_file``: the DE info file of a movie; None finds it beside a
-    ``*_movie.mrc``; False skips the DE checks.  ``progress``: a bar on stderr while more than
-    256 MiB of data are read (:mod:`mrcschema.progress`): None when stderr is a terminal, True
-    always, False never.
+    ``target``: a path (plain, gzip or bzip2), a URL (``storage_options`` passed to fsspec), an
+    open binary file object, a bytes-like object, or an open :class:`~mrcschema.MrcFile` (its
+    current header record and data are checked).  ``full_data``: always compare the data
+    statistics, however large the file (otherwise files over :data:`STATS_SIZE_LIMIT` of data skip
+    that pass, with an info finding).  ``header_only``: never read the data (the header and
+    extended header are all that is read; the statistics pass is reported skipped).
+    ``info_file``: the DE info file of a movie; None finds it beside a ``*_movie.mrc`` (a URL's
+    folder is listed where its file system can list); False skips the DE checks.  ``progress``: a
+    bar on stderr while more than 256 MiB of data are read (:mod:`mrcschema.progress`): None when
+    stderr is a terminal, True always, False never.
 
     Never raises for a file: a missing file or a directory is a report with one
     ``MRC-UNREADABLE`` error, a file that is not MRC one ``MRC-STRUCTURE`` error.
@@ -114,16 +119,32 @@ def validate(target: str | os.PathLike | MrcFile, *, full_data: bool = False,
         warnings.simplefilter("ignore", MrcWarning)
         if isinstance(target, MrcFile):
             path = target.path
-            ctx = _context_for_open_file(target, full_data)
+            ctx = _context_for_open_file(target, full_data, header_only)
         else:
-            path = os.fspath(target)
+            path = _name_of(target)
             try:
-                ctx = _context_for_path(path, full_data)
+                with open_source(target, storage_options=storage_options) as source:  # a directory: IsADirectoryError
+                    path = source.path
+                    ctx = _context_for_source(source, full_data, header_only)
+                    return _evaluate(ctx, path, info_file, storage_options, progress)
             except MrcFormatError as exc:
                 return _structure_report(path, exc)
             except OSError as exc:
                 return _unreadable_report(path, exc)
-        ctx.de = read_de_files(path, info_file)
+        return _evaluate(ctx, path, info_file, storage_options, progress)
+
+
+def _name_of(target):
+    if isinstance(target, (str, os.PathLike)):
+        return os.fspath(target)
+    name = getattr(target, "name", None)
+    return name if isinstance(name, str) else f"<{type(target).__name__}>"
+
+
+def _evaluate(ctx, path, info_file, storage_options, progress) -> Report:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MrcWarning)
+        ctx.de = read_de_files(path, info_file, storage_options)
         ctx.progress = progress
         findings: list[Finding] = []
         for rule in RULES:

@@ -7,6 +7,13 @@ made under a temporary name in the destination folder and moved over the destina
 when complete (``os.link`` when the name must not exist, ``os.replace`` with
 ``overwrite=True``), so an error at any point leaves no partial file and any old file intact.
 
+:func:`write` also writes to an open binary file object or a URL (fsspec): header, extended
+header and data are then written in one pass, in order, so the target need not seek (a pipe,
+an S3 multipart upload).  The statistics the header holds are computed first, in a pass over the
+data that writes nothing (a lossy conversion is refused before any byte is written).  Only local
+paths are atomic: a URL's object appears when the upload is committed (on S3, at the end), and an
+error then aborts the upload where fsspec can (``discard``); a file object gets what was written.
+
 Decisions (see docs/writing.md):
 
 * dtypes: int8, int16, uint16, float16, float32 and complex64 are written as they are
@@ -24,6 +31,7 @@ Decisions (see docs/writing.md):
 from __future__ import annotations
 
 import os
+import typing
 from collections.abc import Iterable, Sequence
 from typing import cast
 
@@ -38,6 +46,7 @@ from ..format.mrc2014 import MRC2014_HEADER
 from ..format.statistics import BLOCK_BYTES, StatsAccumulator, iter_blocks
 from ..progress import progress as progress_bar
 from ..reading.mrc_file import MrcFile, PathLike
+from ..sources.urls import is_url, local_path_of
 from .atomic import TempFile, check_destination
 from .conversion import convert_block, integer_target, new_conversion, target_mode
 from .extended import extended_bytes
@@ -56,10 +65,11 @@ def _as_source(data):
     return np.asarray(data)
 
 
-def write(path: PathLike, data: ArrayLike, *, voxel_size: float | Sequence[float] | None = None,
+def write(path: PathLike | typing.BinaryIO | typing.Any, data: ArrayLike, *,
+          voxel_size: float | Sequence[float] | None = None,
           origin: Sequence[float] | None = None, labels: str | Iterable[str] = (), extended_header: object = None,
           exttyp: str | bytes | None = None, overwrite: bool = False, byteorder: str | None = "<",
-          volume: bool = False, progress: bool | None = None) -> str:
+          volume: bool = False, storage_options: dict | None = None, progress: bool | None = None) -> str:
     """Write ``data`` as a new MRC2014 file at ``path``.
 
     ``data``: 2D (ny, nx) image, 3D (nz, ny, nx) image stack (``volume=True``: a volume),
@@ -70,10 +80,23 @@ def write(path: PathLike, data: ArrayLike, *, voxel_size: float | Sequence[float
     The file appears complete or not at all.  ``progress``: a bar on stderr while more than 256 MiB
     are written (:mod:`mrcschema.progress`): None when stderr is a terminal, True always, False
     never.  Returns the path.
+
+    ``path`` may also be an open binary file object (written from its current position, in one
+    pass, never seeked) or a URL (``s3://...``: fsspec with ``storage_options``; ``overwrite`` is not
+    checked there, the object is replaced): see the module doc; neither is atomic.
     """
     byteorder = byteorder_argument(byteorder, NATIVE)
-    path = os.fspath(path)
-    check_destination(os.path.abspath(path), overwrite)
+    stream_target = callable(getattr(path, "write", None))
+    name = ""
+    if not stream_target:
+        name = os.fspath(typing.cast(PathLike, path))
+        local = local_path_of(name) if is_url(name) else name
+        if local is None:
+            stream_target = True
+        else:
+            name = local
+    if not stream_target:
+        check_destination(os.path.abspath(name), overwrite)
     source = _as_source(data)
     geo = geometry_of(source.shape, volume)
     conv = target_mode(source.dtype)
@@ -84,23 +107,52 @@ def write(path: PathLike, data: ArrayLike, *, voxel_size: float | Sequence[float
                          nsymbt=len(ext), exttyp=exttyp)
     MRC2014_HEADER.build(header, byteorder)  # fail on a bad field before creating anything
     file_dtype = conv.dtype.newbyteorder(cast(ByteOrder, byteorder)) if conv.dtype.itemsize > 1 else conv.dtype
-    with TempFile(path, overwrite) as temp:
+    if stream_target:
+        return _write_stream(path if name == "" else name, header, byteorder, ext, source, conv, file_dtype,
+                             storage_options)
+    with TempFile(name, overwrite) as temp:
         out = temp.file
         out.write(bytes(HEADER_SIZE))
         out.write(ext)
         nbytes = int(np.prod(source.shape, dtype=np.int64)) * conv.dtype.itemsize
-        with progress_bar(nbytes, f"write {os.path.basename(path)}", setting=progress) as bar:
+        with progress_bar(nbytes, f"write {os.path.basename(name)}", setting=progress) as bar:
             stats = _write_data(out, source, conv, file_dtype, bar=bar)
         header = attrs.evolve(header, **stats.as_fields())
         out.seek(0)
         out.write(MRC2014_HEADER.build(header, byteorder))
         temp.commit()
-    return path
+    return name
+
+
+def _write_stream(target, header, byteorder, ext, source, conv, file_dtype, storage_options):
+    """Statistics first (nothing written), then header, extended header and data in one pass."""
+    header = attrs.evolve(header, **_write_data(None, source, conv, file_dtype).as_fields())
+    raw = MRC2014_HEADER.build(header, byteorder)
+    if callable(getattr(target, "write", None)):
+        target.write(raw)
+        target.write(ext)
+        _write_data(target, source, conv, file_dtype)
+        name = getattr(target, "name", None)
+        return name if isinstance(name, str) else f"<{type(target).__name__}>"
+    from ..sources.remote import open_output
+
+    out = open_output(target, storage_options)
+    try:
+        out.write(raw)
+        out.write(ext)
+        _write_data(out, source, conv, file_dtype)
+    except BaseException:
+        discard = getattr(out, "discard", None)
+        if callable(discard):
+            discard()  # an S3 multipart upload aborted: no object appears
+        raise
+    out.close()
+    return target
 
 
 def _write_data(out, source, conv, file_dtype, bar=None):
-    """Convert, check and write ``source`` block by block (``bar``: a progress bar to advance);
-    return its :class:`Stats`."""
+    """Convert, check and write ``source`` block by block (``out`` None: only check and count;
+    ``bar``: a progress bar to advance); return its :class:`Stats`."""
     acc = StatsAccumulator()
     source_dtype = np.dtype(source.dtype)
     for block in iter_blocks(source, BLOCK_BYTES):
@@ -108,6 +160,8 @@ def _write_data(out, source, conv, file_dtype, bar=None):
             block = block.astype(block.dtype.newbyteorder("="))
         native = convert_block(block, conv, source_dtype)
         acc.add(native)
+        if out is None:
+            continue
         if native.dtype != file_dtype:
             native = native.astype(file_dtype)
         out.write(memoryview(np.ascontiguousarray(native)).cast("B"))
@@ -127,6 +181,8 @@ def new(path: PathLike, shape: Sequence[int], dtype: DTypeLike | int = np.float3
     block by block when the file is flushed or closed.  Other arguments as for :func:`write`.
     """
     byteorder = byteorder_argument(byteorder, NATIVE)
+    if callable(getattr(path, "write", None)) or (isinstance(path, str) and is_url(path) and local_path_of(path) is None):
+        raise TypeError("new() makes a memory-mapped local file; write(target, data) writes to a file object or a URL")
     path = os.fspath(path)
     check_destination(os.path.abspath(path), overwrite)
     geo = geometry_of(shape, volume)
