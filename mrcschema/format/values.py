@@ -14,8 +14,9 @@ the functions here:
 
 from __future__ import annotations
 
-import attrs
 import numpy as np
+
+from .records import field_names, is_record
 
 __all__ = ["hex_text", "json_value", "plain", "record_columns", "short_text", "show"]
 
@@ -54,8 +55,8 @@ def plain(value, sep: str = " "):
     lists, raw bytes as hex (pairs separated by ``sep``), everything else as it is."""
     if isinstance(value, bytes):
         return hex_text(value, sep)
-    if attrs.has(type(value)):
-        return {name: plain(getattr(value, name), sep) for name in attrs.fields_dict(type(value))}
+    if is_record(value):
+        return {name: plain(getattr(value, name), sep) for name in field_names(value)}
     if isinstance(value, (tuple, list)):
         return [plain(v, sep) for v in value]
     return value

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 
-import attrs
-
 from ..errors import MrcFormatError
 from ..format.mrc2014 import (
     HEADER_SIZE,
@@ -65,7 +63,7 @@ def describe(mrc):
         "data": {
             "offset": None, "shape": None, "dtype": None, "mode": mrc.header.mode, "mode_meaning": None,
             "expected_file_size": None, "file_size": mrc.file_size,
-            "voxel_size": list(attrs.astuple(mrc.voxel_size)), "origin": list(attrs.astuple(mrc.origin)),
+            "voxel_size": list(mrc.voxel_size), "origin": list(mrc.origin),
         },
     }
     if g is not None:  # None: a permissive open that could not locate the data (a warning says why)

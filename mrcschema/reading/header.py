@@ -6,8 +6,29 @@ import os
 
 from ..format.byteorder import byteorder_argument
 from ..format.geometry import HEADER_SIZE, check_identity, parse_header
-from ..sources import open_source
+from ..sources import BZIP2_MAGIC, GZIP_MAGIC, open_source
 from .mrc_file import MrcFile
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _plain_header(path) -> bytes | None:
+    """The first 1024 bytes of a plain local file, read with one ``open`` and one ``read`` system
+    call (no Python file object); None for anything else (compressed, missing, a directory, not a
+    path), which ``open_source`` then reads or explains."""
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except (OSError, TypeError, ValueError):
+        return None
+    try:
+        raw = os.read(fd, HEADER_SIZE)
+    except OSError:  # a directory
+        return None
+    finally:
+        os.close(fd)
+    if raw[:2] == GZIP_MAGIC or raw[:3] == BZIP2_MAGIC:
+        return None
+    return raw
 
 
 def read_header(path: str | os.PathLike | MrcFile, *, permissive: bool = False, byteorder: str | None = None):
@@ -20,7 +41,10 @@ def read_header(path: str | os.PathLike | MrcFile, *, permissive: bool = False, 
     """
     if isinstance(path, MrcFile):
         return path.header
-    with open_source(path, permissive=permissive) as source:
-        parsed = parse_header(source.read_header(HEADER_SIZE), byteorder_argument(byteorder), permissive=permissive)
+    raw = _plain_header(path)
+    if raw is None:
+        with open_source(path, permissive=permissive) as source:
+            raw = source.read_header(HEADER_SIZE)
+    parsed = parse_header(raw, byteorder_argument(byteorder), permissive=permissive)
     check_identity(parsed, permissive=permissive)
     return parsed.header

@@ -11,7 +11,6 @@ import builtins
 import os
 import warnings
 
-import attrs
 import numpy as np
 
 from ..errors import MrcFormatError, MrcWarning, location
@@ -27,6 +26,7 @@ from ..format.geometry import (
 )
 from ..format.modes import pack_4bit, unpack_4bit
 from ..format.mrc2014 import MRC2014_HEADER, header_error
+from ..format.records import record
 from ..sources import CompressedSource, Source, open_source
 from .labels import LabelList, read_only_error
 from .window import MEMMAP_MODES, read_window
@@ -35,7 +35,7 @@ from .window import MEMMAP_MODES, read_window
 PathLike = str | os.PathLike[str]
 
 
-@attrs.frozen
+@record
 class Vec3:
     """Three numbers along X, Y, Z (a voxel size in Å, an origin)."""
 
@@ -254,6 +254,42 @@ class MrcFile:
                 return None
             self.statistics_stale = self.statistics_stale or self.mode == "r+"
         return self._data
+
+    def read(self) -> np.ndarray | None:
+        """The whole data block read into a new array, in this machine's byte order: the values
+        and shape of :attr:`data`, in memory, owned by the caller (writable, independent of the file).
+
+        A local file is read with ``readinto`` straight into the new array -- one stream of read
+        system calls, as ``numpy.fromfile`` does -- and big-endian data is then swapped in place.
+        ``np.asarray(f.data)`` is instead a view of the memory map: nothing is read until it is
+        touched, then every 4 KiB page costs a page fault; ``np.array(f.data)`` copies through the
+        map (the same faults, plus the copy).  Compressed files, mode 101 and data changed through
+        :attr:`data` in modes ``"r+"``/``"c"`` are copied from :attr:`data`.  None when a
+        ``permissive`` open could not locate the data."""
+        if self.closed:
+            raise ValueError(f"{self.path} is closed: its data can no longer be read")
+        g = self.geometry
+        if g is None:
+            return None
+        native = g.dtype.newbyteorder("=")
+        path = self._source.mappable_path
+        if path is None or g.mode.packed_4bit or (self._data is not None and self.mode != "r"):
+            data = self.data
+            return None if data is None else np.array(data, dtype=data.dtype.newbyteorder("="))
+        out = np.empty(g.stored_shape, dtype=native)  # the file's bytes go in, swapped below when not native
+        view = out.reshape(-1).view(np.uint8).data
+        with builtins.open(path, "rb", buffering=0) as f:
+            f.seek(g.offset)
+            filled = 0
+            while filled < len(view):
+                count = f.readinto(view[filled:])
+                if not count:
+                    raise MrcFormatError(f"the file ends {len(view) - filled} bytes before the data block does "
+                                         "(truncated since it was opened?)", field="data", offset=g.offset + filled)
+                filled += count
+        if not g.dtype.isnative:
+            out.byteswap(inplace=True)
+        return out
 
     def _map_data(self):
         g = self.geometry
