@@ -1,4 +1,4 @@
-"""The generated forms (format/_generated.py) are the schemas' own, and the read path needs no more.
+"""The generated forms (format/_generated/) are the schemas' own, and the read path needs no more.
 
 No timing here: what is checked is that the generated module is what the generator writes now,
 that each of its tables is what the engine derives from the construct schema, that a stale entry
@@ -7,6 +7,7 @@ is not used, and which modules a fresh process imports to read a file.
 
 import ast
 import copy
+import importlib
 import os
 import pickle
 import subprocess
@@ -17,25 +18,31 @@ import numpy as np
 import pytest
 from conftest import REPO
 
-from mrcschema.format import _generated, engine, generate
+from mrcschema.format import engine, generate
 from mrcschema.format.records import evolve, field_names, is_record, make_record_class, record
 
 LAYOUT_MODULES = list(generate.SCHEMA_MODULES)
 
 
-def test_generated_module_is_current():
+def _generated(module):
+    return importlib.import_module(f"mrcschema.format._generated.{module.rsplit('.', 1)[-1]}")
+
+
+def test_generated_modules_are_current():
     """What ``python -m mrcschema.format.generate`` would write is what is committed."""
-    assert generate.OUTPUT.read_text() == generate.render(), "run: python -m mrcschema.format.generate"
+    assert generate.stale() == [], "run: python -m mrcschema.format.generate"
+    assert sorted(p.name for p in generate.OUTPUT.glob("*.py")) == sorted(generate.render())
 
 
 @pytest.mark.parametrize("module", LAYOUT_MODULES)
 def test_generated_tables_are_what_the_engine_derives_from_the_schemas(module):
-    entry = _generated.MODULES[module]
-    schemas = __import__(module, fromlist=["SCHEMAS"]).SCHEMAS
+    generated = _generated(module)
+    schemas = importlib.import_module(module).SCHEMAS
     built = schemas.build()
-    assert set(entry["layouts"]) == set(built)
+    assert generated.MODULE == module and set(generated.LAYOUTS) == set(built)
     for name, schema in built.items():
-        assert entry["layouts"][name] == engine.derive_forms(schema), name
+        assert generated.LAYOUTS[name] == engine.derive_forms(schema), name
+    assert schemas.generated is generated.LAYOUTS  # current: the layouts use it
 
 
 def _layouts():
@@ -67,25 +74,28 @@ def _has_text_or_flag(layout):
     return any(f.type.startswith("char[") or f.type == "bool" for f in layout.fields)
 
 
-def test_a_stale_generated_entry_is_not_used(monkeypatch):
-    """An entry whose source CRC is not the module's is ignored: the forms come from the schema."""
+@pytest.mark.parametrize("crc", ["SOURCE_CRC", "ENGINE_CRC"])
+def test_a_stale_generated_module_is_not_used(monkeypatch, crc):
+    """Generated forms whose source or engine CRC is not the file's are ignored: the forms then
+    come from the schema."""
     from mrcschema.format import mrc2014
 
-    stale = {name: dict(entry, source_crc=entry["source_crc"] ^ 1) for name, entry in _generated.MODULES.items()}
-    monkeypatch.setattr(engine, "_generated_forms", lambda: stale)
+    generated = _generated("mrcschema.format.mrc2014")
+    monkeypatch.setattr(generated, crc, getattr(generated, crc) ^ 1)
     schemas = engine.Schemas(mrc2014._define_schemas)
     assert schemas.generated is None
     layout = engine.Layout("mrc2014_header", schemas.ref("MRC2014_HEADER_SCHEMA"))
     assert layout._forms == engine.derive_forms(mrc2014.MRC2014_HEADER_SCHEMA)
-    assert engine.Schemas(mrc2014._define_schemas).generated is None
     monkeypatch.undo()
-    assert engine.Schemas(mrc2014._define_schemas).generated is not None
+    assert engine.Schemas(mrc2014._define_schemas).generated is generated.LAYOUTS
 
 
 def test_generator_check_mode(tmp_path, monkeypatch):
-    monkeypatch.setattr(generate, "OUTPUT", tmp_path / "_generated.py")
+    monkeypatch.setattr(generate, "OUTPUT", tmp_path / "_generated")
     assert generate.main(["--check"]) == 1
     assert generate.main([]) == 0 and generate.main(["--check"]) == 0
+    (tmp_path / "_generated" / "fei.py").write_text("# edited\n")
+    assert generate.stale(tmp_path / "_generated") == ["fei.py"] and generate.main(["--check"]) == 1
 
 
 _PROBE = r"""

@@ -24,17 +24,18 @@ description -- is the same in every process, and deriving it means importing ``c
 walking the schema.  A schema module therefore writes its schemas inside one function
 (:class:`Schemas`: built when first asked for, e.g. to write a header) and gives each layout a
 :class:`SchemaRef`; the derived forms of those layouts are kept as plain literals in
-``format/_generated.py`` (written by ``python -m mrcschema.format.generate``).  A layout uses them
-when the generated module is *current* -- the CRC-32 of the schema module's source and of this
-file are the ones it was generated from -- and derives them from the schema otherwise.  Tests
-regenerate the module and compare, and check its tables against what :func:`derive_forms` makes
-of each schema, so the schema stays the single source.  Reading a file imports neither
+``format/_generated/<module>.py`` (written by ``python -m mrcschema.format.generate``).  A layout
+uses them when they are *current* -- the CRC-32 of the schema module's source and of this file are
+the ones they were generated from -- and derives them from the schema otherwise.  Tests regenerate
+the modules and compare, and check their tables against what :func:`derive_forms` makes of each
+schema, so the schema stays the single source.  Reading a file imports neither
 ``construct`` nor ``attrs``.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import struct as _struct
 import sys
 import zlib
@@ -63,7 +64,7 @@ class Field:
 #
 # ``forms`` = {"size": int, "fields": (row, ...), "dtype": numpy descr (little-endian)}, a row being
 # (name, offset, size, type, doc, (child row, ...)).  ``derive_forms`` makes them from a construct
-# schema; ``_generated.py`` holds them for the schemas of the schema modules.
+# schema; ``format/_generated/`` holds them for the schemas of the schema modules.
 
 #: struct-module format letters (construct's ``fmtstr``) to numpy kinds (sizes are the standard ones).
 _FORMAT_TO_NUMPY = {
@@ -157,12 +158,14 @@ def _moved(row, shift):
     return (name, offset + shift, size, type_name, doc, tuple(_moved(c, shift) for c in children))
 
 
-def _type_parts(type_name) -> tuple[str, list[int]]:
-    """``"bytes[80][10]"`` -> ("bytes", [80, 10]); ``"int16[3]"`` -> ("int16", [3])."""
+@functools.cache
+def _type_parts(type_name) -> tuple[str, tuple[int, ...]]:
+    """``"bytes[80][10]"`` -> ("bytes", (80, 10)); ``"int16[3]"`` -> ("int16", (3,))."""
     base, _, dims = type_name.partition("[")
-    return base, [int(d) for d in dims[:-1].split("][")] if dims else []
+    return base, tuple(int(d) for d in dims[:-1].split("][")) if dims else ()
 
 
+@functools.cache
 def _array_count(type_name) -> int | None:
     """The element count of an array type (``int16[3]``, ``bytes[80][10]``), None for single values."""
     base, sizes = _type_parts(type_name)
@@ -213,14 +216,13 @@ def _file_crc(path) -> int | None:
         return None
 
 
-@functools.cache
-def _generated_forms():
-    """The generated module's layouts, by module, if that module imports; {} otherwise."""
+def _generated_entry(module: str):
+    """The generated module of the schema module ``module`` (``format/_generated/<name>.py``), or
+    None when there is none."""
     try:
-        from . import _generated
-    except ImportError:  # pragma: no cover - a tree without the generated module
-        return {}
-    return _generated.MODULES
+        return importlib.import_module(f"{__package__}._generated.{module.rsplit('.', 1)[-1]}")
+    except ImportError:
+        return None
 
 
 class Schemas:
@@ -253,15 +255,15 @@ class Schemas:
 
     @functools.cached_property
     def generated(self) -> dict | None:
-        """This module's entry of the generated module when it is current, else None."""
-        entry = _generated_forms().get(self.module)
-        if entry is None:
+        """The forms generated from this module's schemas (by schema name) when they are current,
+        else None."""
+        entry = _generated_entry(self.module)
+        if entry is None or getattr(entry, "MODULE", None) != self.module:
             return None
-        module = sys.modules.get(self.module)
-        source = getattr(module, "__file__", None)
-        if source is None or _file_crc(source) != entry["source_crc"] or _engine_crc() != entry["engine_crc"]:
+        source = getattr(sys.modules.get(self.module), "__file__", None)
+        if source is None or _file_crc(source) != entry.SOURCE_CRC or _engine_crc() != entry.ENGINE_CRC:
             return None
-        return entry["layouts"]
+        return entry.LAYOUTS
 
 
 @functools.cache

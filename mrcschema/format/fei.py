@@ -41,7 +41,7 @@ __all__ = ["FEI1", "FEI2", "FEI_KINDS", "FEI_LEGACY", "FeiKind", "fei_kind_of"]
 
 def _define_schemas() -> dict[str, Any]:
     """The schemas of this module, written with ``construct`` (imported here: reading a file uses the
-    forms generated from them, ``format/_generated.py``; writing records builds them)."""
+    forms generated from them, ``format/_generated/``; writing records builds them)."""
     from construct import (
         Bytes,
         Flag,

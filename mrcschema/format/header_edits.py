@@ -13,7 +13,6 @@ import numpy as np
 from .modes import DTYPE_TO_MODE
 from .mrc2014 import LABEL_COUNT, LABEL_LENGTH
 from .records import evolve
-from .statistics import data_stats
 
 
 def with_voxel_size(header, voxel_size):
@@ -48,6 +47,13 @@ def with_labels(header, labels):
     nlabl = len(fields)
     fields += [b"\0" * LABEL_LENGTH] * (LABEL_COUNT - nlabl)
     return evolve(header, label=tuple(fields), nlabl=nlabl)
+
+
+def data_stats(data):
+    """:func:`.statistics.data_stats` (that module is loaded when statistics are first computed)."""
+    from .statistics import data_stats as compute
+
+    return compute(data)
 
 
 def has_stats(header):

@@ -20,7 +20,7 @@ LABEL_COUNT, LABEL_LENGTH = 10, 80
 
 def _define_schemas() -> dict[str, Any]:
     """The schemas of this module, written with ``construct`` (imported here: reading a file uses the
-    forms generated from them, ``format/_generated.py``; writing a header builds them)."""
+    forms generated from them, ``format/_generated/``; writing a header builds them)."""
     from construct import Array, Bytes, Float32l, Int16sl, Int32sl, Struct
 
     def _xyz(doc_x, doc_y, doc_z):

@@ -46,7 +46,7 @@ __all__ = [
 
 def _define_schemas() -> dict[str, Any]:
     """The schema of this module, written with ``construct`` (imported here: reading a file uses the
-    forms generated from it, ``format/_generated.py``)."""
+    forms generated from it, ``format/_generated/``)."""
     from construct import Array, Bytes, Int16sl, Int16ul, Struct
 
     #: Every SerialEM item, in storage (flag) order; doc strings quoted from IMOD's mrc_format.txt.

@@ -16,7 +16,6 @@ import numpy as np
 from ..errors import MrcFormatError, MrcWarning, location
 from ..format import header_edits
 from ..format.byteorder import byteorder_argument
-from ..format.extended import parse_extended_header
 from ..format.geometry import (
     HEADER_SIZE,
     check_identity,
@@ -218,6 +217,8 @@ class MrcFile:
     def extended(self):
         """The :class:`~mrcschema.format.extended.ExtendedHeader`: kind, records, record size, padding, notes."""
         if self._extended is None:
+            from ..format.extended import parse_extended_header  # loaded for files whose extended header is asked for
+
             self._extended = parse_extended_header(self.extended_header_bytes, self.header, self.imod,
                                                    self.byteorder)
         return self._extended
@@ -259,8 +260,8 @@ class MrcFile:
         """The whole data block read into a new array, in this machine's byte order: the values
         and shape of :attr:`data`, in memory, owned by the caller (writable, independent of the file).
 
-        A local file is read with ``readinto`` straight into the new array -- one stream of read
-        system calls, as ``numpy.fromfile`` does -- and big-endian data is then swapped in place.
+        A local file is read straight into the new array (``preadv`` into its buffer: one stream of
+        read system calls, as ``numpy.fromfile`` makes) and big-endian data is then swapped in place.
         ``np.asarray(f.data)`` is instead a view of the memory map: nothing is read until it is
         touched, then every 4 KiB page costs a page fault; ``np.array(f.data)`` copies through the
         map (the same faults, plus the copy).  Compressed files, mode 101 and data changed through
@@ -278,15 +279,23 @@ class MrcFile:
             return None if data is None else np.array(data, dtype=data.dtype.newbyteorder("="))
         out = np.empty(g.stored_shape, dtype=native)  # the file's bytes go in, swapped below when not native
         view = out.reshape(-1).view(np.uint8).data
-        with builtins.open(path, "rb", buffering=0) as f:
-            f.seek(g.offset)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
             filled = 0
             while filled < len(view):
-                count = f.readinto(view[filled:])
+                if hasattr(os, "preadv"):
+                    count = os.preadv(fd, [view[filled:]], g.offset + filled)
+                else:  # pragma: no cover - no preadv (Windows): read, then copy
+                    os.lseek(fd, g.offset + filled, os.SEEK_SET)
+                    chunk = os.read(fd, min(len(view) - filled, 1 << 30))
+                    count = len(chunk)
+                    view[filled:filled + count] = chunk
                 if not count:
                     raise MrcFormatError(f"the file ends {len(view) - filled} bytes before the data block does "
                                          "(truncated since it was opened?)", field="data", offset=g.offset + filled)
                 filled += count
+        finally:
+            os.close(fd)
         if not g.dtype.isnative:
             out.byteswap(inplace=True)
         return out
