@@ -9,7 +9,6 @@ Errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import warnings
@@ -51,6 +50,8 @@ def _validate(args):
         if not args.json:
             print(report)
     if args.json:
+        import json
+
         print(json.dumps(reports, indent=1))
     return code
 
@@ -73,10 +74,12 @@ def _dump(args):
             print(f"mrcschema dump: {args.file}: warning: {w.message}", file=sys.stderr)
         else:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    if args.record is not None:
-        print(json.dumps(info, indent=1) if args.json else "\n".join(info["lines"]))
+    if args.json:
+        import json  # loaded for --json only
+
+        print(json.dumps(info, indent=1))
     else:
-        print(json.dumps(info, indent=1) if args.json else render_text(info))
+        print("\n".join(info["lines"]) if args.record is not None else render_text(info))
     return 0
 
 

@@ -8,8 +8,6 @@ schemas declare.  :func:`describe` builds the plain dict that ``dump --json`` pr
 
 from __future__ import annotations
 
-import json
-
 from ..errors import MrcFormatError
 from ..format.mrc2014 import (
     HEADER_SIZE,
@@ -89,6 +87,8 @@ def describe_extended(mrc, first=3):
         info["text"] = list(ext.text)
         summary += [f"symmetry: {line}" for line in ext.text]
     if ext.json is not None:
+        import json  # for the files that have a JSON block only
+
         info["json"] = ext.json
         summary += [f"json: {line}" for line in json.dumps(ext.json, indent=1, sort_keys=True).splitlines()]
     summary += [f"note: {n}" for n in ext.notes]
