@@ -65,9 +65,17 @@ def _mem_total_gib():
 def _version(module):
     try:
         mod = __import__(module)
-        return getattr(mod, "__version__", "unknown")
     except ImportError:
         return None
+    version = getattr(mod, "__version__", None)
+    if version is None:  # ncempy has no __version__: its distribution's
+        from importlib import metadata
+
+        try:
+            version = metadata.version(module)
+        except metadata.PackageNotFoundError:
+            version = "unknown"
+    return version
 
 
 def _git(*args):

@@ -99,15 +99,17 @@ def test_generator_check_mode(tmp_path, monkeypatch):
 
 
 _PROBE = r"""
-import sys, warnings
+import re, sys, warnings
 warnings.simplefilter("ignore")
+import numpy
+compiled = len(re._cache)
 import mrcschema
 path = sys.argv[1]
 with mrcschema.open(path) as f:
     f.data.flat[0]; f.header.nx; f.voxel_size; f.labels; f.extended_header
 mrcschema.read_header(path)
-f = mrcschema.open(path); f.read() if hasattr(f, "read") else None; f.close()
-print(sorted(sys.modules))
+f = mrcschema.open(path); f.read(); f.close()
+print((sorted(sys.modules), len(re._cache) - compiled))
 """
 
 #: what reading a file must not import (issue 15): the schema library, attrs, the writer, the validator
@@ -122,8 +124,11 @@ def _fresh_modules(code_args, cwd):
 
 
 def test_reading_a_file_imports_neither_construct_nor_attrs_nor_the_writer(tmp_path):
+    """Open, header, labels, voxel size, extended header, first pixel, read(), read_header: no
+    construct, attrs, json, dask, writer, validator, HyperSpy or CLI module, no regex compiled."""
     example = REPO / "examples" / "tiny_volume.mrc"
-    modules = _fresh_modules(["-c", _PROBE, str(example)], tmp_path)
+    modules, regexes = _fresh_modules(["-c", _PROBE, str(example)], tmp_path)
+    assert regexes == 0  # no regular expression compiled to read a file
     loaded = [m for m in modules if m.split(".")[0] in ("construct", "attr", "attrs", "dask", "json")
               or m.startswith(NOT_ON_THE_READ_PATH)]
     assert loaded == []
@@ -171,3 +176,22 @@ def test_header_records_pickle_by_value():
     assert pickle.loads(pickle.dumps(Vec3(1.0, 2.0, 3.0))) == Vec3(1.0, 2.0, 3.0)
     with mrcschema.open(REPO / "examples" / "tiny_volume.mrc") as f:
         assert copy.deepcopy(f.header) == f.header and pickle.loads(pickle.dumps(f.geometry)) == f.geometry
+
+
+_DUMP_PROBE = r"""
+import contextlib, io, sys
+from mrcschema.cli.main import main
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["dump", sys.argv[1]])
+print(sorted(sys.modules))
+"""
+
+
+def test_dump_of_a_file_imports_neither_construct_nor_attrs_nor_the_writer(tmp_path):
+    """``mrcschema dump FILE`` (issue 15: a fresh dump within mrcfile-header's time) loads what it
+    shows and no more: no construct, attrs, json (unless --json), writer, validator or dask."""
+    example = REPO / "examples" / "tiny_volume.mrc"
+    modules = _fresh_modules(["-c", _DUMP_PROBE, str(example)], tmp_path)
+    loaded = [m for m in modules if m.split(".")[0] in ("construct", "attr", "attrs", "dask", "json")
+              or m.startswith(("mrcschema.writing", "mrcschema.validation", "mrcschema.hyperspy"))]
+    assert loaded == []
