@@ -115,18 +115,71 @@ def make_fei2(path, nz=20000):
 
 
 class Context:
-    """Settings of a run and its data files, each made on first use in ``workdir``."""
+    """Settings of a run and its data files, each made on first use in ``workdir``.
 
-    def __init__(self, workdir, *, quick=False, repeats=None, heavy_repeats=None, cmd_repeats=None):
+    ``smoke``: one sample per side and tiny files -- the test suite runs every case this way to
+    see that it runs (no timing is looked at)."""
+
+    def __init__(self, workdir, *, quick=False, smoke=False, repeats=None, heavy_repeats=None, cmd_repeats=None):
         self.workdir = workdir
-        self.quick = quick
-        self.repeats = repeats or (5 if quick else 11)  # in-process, light cases
-        self.heavy_repeats = heavy_repeats or (3 if quick else 7)  # cases that touch 1 GiB
-        self.cmd_repeats = cmd_repeats or (7 if quick else 21)  # fresh-process cases
-        self.big_sections = 16 if quick else 256  # of 1024 x 1024 float32: 64 MiB or 1 GiB
+        self.quick = quick or smoke
+        self.smoke = smoke
+        light, heavy, cmd = (1, 1, 1) if smoke else (5, 3, 7) if quick else (11, 7, 21)
+        self.repeats = repeats or light  # in-process, light cases
+        self.heavy_repeats = heavy_repeats or heavy  # cases that touch 1 GiB (or 256 MiB)
+        self.cmd_repeats = cmd_repeats or cmd  # fresh-process cases
+        self.batch_repeats = 1 if smoke else 3 if quick else 5  # one sample = a whole batch of files
+        self.big_sections = 1 if smoke else 16 if quick else 256  # of 1024 x 1024 float32: 64 MiB or 1 GiB
+        self.read_sections = 1 if smoke else 16 if quick else 64  # full reads: 64 MiB or 256 MiB
+        self.batch_count = 10 if smoke else 200 if quick else 1000  # files per batch
         self.profile_targets = {}  #: case -> ("call", fn) | ("argv", argv) | ("importtime", module)
         self._files = {}
+        self._batches = {}
         self._env = None
+        self._cli = None
+
+    def number(self, full):
+        """Back-to-back calls per sample for a light call (``full`` in a full run)."""
+        return 1 if self.smoke else max(1, full // 2) if self.quick else full
+
+    @property
+    def read_label(self):
+        return f"{self.read_sections * 4} MiB"
+
+    def read_shape(self):
+        return (self.read_sections, 1024, 1024)
+
+    def batch_files(self, kind):
+        """``batch_count`` files: "small" (16 x 16 x 16 float32, 16 KiB) or "mib" (64^3, 1 MiB)."""
+        if kind not in self._batches:
+            folder = os.path.join(self.workdir, f"batch_{kind}")
+            os.makedirs(folder, exist_ok=True)
+            first = make_volume(os.path.join(folder, "f0000.mrc"), *((16, 16, 16) if kind == "small" else (64, 64, 64)))
+            with open(first, "rb") as f:
+                content = f.read()
+            paths = [first]
+            for i in range(1, self.batch_count):
+                paths.append(os.path.join(folder, f"f{i:04d}.mrc"))
+                with open(paths[-1], "wb") as f:
+                    f.write(content)
+            self._batches[kind] = paths
+        return self._batches[kind]
+
+    def our_cli(self):
+        """argv of our console script, as pip writes it for ``[project.scripts]`` (run by this
+        interpreter, as ``mrcfile-header`` is): ``mrcschema ...``."""
+        if self._cli is None:
+            module, function = _entry_point("mrcschema")
+            os.makedirs(os.path.join(self.workdir, "bin"), exist_ok=True)
+            script = os.path.join(self.workdir, "bin", "mrcschema")
+            with open(script, "w") as f:
+                f.write(_CONSOLE_SCRIPT.format(python=PYTHON, module=module, function=function))
+            self._cli = [PYTHON, script]
+        return list(self._cli)
+
+    def mrcfile_header(self):
+        return _console_script("mrcfile-header") or [
+            PYTHON, "-c", "import sys; from mrcfile.command_line import print_headers; print_headers()"]
 
     @property
     def big_label(self):
@@ -151,6 +204,11 @@ class Context:
                 make_fei2(path)
             elif name == "big":
                 make_volume(path, self.big_sections, 1024, 1024)
+            elif name in ("read", "read_be", "axes"):
+                from bench_peers import make_read_file
+
+                make_read_file(path, self.read_sections, byteorder=">" if name == "read_be" else "<",
+                               axes=(3, 1, 2) if name == "axes" else (1, 2, 3))
             else:
                 raise KeyError(name)
             self._files[name] = path
@@ -456,61 +514,95 @@ def _console_script(name):
     return None
 
 
+#: what pip writes for a ``[project.scripts]`` entry point (pip's own template)
+_CONSOLE_SCRIPT = """#!{python}
+# -*- coding: utf-8 -*-
+import re
+import sys
+from {module} import {function}
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+    sys.exit({function}())
+"""
+
+
+def _entry_point(name):
+    """(module, function) of the console script ``name`` in this tree's pyproject.toml (an
+    installed script may be stale: an editable install of another checkout)."""
+    import re
+
+    with open(os.path.join(REPO_ROOT, "pyproject.toml")) as f:
+        text = f.read()
+    scripts = text.split("[project.scripts]", 1)[1].split("\n[", 1)[0]
+    match = re.search(rf'^{re.escape(name)}\s*=\s*"([\w.]+):(\w+)"', scripts, re.M)
+    if match is None:
+        raise RuntimeError(f"no console script {name!r} in pyproject.toml")
+    return match.group(1), match.group(2)
+
+
 def cli_dump(ctx):
-    """``python -m mrcschema dump FILE`` against ``mrcfile-header FILE`` (fresh processes)."""
+    """``mrcschema dump FILE`` (the console script) against ``mrcfile-header FILE`` (fresh processes)."""
     path = ctx.file("small")
-    peer_argv = _console_script("mrcfile-header")
-    peer_label = "mrcfile-header FILE"
-    if peer_argv is None:
-        peer_argv = [PYTHON, "-c", "import sys; from mrcfile.command_line import print_headers; print_headers()"]
-        peer_label = "python -c 'print_headers()' (mrcfile-header's entry point)"
-    ours_argv = [PYTHON, "-m", "mrcschema", "dump", path]
-    o, p = alternate_commands(ours_argv, peer_argv + [path], ctx.cmd_repeats, cwd=ctx.workdir, env=ctx.env)
-    ctx.profile_targets["CLI dump, 1 MB"] = ("argv", [PYTHON, "-m", "cProfile", "-s", "cumtime", "-m", "mrcschema",
+    peer_argv = ctx.mrcfile_header()
+    o, p = alternate_commands(ctx.our_cli() + ["dump", path], peer_argv + [path], ctx.cmd_repeats, cwd=ctx.workdir,
+                              env=ctx.env)
+    ctx.profile_targets["CLI dump, 1 MB"] = ("argv", [PYTHON, "-m", "cProfile", "-s", "cumtime", *ctx.our_cli()[1:],
                                                       "dump", path])
-    return Result("CLI dump, 1 MB", "python -m mrcschema dump FILE", peer_label, 1.0, ours_times=o, peer_times=p,
-                  notes=["wall time of a fresh process, output to /dev/null"])
+    return Result("CLI dump, 1 MB", "mrcschema dump FILE (console script)", "mrcfile-header FILE", 1.0,
+                  ours_times=o, peer_times=p,
+                  notes=["whole-process wall time, output to /dev/null; both console scripts run by this interpreter"])
+
+
+def cli_dump_module(ctx):
+    """Informative: ``python -m mrcschema dump FILE`` (runpy finds and runs the package's __main__)."""
+    path = ctx.file("small")
+    o, p = alternate_commands([PYTHON, "-m", "mrcschema", "dump", path], ctx.mrcfile_header() + [path],
+                              ctx.cmd_repeats, cwd=ctx.workdir, env=ctx.env)
+    return Result("CLI dump as python -m mrcschema, 1 MB (info)", "python -m mrcschema dump FILE",
+                  "mrcfile-header FILE", None, goal_text="info (runpy start-up)", ours_times=o, peer_times=p)
 
 
 def cli_dump_fei2(ctx):
     """The same on the FEI2 file (informative: our dump also reads and prints the extended header,
     mrcfile-header reads the main header only)."""
     path = ctx.file("fei2")
-    peer_argv = _console_script("mrcfile-header") or [
-        PYTHON, "-c", "import sys; from mrcfile.command_line import print_headers; print_headers()"]
-    o, p = alternate_commands([PYTHON, "-m", "mrcschema", "dump", path], peer_argv + [path], ctx.cmd_repeats,
+    o, p = alternate_commands(ctx.our_cli() + ["dump", path], ctx.mrcfile_header() + [path], ctx.cmd_repeats,
                               cwd=ctx.workdir, env=ctx.env)
-    return Result("CLI dump, 20 000 FEI2 records (info)", "python -m mrcschema dump FILE", "mrcfile-header FILE",
+    return Result("CLI dump, 20 000 FEI2 records (info)", "mrcschema dump FILE", "mrcfile-header FILE",
                   None, goal_text="info (our dump also reads the extended header)", ours_times=o, peer_times=p)
 
 
-def import_time(ctx):
-    """``python -c "import mrcschema"`` against ``python -c "import mrcfile"`` (fresh processes)."""
-    o, p = alternate_commands([PYTHON, "-c", "import mrcschema"], [PYTHON, "-c", "import mrcfile"],
-                              ctx.cmd_repeats, cwd=ctx.workdir, env=ctx.env)
-    bare = alternate_commands([PYTHON, "-c", "pass"], [PYTHON, "-c", "pass"], ctx.cmd_repeats // 2 or 1,
-                              cwd=ctx.workdir, env=ctx.env)
-    ctx.profile_targets["import"] = ("importtime", "mrcschema")
-    from timing import median
-
-    return Result("import", 'python -c "import mrcschema"', 'python -c "import mrcfile"', 1.0,
-                  ours_times=o, peer_times=p,
-                  extra={"bare_interpreter_median": median(bare[0] + bare[1])},
-                  notes=["includes interpreter start-up (see bare_interpreter_median)"])
-
-
 def import_open_fresh_process(ctx):
-    """Informative: what a script pays in a fresh process: import, open a small file, read a
-    pixel.  ``import mrcschema`` alone loads nothing (names load on first use), so this row
-    shows the cost the import row defers."""
+    """The headline import figure: what a script pays in a fresh process to import the library,
+    open a small file and read a pixel.  (``import mrcschema`` alone defers numpy, ``import
+    mrcfile`` does not: that row is not like for like.)"""
     path = ctx.file("small")
     ours_code = f"import mrcschema; f = mrcschema.open({path!r}); f.data.flat[0]"
     peer_code = f"import mrcfile; f = mrcfile.mmap({path!r}, permissive=True); f.data.flat[0]"
     o, p = alternate_commands([PYTHON, "-c", ours_code], [PYTHON, "-c", peer_code], ctx.cmd_repeats,
                               cwd=ctx.workdir, env=ctx.env)
-    return Result("import + open + first pixel, fresh process (info)", "mrcschema.open(p)",
-                  "mrcfile.mmap(p, permissive=True)", None, goal_text="info (what import defers)",
-                  ours_times=o, peer_times=p)
+    ctx.profile_targets["import + open + first pixel, fresh process"] = (
+        "argv", [PYTHON, "-m", "cProfile", "-s", "cumtime", "-c", ours_code])
+    return Result("import + open + first pixel, fresh process", "import mrcschema; open(p); data.flat[0]",
+                  "import mrcfile; mmap(p, permissive=True); data.flat[0]", 1.0, ours_times=o, peer_times=p,
+                  notes=["whole-process wall time: the headline import figure"])
+
+
+def import_time(ctx):
+    """Informative: ``python -c "import mrcschema"`` against ``python -c "import mrcfile"``: not
+    like for like, as ``import mrcschema`` loads its names (and numpy) on first use."""
+    o, p = alternate_commands([PYTHON, "-c", "import mrcschema"], [PYTHON, "-c", "import mrcfile"],
+                              ctx.cmd_repeats, cwd=ctx.workdir, env=ctx.env)
+    bare = alternate_commands([PYTHON, "-c", "pass"], [PYTHON, "-c", "pass"], ctx.cmd_repeats // 2 or 1,
+                              cwd=ctx.workdir, env=ctx.env)
+    ctx.profile_targets["import (info: not like for like)"] = ("importtime", "mrcschema")
+    from timing import median
+
+    return Result("import (info: not like for like)", 'python -c "import mrcschema"', 'python -c "import mrcfile"',
+                  None, goal_text="info (import mrcschema defers numpy)", ours_times=o, peer_times=p,
+                  extra={"bare_interpreter_median": median(bare[0] + bare[1])},
+                  notes=["includes interpreter start-up (see bare_interpreter_median); the headline import "
+                         "figure is 'import + open + first pixel, fresh process'"])
 
 
 def import_time_no_bytecode(ctx):
@@ -520,10 +612,14 @@ def import_time_no_bytecode(ctx):
     env = dict(ctx.env)
     env.pop("PYTHONPYCACHEPREFIX", None)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    o, p = alternate_commands([PYTHON, "-c", "import mrcschema"], [PYTHON, "-c", "import mrcfile"],
-                              max(ctx.cmd_repeats // 3, 3), cwd=ctx.workdir, env=env)
-    return Result("import, no bytecode cache (info)", 'python -c "import mrcschema"', 'python -c "import mrcfile"',
-                  None, goal_text="info (PYTHONDONTWRITEBYTECODE=1)", ours_times=o, peer_times=p)
+    path = ctx.file("small")
+    ours_code = f"import mrcschema; f = mrcschema.open({path!r}); f.data.flat[0]"
+    peer_code = f"import mrcfile; f = mrcfile.mmap({path!r}, permissive=True); f.data.flat[0]"
+    o, p = alternate_commands([PYTHON, "-c", ours_code], [PYTHON, "-c", peer_code],
+                              max(ctx.cmd_repeats // 3, 1 if ctx.smoke else 3), cwd=ctx.workdir, env=env)
+    return Result("import + open + first pixel, no bytecode cache (info)", "import mrcschema; open; first pixel",
+                  "import mrcfile; mmap; first pixel", None, goal_text="info (PYTHONDONTWRITEBYTECODE=1)",
+                  ours_times=o, peer_times=p)
 
 
 HEAVY_MODULES = ("dask", "distributed", "matplotlib", "hyperspy", "rsciio", "scipy", "pandas")
@@ -629,34 +725,84 @@ def write_overwrite(ctx):
     return _write_case(ctx, overwrite_existing=True)
 
 
+def remote_cases(ctx):
+    """The remote-source figures of issue 13 (``benchmarks/bench_remote.py``, its
+    ``remote_cases(quick)``), in this table when that file is in the tree."""
+    case = "remote sources (issue 13)"
+    if not os.path.exists(os.path.join(BENCH_DIR, "bench_remote.py")):
+        return skipped(case, "-", "-", None, "benchmarks/bench_remote.py is not in this tree (issue 13, built "
+                                             "alongside): its rows appear here once it is merged")
+    try:
+        module = importlib.import_module("bench_remote")
+    except Exception as exc:  # noqa: BLE001 - a half-written sibling must not stop this run
+        return skipped(case, "-", "-", None, f"bench_remote does not import: {type(exc).__name__}: {exc}"[:200])
+    if not callable(getattr(module, "remote_cases", None)):
+        return skipped(case, "-", "-", None, "bench_remote.py has no remote_cases(quick)")
+    rows = []
+    for item in module.remote_cases(ctx.quick):
+        produced = item(ctx) if callable(item) else item  # Results, case functions, or row dicts
+        for row in produced if isinstance(produced, (list, tuple)) else [produced]:
+            rows.append(_remote_result(row) if isinstance(row, dict) else row)
+    return rows
+
+
+def _remote_result(row):
+    """A row dict of ``bench_remote.remote_cases`` ({case, ours, peer, ratio, goal, met, notes}) as a
+    Result: measured there (servers, requests, bytes), shown here with its own figures."""
+    notes = [f"ours {row['ours']}, peer {row['peer']}, ratio {row['ratio']}", str(row.get("notes") or "")]
+    met = row.get("met")
+    return Result(row["case"], str(row["ours"]), str(row["peer"]), goal_text=str(row.get("goal") or ""),
+                  check=met if isinstance(met, bool) else None, notes=[n for n in notes if n], extra=dict(row))
+
+
+def _peer_cases():
+    import bench_peers
+
+    return bench_peers.CASES
+
+
+def _batch_cases():
+    import bench_batch
+
+    return bench_batch.CASES
+
+
 #: the cases in table order
 CASES = [
     open_first_pixel_small,
+    *_peer_cases()[1:2],  # open + first pixel vs ncempy, mrcz
     open_flat_100gb,
+    *_peer_cases()[:1],  # header only vs a bare read and every peer
     fei2_records,
+    *_peer_cases()[2:],  # full reads (little- and big-endian), axis-reordered read vs gemmi
     file_reader_eager,
     file_reader_lazy_vs_memmap,
     file_reader_lazy_vs_rsciio,
     validate_small,
     validate_big,
+    import_open_fresh_process,
     cli_dump,
+    cli_dump_module,
     cli_dump_fei2,
     import_time,
-    import_open_fresh_process,
     import_time_no_bytecode,
     no_dask_on_import,
+    *_batch_cases(),
     write_new,
     write_overwrite,
+    remote_cases,
 ]
 
 
 def run_case(fn, ctx):
-    """Run one case; an exception becomes an "error: ..." row instead of stopping the run."""
+    """Run one case: a list of rows (a case may give several, one per peer); an exception becomes
+    an "error: ..." row instead of stopping the run."""
     try:
-        return fn(ctx)
+        out = fn(ctx)
     except Exception as exc:  # noqa: BLE001
         name = fn.__name__.replace("_", " ")
-        return Result(name, "-", "-", None, status=f"error: {type(exc).__name__}: {exc}"[:300])
+        return [Result(name, "-", "-", None, status=f"error: {type(exc).__name__}: {exc}"[:300])]
+    return list(out) if isinstance(out, (list, tuple)) else [out]
 
 
 if __name__ == "__main__":  # pragma: no cover

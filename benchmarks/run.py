@@ -1,10 +1,11 @@
-"""One benchmark run of mrcschema against mrcfile and RosettaSciIO (issue #8).
+"""One benchmark run of mrcschema against mrcfile, RosettaSciIO, gemmi, mrcz, ncempy and numpy
+(issues #8 and #15).
 
     python benchmarks/run.py [--quick] [--json out.json] [--png out.png] [--profile]
 
-Needs the ``[bench]`` extra (``pip install ".[bench]"``: mrcfile, rosettasciio, dask; matplotlib
-only for ``--png``); installs nothing itself.  Prints a table (case, ours median, peer median,
-ratio ours/peer, goal, met?).  See benchmarks/README.md.
+Needs the ``[bench]`` extra (``pip install ".[bench]"``: mrcfile, rosettasciio, dask, gemmi, mrcz,
+ncempy; matplotlib only for ``--png``); installs nothing itself.  Prints a table (case, ours median,
+peer median, ratio ours/peer, goal, met?).  See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO_ROOT = os.path.dirname(HERE)
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
-try:
-    import mrcschema  # noqa: F401
-except ImportError:  # a checkout that is not installed
-    sys.path.insert(1, REPO_ROOT)
-
+# this checkout's package, whatever else is installed (an editable install of another checkout or
+# git worktree would otherwise be the one timed)
+sys.path.insert(1, REPO_ROOT)
 import cases  # noqa: E402
 from timing import PYTHON, fmt_seconds  # noqa: E402
+
+import mrcschema  # noqa: E402
 
 # --------------------------------------------------------------------------------------------
 # machine and versions
@@ -64,9 +65,17 @@ def _mem_total_gib():
 def _version(module):
     try:
         mod = __import__(module)
-        return getattr(mod, "__version__", "unknown")
     except ImportError:
         return None
+    version = getattr(mod, "__version__", None)
+    if version is None:  # ncempy has no __version__: its distribution's
+        from importlib import metadata
+
+        try:
+            version = metadata.version(module)
+        except metadata.PackageNotFoundError:
+            version = "unknown"
+    return version
 
 
 def _git(*args):
@@ -95,6 +104,9 @@ def versions():
         "mrcschema_git": _git("describe", "--always", "--dirty"),
         "mrcfile": _version("mrcfile"),
         "rsciio": _version("rsciio"),
+        "gemmi": _version("gemmi"),
+        "mrcz": _version("mrcz"),
+        "ncempy": _version("ncempy"),
         "dask": _version("dask"),
         "construct": _version("construct"),
         "attrs": _version("attrs"),
@@ -174,7 +186,7 @@ def write_png(results, path):
     ax.invert_yaxis()
     ax.set_xscale("log")
     ax.set_xlabel("time ratio ours / peer (log; black tick = goal; green met, red missed)")
-    ax.set_title("mrcschema vs mrcfile / RosettaSciIO")
+    ax.set_title("mrcschema vs mrcfile, RosettaSciIO, gemmi, mrcz, ncempy, numpy")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -237,6 +249,8 @@ def main(argv=None):
     parser.add_argument("-k", dest="select", default=None, help="run only cases whose function name contains this")
     parser.add_argument("--tmpdir", default=None, help="where the data files go (default: the system temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep the data files")
+    parser.add_argument("--smoke", action="store_true",
+                        help="one sample per side and tiny files: checks that every case runs (the tests use it)")
     args = parser.parse_args(argv)
 
     missing = [m for m in ("mrcfile", "rsciio", "dask") if _version(m) is None]
@@ -249,12 +263,22 @@ def main(argv=None):
     info = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "command": " ".join(["python", "benchmarks/run.py", *(argv if argv is not None else sys.argv[1:])]),
             "quick": args.quick, "machine": machine_info(), "versions": versions()}
-    ctx = cases.Context(workdir, quick=args.quick)
-    info["repeats"] = {"light": ctx.repeats, "heavy": ctx.heavy_repeats, "subprocess": ctx.cmd_repeats}
-    print(f"mrcschema benchmark ({'quick' if args.quick else 'full'}) in {workdir}")
+    ctx = cases.Context(workdir, quick=args.quick, smoke=args.smoke)
+    info["repeats"] = {"light": ctx.repeats, "heavy": ctx.heavy_repeats, "subprocess": ctx.cmd_repeats,
+                       "batch": ctx.batch_repeats}
+    kind = "smoke" if args.smoke else "quick" if args.quick else "full"
+    print(f"mrcschema benchmark ({kind}) in {workdir}")
     m, v = info["machine"], info["versions"]
     print(f"machine: {m['nproc']} CPUs ({m['cpu_model']}), {m['ram_gib']} GiB RAM, load {m['loadavg']}")
     print("versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val))
+    from timing import child_package
+
+    info["package"] = {"in_process": os.path.dirname(os.path.realpath(mrcschema.__file__)),
+                       "children": child_package(ctx.env)}
+    info["environment"] = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ}
+    print(f"mrcschema imported from {info['package']['in_process']} (children: {info['package']['children']})")
+    if info["environment"]:
+        print(f"environment: {info['environment']} (left as set: they change BLAS calls only, which no case makes)")
 
     results = []
     try:
@@ -262,9 +286,10 @@ def main(argv=None):
             if args.select and args.select not in fn.__name__:
                 continue
             t0 = time.perf_counter()
-            r = cases.run_case(fn, ctx)
-            results.append(r)
-            print(f"  {r.case}: {_met_text(r)} ({time.perf_counter() - t0:.1f} s)", flush=True)
+            rows = cases.run_case(fn, ctx)
+            results.extend(rows)
+            for r in rows:
+                print(f"  {r.case}: {_met_text(r)} ({time.perf_counter() - t0:.1f} s)", flush=True)
         profiles = {}
         if args.profile:
             for r in results:

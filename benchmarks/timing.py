@@ -154,21 +154,47 @@ def alternate(ours, peer, repeats, *, number=1, warmup=1, before=None):
     return ours_times, peer_times
 
 
-def run_command(argv, *, cwd=None, env=None):
-    """Run ``argv`` once, output discarded; return wall seconds.  Raises if it fails."""
+def alternate_many(ours, peers, repeats, *, number=1, warmup=1):
+    """:func:`alternate` for one ``ours`` against several ``peers`` (a dict name -> callable) in
+    the same rounds: each round runs ours and every peer once, the order reversed every other
+    round, so all sides see the same drifts.  Returns (ours_times, {name: peer_times})."""
+    sides = [("__ours__", ours), *peers.items()]
+    for _ in range(warmup):
+        for _name, fn in sides:
+            fn()
+    times = {name: [] for name, _ in sides}
+    for i in range(repeats):
+        for name, fn in (sides if i % 2 == 0 else sides[::-1]):
+            times[name].append(_time_once(fn, number))
+    ours_times = times.pop("__ours__")
+    return ours_times, times
+
+
+def run_command(argv, *, cwd=None, env=None, ok_codes=(0,)):
+    """Run ``argv`` once, output discarded; return wall seconds.  Raises if it exits with a code
+    not in ``ok_codes``."""
     start = time.perf_counter()
     proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd, env=env)
     elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
+    if proc.returncode not in ok_codes:
         raise RuntimeError(f"{' '.join(map(str, argv))} exited {proc.returncode}: "
                            f"{proc.stderr.decode(errors='replace').strip()[-500:]}")
     return elapsed
 
 
-def alternate_commands(ours_argv, peer_argv, repeats, *, warmup=1, cwd=None, env=None):
-    """:func:`alternate` for two command lines, each run in a fresh process."""
-    return alternate(lambda: run_command(ours_argv, cwd=cwd, env=env),
-                     lambda: run_command(peer_argv, cwd=cwd, env=env), repeats, warmup=warmup)
+def alternate_commands(ours_argv, peer_argv, repeats, *, warmup=1, cwd=None, env=None, ok_codes=(0,)):
+    """:func:`alternate` for two command lines, each run in a fresh process: the samples are
+    whole-process wall times."""
+    ours_times, peer_times = [], []
+
+    def ours():
+        ours_times.append(run_command(ours_argv, cwd=cwd, env=env, ok_codes=ok_codes))
+
+    def peer():
+        peer_times.append(run_command(peer_argv, cwd=cwd, env=env, ok_codes=ok_codes))
+
+    alternate(ours, peer, repeats, warmup=warmup)
+    return ours_times[warmup:], peer_times[warmup:]
 
 
 def python_env(repo_root, pycache_dir):
@@ -178,17 +204,27 @@ def python_env(repo_root, pycache_dir):
     ``pycache_dir`` (``PYTHONPYCACHEPREFIX``) so the source tree stays clean; both sides are
     compiled into it by the warm-up run.  ``PYTHONDONTWRITEBYTECODE`` is dropped: with it an
     uninstalled or editable checkout recompiles every module at every start while packages
-    installed by pip use the bytecode pip wrote.  ``repo_root`` goes first on PYTHONPATH when
-    ``mrcschema`` is not importable otherwise.
+    installed by pip use the bytecode pip wrote.  ``repo_root`` goes first on PYTHONPATH unless
+    a child already imports ``mrcschema`` from it (an editable install of another checkout, or
+    of another git worktree, would otherwise be what the children time); :func:`child_package`
+    says which one they import.
     """
     env = dict(os.environ)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPYCACHEPREFIX"] = str(pycache_dir)
-    probe = subprocess.run([sys.executable, "-c", "import mrcschema"], cwd=os.path.abspath(os.sep),
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    if probe.returncode != 0:
+    expected = os.path.join(os.path.realpath(str(repo_root)), "mrcschema")
+    if child_package(env) != expected:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(repo_root), env.get("PYTHONPATH", "")) if p)
     return env
+
+
+def child_package(env):
+    """The directory of the ``mrcschema`` package a child interpreter with ``env`` imports (None
+    if it imports none), run from the file system root."""
+    probe = subprocess.run([sys.executable, "-c", "import os, mrcschema; print(os.path.realpath(os.path.dirname("
+                            "mrcschema.__file__)))"], cwd=os.path.abspath(os.sep), capture_output=True, text=True,
+                           env=env)
+    return probe.stdout.strip() if probe.returncode == 0 else None
 
 
 def fmt_seconds(seconds):

@@ -51,3 +51,31 @@ def test_fmt_seconds():
     assert timing.fmt_seconds(2.5e-6) == "2.5 µs"
     assert timing.fmt_seconds(0.0123) == "12.3 ms"
     assert timing.fmt_seconds(3.0) == "3 s"
+
+
+def test_alternate_many_runs_every_side_each_round():
+    calls = []
+    ours, peers = timing.alternate_many(lambda: calls.append("o"), {"a": lambda: calls.append("a"),
+                                                                    "b": lambda: calls.append("b")}, 2, warmup=1)
+    assert len(ours) == 2 and {k: len(v) for k, v in peers.items()} == {"a": 2, "b": 2}
+    assert calls == ["o", "a", "b", "o", "a", "b", "b", "a", "o"]
+
+
+def test_every_case_runs_in_smoke_mode(tmp_path):
+    """``benchmarks/run.py --smoke`` (one sample per side, tiny files) runs every case of the table:
+    each row is measured or skipped with a reason, none errors.  Speed is not looked at."""
+    import json
+    import os
+    import subprocess
+
+    out = tmp_path / "smoke.json"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(_PATH.parent.parent), os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, str(_PATH.parent / "run.py"), "--smoke", "--tmpdir", str(tmp_path),
+                           "--json", str(out)], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    record = json.loads(out.read_text())
+    rows = {r["case"]: r["status"] for r in record["results"]}
+    assert len(rows) >= 30
+    errors = {case: status for case, status in rows.items() if not (status == "ok" or status.startswith("skipped: "))}
+    assert errors == {}
+    assert record["package"]["children"] == record["package"]["in_process"] == str(_PATH.parent.parent / "mrcschema")

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import warnings
 
+import attrs
 import gemmi
 import numpy as np
 import pytest
@@ -58,8 +59,8 @@ def test_a_priism_deltavision_file_is_refused(tmp_path):
 def test_zero_sampling_with_a_cell_gives_cella_over_n(tmp_path):
     """mrcz writes CELLA = pixel size x N with MX = MY = MZ = 0."""
     header = valid_header(nx=4, ny=3, nz=2, mx=0, my=0, mz=0)
-    header = mrcschema.format.header_edits.attrs.evolve(
-        header, cella=mrcschema.format.header_edits.attrs.evolve(header.cella, x=8.0, y=9.0, z=5.0))
+    header = attrs.evolve(
+        header, cella=attrs.evolve(header.cella, x=8.0, y=9.0, z=5.0))
     path = write_file(tmp_path / "z.mrc", header, bytes(96))
     with pytest.warns(MrcWarning, match="MX, MY, MZ are 0 while CELLA is set; voxel size taken as CELLA / N"):
         with mrcschema.open(path) as f:

@@ -20,7 +20,6 @@ with ``--jobs``), the output in argument order, the summary, and the exit code.
 from __future__ import annotations
 
 import glob
-import json
 import os
 import signal
 import sys
@@ -29,8 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 
-import attrs
-
+from ..format.records import evolve, record
 from ..progress import Progress, suppressed
 
 #: the names a directory's MRC files have (compressed ones end in .gz or .bz2 after these)
@@ -40,7 +38,14 @@ COMPRESSED_SUFFIXES = ("", ".gz", ".bz2")
 INTERRUPTED = 130
 
 
-@attrs.frozen
+def _json():
+    """The json module, imported only for --json/--jsonl output (a text dump does without it)."""
+    import json
+
+    return json
+
+
+@record
 class Outcome:
     """What one file gave: its verdict and exit code, and what to print."""
 
@@ -53,7 +58,7 @@ class Outcome:
     pid: int = 0  #: the process that did the work
 
 
-@attrs.frozen
+@record
 class Item:
     """A file to run, or an argument that names none (``error`` says why)."""
 
@@ -112,7 +117,7 @@ def _run_one(job):
     else:
         with suppressed():  # a batch: one bar for all files
             outcome = function(name, options)
-    return attrs.evolve(outcome, pid=os.getpid())
+    return evolve(outcome, pid=os.getpid())
 
 
 def _outcomes(function, items, options, jobs, inner_bars=False) -> Iterator[Outcome]:
@@ -140,14 +145,18 @@ def _outcomes(function, items, options, jobs, inner_bars=False) -> Iterator[Outc
             pool.join()
 
 
-@attrs.define
 class BatchResult:
-    """What a batch did: the outcomes in order, whether it was interrupted, how long it took."""
+    """What a batch did: the outcomes in order, whether it was interrupted, how long it took
+    (a plain mutable class: the batch fills it in as files finish)."""
 
-    outcomes: list = attrs.Factory(list)
-    total: int = 0
-    interrupted: bool = False
-    seconds: float = 0.0
+    __slots__ = ("outcomes", "total", "interrupted", "seconds")
+
+    def __init__(self, outcomes: list | None = None, total: int = 0, interrupted: bool = False,
+                 seconds: float = 0.0) -> None:
+        self.outcomes = [] if outcomes is None else outcomes
+        self.total = total
+        self.interrupted = interrupted
+        self.seconds = seconds
 
     @property
     def code(self) -> int:
@@ -234,7 +243,7 @@ def run_batch(command: str, function: Callable, items: Sequence[Item], options: 
             if outcome.doc is not None and single_dump and not outcome.doc.get("readable", True):
                 pass  # one file that cannot be read: its one line on stderr, nothing on stdout
             elif output == "jsonl" and outcome.doc is not None:
-                out.write(json.dumps(outcome.doc, allow_nan=False) + "\n")
+                out.write(_json().dumps(outcome.doc, allow_nan=False) + "\n")
             elif output == "json" and outcome.doc is not None:
                 docs.append(outcome.doc)
             elif output == "text" and outcome.text:
@@ -250,9 +259,9 @@ def run_batch(command: str, function: Callable, items: Sequence[Item], options: 
         result.seconds = time.monotonic() - start
     if output == "json":
         if not single_dump:
-            out.write(json.dumps(docs, indent=1, allow_nan=False) + "\n")
+            out.write(_json().dumps(docs, indent=1, allow_nan=False) + "\n")
         elif docs:  # dump of one file: its document
-            out.write(json.dumps(docs[0], indent=1, allow_nan=False) + "\n")
+            out.write(_json().dumps(docs[0], indent=1, allow_nan=False) + "\n")
     if batch or result.interrupted:
         print(summary(command, result, verdicts), file=err)
     return result

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import warnings
 
-import attrs
-
 from ..errors import MrcFormatError, MrcWarning
+from ..format.records import record
 from .batch import Outcome
 from .text import Style, wrap
 
@@ -20,7 +19,7 @@ DUMP_VERDICTS = ("read", "unreadable")
 VALIDATE_VERDICTS = ("valid", "invalid", "unreadable")
 
 
-@attrs.frozen
+@record
 class Options:
     """How to render: the output kind, the width and colour of text, the command's own options."""
 

@@ -8,8 +8,6 @@ ISO dates, printable bytes as text).
 
 from __future__ import annotations
 
-import json
-
 from ..format.values import display, interpret
 from ..reading.describe import leaf_value
 from .text import Style, table, wrap
@@ -68,6 +66,8 @@ def _extended_lines(ext, width, style):
                      f"{ext['padding']} bytes of padding")
     texts += [f"symmetry: {line}" for line in ext.get("text", [])]
     if "json" in ext:
+        import json  # only for a JSON extended header
+
         texts += [f"json: {line}" for line in json.dumps(ext["json"], indent=1, sort_keys=True).splitlines()]
     texts += [f"note: {n}" for n in ext["notes"]]
     lines = _lines(texts, width)

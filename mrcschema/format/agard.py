@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import functools
 
-from construct import Array, Float32l, Int32sl, Struct
-
 from .engine import Layout
 
 __all__ = ["agard_layout"]
@@ -22,6 +20,8 @@ def agard_layout(nint: int, nreal: int) -> Layout:
     """The record layout for NINT ints and NREAL reals per section (at least one of them > 0)."""
     if nint < 0 or nreal < 0 or nint + nreal == 0:
         raise ValueError(f"NINT {nint} and NREAL {nreal}: an Agard record needs NINT, NREAL >= 0, not both 0")
+    from construct import Array, Float32l, Int32sl, Struct  # only for files that have such records
+
     fields = []
     if nint:
         fields.append("ints" / Array(nint, Int32sl) * "NINT integers per section")

@@ -22,14 +22,11 @@ Records are never parsed one by one: the whole block goes through one
 
 from __future__ import annotations
 
-import json
 import warnings
 
-import attrs
 import numpy as np
 
 from ..errors import MrcFormatError, MrcWarning
-from .agard import agard_layout
 from .exttyp import (
     FEI_EXTTYPS,
     HDF5_SIGNATURE,
@@ -39,10 +36,10 @@ from .exttyp import (
     exttyp_text,
 )
 from .mrc2014 import HEADER_SIZE
-from .seri import SERI_ITEMS, is_seri_header, seri_layout
+from .records import evolve, record
 
 
-@attrs.frozen
+@record
 class ExtendedHeader:
     """What the extended header holds (see the module doc for the kinds)."""
 
@@ -61,7 +58,7 @@ class ExtendedHeader:
     notes: tuple = ()  #: departures from the specification, also issued as warnings
 
     def record(self, index):
-        """Record ``index`` (0 <= index < len(records)) as an attrs record of :attr:`layout`.
+        """Record ``index`` (0 <= index < len(records)) as a record of :attr:`layout` (attrs's functions accept it).
 
         A block without records raises :class:`MrcFormatError` naming the extended header; an
         index out of range raises :class:`IndexError`."""
@@ -93,6 +90,8 @@ def parse_extended_header(raw: bytes, header, imod, byteorder: str) -> ExtendedH
     size = len(raw)
     if size == 0:
         return ExtendedHeader("none", exttyp, 0)
+    from .seri import is_seri_header  # the SERI and AGAR layouts are loaded for files that have extended headers
+
     if exttyp in FEI_EXTTYPS:
         return _read_fei(raw, exttyp, header.nz, byteorder)
     if exttyp == "SERI" or (not exttyp and is_seri_header(imod.nint, imod.nreal)):
@@ -120,6 +119,8 @@ def parse_extended_header(raw: bytes, header, imod, byteorder: str) -> ExtendedH
 
 def _read_json(raw, exttyp):
     """mrcz's metadata: a UTF-8 JSON text, NUL-padded to NSYMBT."""
+    import json  # only for files that have such a block
+
     notes = []
     try:
         value = json.loads(raw.rstrip(b"\0 ").decode("utf-8"))
@@ -182,11 +183,11 @@ def _read_fei(raw, exttyp, nz, byteorder):
         expected = FEI_KINDS[exttyp].versions
         if version not in expected:
             _note(notes, f"{exttyp} extended header: metadata_version {version}, expected {expected[0]}")
-            extended = attrs.evolve(extended, notes=tuple(notes))
+            extended = evolve(extended, notes=tuple(notes))
     return extended
 
 
-@attrs.frozen
+@record
 class RecordCount:
     """How a block of ``size`` bytes holds fixed-size records for ``nz`` sections: the one count
     that the reader (``f.extended``), ``dump`` and the validator's FEI rules all use."""
@@ -235,6 +236,8 @@ def _with_records(kind, exttyp, raw, records, layout, counted, notes):
 
 
 def _read_seri(raw, exttyp, nz, imod, byteorder):
+    from .seri import is_seri_header, seri_layout
+
     nint, nreal = imod.nint, imod.nreal
     notes = []
     if not is_seri_header(nint, nreal):
@@ -253,6 +256,8 @@ def seri_values(extended: ExtendedHeader) -> dict:
     """SerialEM items decoded to physical values (one array per item), as IMOD decodes them:
     tilt angle [deg], piece coordinates [px], stage position [µm], magnification, intensity,
     exposure dose [e/Å²]."""
+    from .seri import SERI_ITEMS
+
     out: dict[str, np.ndarray] = {}
     if extended.records is None:
         return out
@@ -265,6 +270,8 @@ def seri_values(extended: ExtendedHeader) -> dict:
 
 
 def _read_agard(raw, exttyp, nz, imod, byteorder):
+    from .agard import agard_layout
+
     nint, nreal = max(imod.nint, 0), max(imod.nreal, 0)
     notes = []
     if nint + nreal == 0:

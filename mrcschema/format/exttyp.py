@@ -8,7 +8,7 @@ EXTTYP: their kind is told from the block itself (:mod:`.extended`), using the s
 
 from __future__ import annotations
 
-import attrs
+from .records import record
 
 __all__ = [
     "AGREED_EXTTYPS", "EXTTYPS", "FEI_EXTTYPS", "HDF5_SIGNATURE", "LEGACY_FEI_SIZES", "MRCZ_JSON_EXTTYP",
@@ -19,7 +19,7 @@ NOTE_8 = "MRC2014 note 8"
 UPDATE_20141 = "MRC2014 update 20141"
 
 
-@attrs.frozen
+@record
 class Exttyp:
     """One agreed EXTTYP code: what it announces and where it was agreed."""
 

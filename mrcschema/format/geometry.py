@@ -8,9 +8,8 @@ non-conforming is left to :mod:`mrcschema.validate`.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, cast
 
-import attrs
 import numpy as np
 
 from ..errors import MrcFormatError, MrcWarning, location
@@ -28,16 +27,17 @@ from .mrc2014 import (
     header_location,
     header_values,
 )
+from .records import record
 
 #: numpy cannot address more than this many bytes; larger products are a corrupt header
 MAX_DATA_BYTES = 1 << 62
 
 
-@attrs.frozen
+@record
 class ParsedHeader:
     """The main header as read: the record, the file's byte order and how it was decided."""
 
-    header: Any  #: the :class:`Mrc2014Header` record (an attrs class the engine makes from the schema)
+    header: Any  #: the :class:`Mrc2014Header` record (a record class the engine makes from the schema)
     byteorder: str  #: "<" or ">"
     byteorder_source: str  #: "stamp" or "guessed"
     raw: bytes  #: the 1024 bytes
@@ -48,7 +48,7 @@ class ParsedHeader:
         return IMOD_EXTRA.parse(self.raw, self.byteorder, offset=IMOD_EXTRA_OFFSET)
 
 
-@attrs.frozen
+@record
 class DataGeometry:
     """Where the data block is, how it is stored and the array shape a user gets."""
 
@@ -71,7 +71,8 @@ def parse_header(raw: bytes, byteorder=None, *, permissive=False) -> ParsedHeade
             f"file is {len(raw)} bytes long, shorter than the {HEADER_SIZE}-byte MRC header",
             field="header", offset=0,
         )
-    raw = bytes(raw[:HEADER_SIZE])
+    if type(raw) is not bytes or len(raw) != HEADER_SIZE:
+        raw = bytes(raw[:HEADER_SIZE])
     if byteorder is None:
         order, source = detect_byteorder(raw)
     elif byteorder in ("<", ">"):
@@ -87,9 +88,11 @@ def parse_header(raw: bytes, byteorder=None, *, permissive=False) -> ParsedHeade
                           f"but MODE is a known mode ({other_mode}) only read {_ORDER_NAMES[other]}; reading the "
                           f"file {_ORDER_NAMES[other]}", MrcWarning, stacklevel=4)
             order, source = other, "guessed"
-    return ParsedHeader(MRC2014_HEADER.parse(raw, order), order, source, raw)
+    return _PARSED_HEADER._make((MRC2014_HEADER.parse(raw, order), order, source, raw))
 
 
+#: ``ParsedHeader`` as the record class it is (its fast constructor ``_make``)
+_PARSED_HEADER = cast(Any, ParsedHeader)
 _ORDER_NAMES = {"<": "little-endian", ">": "big-endian"}
 #: MAP of an MRC file: 'MAP ' in MRC2014; mrcfile (and we) accept any 4th byte
 #: ('MAP\0' from MotionCor2); validate() flags anything but the space

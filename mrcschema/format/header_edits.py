@@ -1,18 +1,18 @@
 """Header records changed field by field: what the setters of :class:`mrcschema.MrcFile` and the
 writer do to a header (voxel size, origin, labels, statistics), with the checks on the values.
 
-Every change makes a new header record (``attrs.evolve``); nothing here touches a file, so the
+Every change makes a new header record (``records.evolve``: what ``attrs.evolve`` does, without
+importing attrs); nothing here touches a file, so the
 reading layer (``"r+"`` edits) and the writing layer share these functions.
 """
 
 from __future__ import annotations
 
-import attrs
 import numpy as np
 
 from .modes import DTYPE_TO_MODE
 from .mrc2014 import LABEL_COUNT, LABEL_LENGTH
-from .statistics import data_stats
+from .records import evolve
 
 
 def with_voxel_size(header, voxel_size):
@@ -23,14 +23,14 @@ def with_voxel_size(header, voxel_size):
         if m <= 0:
             raise ValueError(f"cannot set the voxel size: M{axis.upper()} is {m}, so CELLA/M{axis.upper()} "
                              "is undefined; set the sampling first (f.header = attrs.evolve(f.header, ...))")
-    cella = attrs.evolve(header.cella, **{axis: v * m for axis, v, m in zip("xyz", size, sampling)})
-    return attrs.evolve(header, cella=cella)
+    cella = evolve(header.cella, **{axis: v * m for axis, v, m in zip("xyz", size, sampling)})
+    return evolve(header, cella=cella)
 
 
 def with_origin(header, origin):
     """``header`` with ORIGIN = (x, y, z)."""
     x, y, z = origin_tuple(origin)
-    return attrs.evolve(header, origin=attrs.evolve(header.origin, x=x, y=y, z=z))
+    return evolve(header, origin=evolve(header.origin, x=x, y=y, z=z))
 
 
 def with_labels(header, labels):
@@ -46,7 +46,14 @@ def with_labels(header, labels):
         fields.append(raw.ljust(LABEL_LENGTH, b"\0"))
     nlabl = len(fields)
     fields += [b"\0" * LABEL_LENGTH] * (LABEL_COUNT - nlabl)
-    return attrs.evolve(header, label=tuple(fields), nlabl=nlabl)
+    return evolve(header, label=tuple(fields), nlabl=nlabl)
+
+
+def data_stats(data):
+    """:func:`.statistics.data_stats` (that module is loaded when statistics are first computed)."""
+    from .statistics import data_stats as compute
+
+    return compute(data)
 
 
 def has_stats(header):
@@ -58,7 +65,7 @@ def with_stats(header, data):
     """``header`` with DMIN, DMAX, DMEAN, RMS of ``data``, computed block by block in float64."""
     if not has_stats(header) or not isinstance(data, np.ndarray):
         return header
-    return attrs.evolve(header, **data_stats(data).as_fields())
+    return evolve(header, **data_stats(data).as_fields())
 
 
 def _three(value, what, *, allow_negative):

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from typing import Literal, cast
 
-import attrs
 import numpy as np
 
 from .mrc2014 import header_error
+from .records import record
 
 #: a byte order as numpy spells it
 ByteOrder = Literal["<", ">"]
 
 
-@attrs.frozen
+@record
 class Mode:
     """One data mode: its number, the numpy dtype of one stored item, and what it holds."""
 

@@ -14,7 +14,7 @@ the byte order of the file. "The short integers are signed, except for piece coo
 
 So the schema below lists every item once, in flag order (:data:`SERI`, a 34-byte layout no file
 holds whole), and a file's record layout is the subset its flags announce (:func:`seri_layout`),
-made by the engine: dtype (either byte order), attrs record class and field table included.
+made by the engine: dtype (either byte order), record class and field table included.
 
 A header is SerialEM-style iff nint >= 0, nreal >= 0, nint + nreal != 0, nreal < 2**11 and the
 item sizes of the set flags add up to nint; otherwise nint and nreal count ints and floats per
@@ -27,16 +27,14 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-import attrs
 import numpy as np
-from construct import Array, Bytes, Int16sl, Int16ul, Struct
 
-from .engine import Field, Layout
+from .engine import Field, Layout, Schemas
+from .records import record
 
 __all__ = [
     "SERI",
     "SERI_ITEMS",
-    "SERI_SCHEMA",
     "SeriItem",
     "is_seri_header",
     "sem_shorts_to_float",
@@ -46,26 +44,42 @@ __all__ = [
     "seri_record_nbytes",
 ]
 
-#: Every SerialEM item, in storage (flag) order; doc strings quoted from IMOD's mrc_format.txt.
-SERI_SCHEMA = Struct(
-    "tilt_angle" / Int16sl * "Tilt angle in degrees * 100",
-    "piece_coordinates" / Array(3, Int16ul) * (
-        "X, Y, Z piece coordinates for montage (unsigned, unlike the other shorts)"
-    ),
-    "stage_position" / Array(2, Int16sl) * "X, Y stage position in microns * 25",
-    "magnification" / Int16sl * "Magnification / 100",
-    "intensity" / Int16sl * "Intensity * 25000",
-    "exposure_dose" / Array(2, Int16sl) * (
-        "Exposure dose in e-/A2, a float in 4 bytes (two shorts, decoded by SEMshortsToFloat)"
-    ),
-    "reserved_64" / Bytes(2) * "Reserved for 2-byte items",
-    "reserved_128" / Bytes(4) * "Reserved for 4-byte items",
-    "reserved_256" / Bytes(2) * "Reserved for 2-byte items",
-    "reserved_512" / Bytes(4) * "Reserved for 4-byte items",
-    "reserved_1024" / Bytes(2) * "Reserved for 2-byte items",
-)
+def _define_schemas() -> dict[str, Any]:
+    """The schema of this module, written with ``construct`` (imported here: reading a file uses the
+    forms generated from it, ``format/_generated/``)."""
+    from construct import Array, Bytes, Int16sl, Int16ul, Struct
 
-SERI = Layout("seri", SERI_SCHEMA,
+    #: Every SerialEM item, in storage (flag) order; doc strings quoted from IMOD's mrc_format.txt.
+    SERI_SCHEMA = Struct(
+        "tilt_angle" / Int16sl * "Tilt angle in degrees * 100",
+        "piece_coordinates" / Array(3, Int16ul) * (
+            "X, Y, Z piece coordinates for montage (unsigned, unlike the other shorts)"
+        ),
+        "stage_position" / Array(2, Int16sl) * "X, Y stage position in microns * 25",
+        "magnification" / Int16sl * "Magnification / 100",
+        "intensity" / Int16sl * "Intensity * 25000",
+        "exposure_dose" / Array(2, Int16sl) * (
+            "Exposure dose in e-/A2, a float in 4 bytes (two shorts, decoded by SEMshortsToFloat)"
+        ),
+        "reserved_64" / Bytes(2) * "Reserved for 2-byte items",
+        "reserved_128" / Bytes(4) * "Reserved for 4-byte items",
+        "reserved_256" / Bytes(2) * "Reserved for 2-byte items",
+        "reserved_512" / Bytes(4) * "Reserved for 4-byte items",
+        "reserved_1024" / Bytes(2) * "Reserved for 2-byte items",
+    )
+
+    return {"SERI_SCHEMA": SERI_SCHEMA}
+
+
+#: the schema above, built when first asked for (``SERI_SCHEMA``)
+SCHEMAS = Schemas(_define_schemas)
+
+
+def __getattr__(name: str) -> Any:
+    return SCHEMAS.module_getattr(name)
+
+
+SERI = Layout("seri", SCHEMAS.ref("SERI_SCHEMA"),
               doc="every SerialEM item in flag order (a file's records hold those its NREAL flags announce)")
 
 
@@ -111,7 +125,7 @@ _FLAGS_AND_DECODING: dict[str, tuple[int, Any, str]] = {
 }
 
 
-@attrs.frozen
+@record
 class SeriItem:
     """One SerialEM item: its field in :data:`SERI`, the ``nreal`` bit that announces it and how its
     stored value decodes."""

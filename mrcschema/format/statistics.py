@@ -12,8 +12,9 @@ values) and marks DMIN, DMAX and DMEAN as undetermined; we do the same.
 
 from __future__ import annotations
 
-import attrs
 import numpy as np
+
+from .records import record
 
 #: bytes of input per block: big enough to amortise Python overhead, small enough for the cache
 BLOCK_BYTES = 1 << 20
@@ -22,7 +23,7 @@ BLOCK_BYTES = 1 << 20
 UNDETERMINED = {"dmin": 0.0, "dmax": -1.0, "dmean": -2.0, "rms": -1.0}
 
 
-@attrs.frozen
+@record
 class Stats:
     """The four header statistics, as the float32 values written to the header."""
 

@@ -30,15 +30,27 @@ from __future__ import annotations
 import datetime
 import math
 
-import attrs
 import numpy as np
 
 from .modes import READABLE_MODES
 from .mrc2014 import TEXT_FIELDS
+from .records import field_names, is_record
 from .spacegroups import space_group_symbol
 
 __all__ = ["display", "header_values", "hex_text", "interpret", "is_printable", "iso_date", "ole_date",
            "plain", "record_columns", "show", "text_or_bytes", "typed"]
+
+
+
+def _is_record(value) -> bool:
+    """A record (:mod:`.records`) or an attrs instance, told apart without importing attrs."""
+    return is_record(value) or hasattr(type(value), "__attrs_attrs__")
+
+
+def _field_names(value) -> tuple[str, ...]:
+    if is_record(value):
+        return field_names(value)
+    return tuple(a.name for a in type(value).__attrs_attrs__)
 
 
 def hex_text(raw: bytes, sep: str = " ") -> str:
@@ -66,8 +78,8 @@ def typed(value, *, json: bool = True):
         return {"hex": value.hex()}
     if isinstance(value, np.void):
         return {"hex": value.tobytes().hex()}
-    if attrs.has(type(value)):
-        return {name: typed(getattr(value, name), json=json) for name in attrs.fields_dict(type(value))}
+    if _is_record(value):
+        return {name: typed(getattr(value, name), json=json) for name in _field_names(value)}
     if isinstance(value, (tuple, list, np.ndarray)):
         return [typed(v, json=json) for v in value]
     if isinstance(value, np.generic):
@@ -103,8 +115,8 @@ def plain(value, sep: str = " "):
     separated by ``sep``); for JSON use :func:`typed`."""
     if isinstance(value, bytes):
         return hex_text(value, sep)
-    if attrs.has(type(value)):
-        return {name: plain(getattr(value, name), sep) for name in attrs.fields_dict(type(value))}
+    if _is_record(value):
+        return {name: plain(getattr(value, name), sep) for name in _field_names(value)}
     if isinstance(value, (tuple, list)):
         return [plain(v, sep) for v in value]
     return value

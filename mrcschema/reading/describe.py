@@ -9,8 +9,6 @@ the schemas declare; the values are rendered by :mod:`mrcschema.format.values`.
 
 from __future__ import annotations
 
-import attrs
-
 from ..errors import MrcFormatError
 from ..format.geometry import data_kind
 from ..format.mrc2014 import HEADER_SIZE, IMOD_EXTRA, IMOD_EXTRA_OFFSET, IMOD_STAMP, MRC2014_HEADER
@@ -49,7 +47,7 @@ def leaf_value(values: dict, name: str):
 
 
 def _xyz(vec):
-    return typed(attrs.asdict(vec))
+    return typed(dict(zip("xyz", vec)))
 
 
 def _axis_order(header):

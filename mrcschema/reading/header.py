@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 from ..format.byteorder import byteorder_argument
 from ..format.geometry import HEADER_SIZE, check_identity, parse_header
-from ..sources import open_source
+from ..sources import BZIP2_MAGIC, GZIP_MAGIC, open_source
 from .mrc_file import MrcFile, Target
+
+#: non-blocking: a FIFO or a device must not block the open; only regular files are read here
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _plain_header(path) -> bytes | None:
+    """The first 1024 bytes of a plain local file, read with one ``open`` and one ``read`` system
+    call (no Python file object); None for anything else (compressed, missing, a directory, not a
+    path), which ``open_source`` then reads or explains."""
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except (OSError, TypeError, ValueError):
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a pipe, a device, a directory: open_source reads it once
+            return None
+        raw = os.read(fd, HEADER_SIZE)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    if raw[:2] == GZIP_MAGIC or raw[:3] == BZIP2_MAGIC:
+        return None
+    return raw
 
 
 def read_header(path: Target | MrcFile, *, permissive: bool = False, byteorder: str | None = None,
@@ -22,7 +49,10 @@ def read_header(path: Target | MrcFile, *, permissive: bool = False, byteorder: 
     """
     if isinstance(path, MrcFile):
         return path.header
-    with open_source(path, permissive=permissive, storage_options=storage_options) as source:
-        parsed = parse_header(source.read_header(HEADER_SIZE), byteorder_argument(byteorder), permissive=permissive)
+    raw = _plain_header(path) if storage_options is None else None
+    if raw is None:
+        with open_source(path, permissive=permissive, storage_options=storage_options) as source:
+            raw = source.read_header(HEADER_SIZE)
+    parsed = parse_header(raw, byteorder_argument(byteorder), permissive=permissive)
     check_identity(parsed, permissive=permissive)
     return parsed.header

@@ -3,15 +3,19 @@ must not import it)."""
 
 from __future__ import annotations
 
-import re
 from urllib.parse import unquote, urlsplit
 
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]+://")
+#: the characters of a URL scheme after its first letter (RFC 3986)
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 
 
 def is_url(target: str) -> bool:
     """A URL fsspec should read: ``protocol://...`` or a ``::`` chain (``zip://x::s3://...``)."""
-    return "::" in target or bool(_SCHEME.match(target))
+    if "::" in target:
+        return True
+    scheme, found, _ = target.partition("://")  # no regex: reading a local file compiles none
+    return bool(found) and len(scheme) > 1 and scheme[0].isascii() and scheme[0].isalpha() \
+        and set(scheme) <= _SCHEME_CHARS
 
 
 def protocol_of(url: str) -> str:
@@ -38,7 +42,7 @@ def sibling(url: str, name: str) -> str:
 def basename(location: str) -> str:
     """The file name of a path or URL (the innermost path of a chain, query left out)."""
     head = location.partition("::")[0]
-    if _SCHEME.match(head):
+    if is_url(head) and "::" not in head:
         head = urlsplit(head).path if protocol_of(head) in ("http", "https") else head.split("://", 1)[1]
         head = unquote(head)
     return head.rstrip("/").rsplit("/", 1)[-1]

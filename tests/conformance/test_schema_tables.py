@@ -94,7 +94,7 @@ def test_fei_kinds_table():
 
 #: a schema line of format/fei.py: ``"frame_time" / Float64l * (  # 579``
 _SCHEMA_LINE = re.compile(r'^\s*"(?P<name>\w+)" / .*?(?:#\s*(?P<offset>\d+))?\s*$')
-_STRUCT_START = re.compile(r"^(?P<struct>\w+) = Struct\($")
+_STRUCT_START = re.compile(r"^(?P<indent>\s*)(?P<struct>\w+) = Struct\($")
 
 
 def test_offset_comments_in_fei_schemas_are_the_engines_offsets():
@@ -106,9 +106,9 @@ def test_offset_comments_in_fei_schemas_are_the_engines_offsets():
     for number, line in enumerate(source, 1):
         start = _STRUCT_START.match(line)
         if start:
-            struct = start["struct"]
+            struct, end = start["struct"], start["indent"] + ")"  # the schemas are written inside a function
             continue
-        if line.startswith(")"):
+        if struct and line.startswith(end) and not line.startswith(end + " "):
             struct = None
         field = _SCHEMA_LINE.match(line) if struct else None
         if field is None:
