@@ -3,8 +3,6 @@ must not import it)."""
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urlsplit
-
 #: the characters of a URL scheme after its first letter (RFC 3986)
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
 
@@ -27,6 +25,8 @@ def local_path_of(url: str) -> str | None:
     """The local path of a plain ``file://`` URL (no chain), else None."""
     if "::" in url or protocol_of(url) != "file":
         return None
+    from urllib.parse import unquote, urlsplit  # URLs only: urllib.parse compiles a regex on import
+
     parts = urlsplit(url)
     return unquote(parts.path) if parts.netloc in ("", "localhost") else None
 
@@ -43,6 +43,8 @@ def basename(location: str) -> str:
     """The file name of a path or URL (the innermost path of a chain, query left out)."""
     head = location.partition("::")[0]
     if is_url(head) and "::" not in head:
+        from urllib.parse import unquote, urlsplit
+
         head = urlsplit(head).path if protocol_of(head) in ("http", "https") else head.split("://", 1)[1]
         head = unquote(head)
     return head.rstrip("/").rsplit("/", 1)[-1]
