@@ -268,3 +268,21 @@ def test_edit_the_bundled_example_copy(tmp_path):
     with mrcschema.open(path) as f:
         np.testing.assert_array_equal(f.data, original[::-1])
         assert tuple(f.voxel_size) == (0.75, 0.75, 0.75)
+
+
+def test_a_blank_label_in_use_survives_an_edit(tmp_path):
+    """NLABL counts a blank label (labels are the NLABL in use): appending keeps it, as mrcfile's
+    get_labels would still count it, instead of refusing to write the header."""
+    from crafting import valid_header, write_file
+
+    label = (b"first".ljust(80, b"\0"), b"\0" * 80) + (b"\0" * 80,) * 8
+    path = write_file(tmp_path / "blank.mrc", valid_header(nlabl=2, label=label), bytes(96))
+    with mrcschema.open(path, "r+") as f:
+        assert f.labels == ["first", ""]
+        f.labels.append("third")
+    with mrcschema.open(path) as f, mrcfile.open(path, permissive=True) as peer:
+        assert f.labels == ["first", "", "third"] == peer.get_labels()
+        assert f.header.nlabl == 3
+    with mrcschema.open(path, "r+") as f:
+        with pytest.raises(ValueError, match="must not be empty or blank"):
+            f.labels.append("   ")  # a new blank label is still refused

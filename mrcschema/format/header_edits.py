@@ -34,19 +34,25 @@ def with_origin(header, origin):
 
 
 def with_labels(header, labels):
-    """``header`` with LABEL and NLABL holding ``labels`` (NUL-padded, used labels first)."""
-    labels = list(labels)
-    if len(labels) > LABEL_COUNT:
-        raise ValueError(f"an MRC header holds at most {LABEL_COUNT} labels, got {len(labels)}")
-    fields = []
+    """``header`` with LABEL and NLABL holding ``labels`` (NUL-padded, used labels first).  A blank
+    text is a blank label the file already counted in NLABL (new labels are checked by
+    :func:`check_label` before they reach here): it is kept, as 80 NUL bytes."""
+    encoded = []
     for text in labels:
         raw = text.rstrip().encode("latin-1")
-        if not raw or len(raw) > LABEL_LENGTH:
-            raise ValueError(f"label {text!r}: expected 1 to {LABEL_LENGTH} characters")
-        fields.append(raw.ljust(LABEL_LENGTH, b"\0"))
-    nlabl = len(fields)
-    fields += [b"\0" * LABEL_LENGTH] * (LABEL_COUNT - nlabl)
-    return evolve(header, label=tuple(fields), nlabl=nlabl)
+        if len(raw) > LABEL_LENGTH:
+            raise ValueError(f"label {text!r}: expected at most {LABEL_LENGTH} characters")
+        encoded.append(raw)
+    label, nlabl = _label_block(encoded)
+    return evolve(header, label=label, nlabl=nlabl)
+
+
+def _label_block(encoded: list[bytes]) -> tuple[tuple[bytes, ...], int]:
+    """(LABEL: 10 x 80 bytes, NUL-padded as mrcfile pads them; NLABL) for the encoded labels."""
+    if len(encoded) > LABEL_COUNT:
+        raise ValueError(f"an MRC header holds at most {LABEL_COUNT} labels, got {len(encoded)}")
+    block = [raw.ljust(LABEL_LENGTH, b"\0") for raw in encoded]
+    return tuple(block + [b"\0" * LABEL_LENGTH] * (LABEL_COUNT - len(block))), len(block)
 
 
 def data_stats(data):
@@ -123,7 +129,4 @@ def label_fields(labels):
     labels = list(labels)
     if len(labels) > LABEL_COUNT:
         raise ValueError(f"an MRC header holds at most {LABEL_COUNT} labels, got {len(labels)}")
-    out = [check_label(text).encode("ascii").ljust(LABEL_LENGTH, b"\0") for text in labels]
-    nlabl = len(out)
-    out += [b"\0" * LABEL_LENGTH] * (LABEL_COUNT - nlabl)
-    return tuple(out), nlabl
+    return _label_block([check_label(text).encode("ascii") for text in labels])
