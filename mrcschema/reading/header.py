@@ -7,7 +7,7 @@ import stat
 
 from ..format.byteorder import byteorder_argument
 from ..format.geometry import HEADER_SIZE, check_identity, parse_header
-from ..sources import BZIP2_MAGIC, GZIP_MAGIC, open_source
+from ..sources import compression_of_bytes, open_source
 from .mrc_file import MrcFile, Target
 
 #: non-blocking: a FIFO or a device must not block the open; only regular files are read here
@@ -30,7 +30,7 @@ def _plain_header(path) -> bytes | None:
         return None
     finally:
         os.close(fd)
-    if raw[:2] == GZIP_MAGIC or raw[:3] == BZIP2_MAGIC:
+    if compression_of_bytes(raw) is not None:
         return None
     return raw
 
