@@ -108,7 +108,10 @@ def test_parallel_jobs_give_the_same_output_in_the_same_order(deposition):
 
 def test_jobs_run_in_separate_processes(deposition, capsys):
     items, _ = expand_inputs([str(deposition)] * 4, recursive=True)
-    result = run_batch("validate", validate_one, items, Options(), jobs=2, verdicts=VALIDATE_VERDICTS)
+    prepared = []  # ``prepare`` runs once, here, before the workers fork (they inherit its imports)
+    result = run_batch("validate", validate_one, items, Options(), jobs=2, verdicts=VALIDATE_VERDICTS,
+                       prepare=lambda: prepared.append(os.getpid()))
+    assert prepared == [os.getpid()]
     pids = {o.pid for o in result.outcomes}
     assert len(pids) == 2 and os.getpid() not in pids
     assert [o.name for o in result.outcomes] == [i.name for i in items]

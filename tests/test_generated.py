@@ -195,3 +195,23 @@ def test_dump_of_a_file_imports_neither_construct_nor_attrs_nor_the_writer(tmp_p
     loaded = [m for m in modules if m.split(".")[0] in ("construct", "attr", "attrs", "dask", "json")
               or m.startswith(("mrcschema.writing", "mrcschema.validation", "mrcschema.hyperspy"))]
     assert loaded == []
+
+
+_VALIDATE_PROBE = r"""
+import contextlib, io, sys
+from mrcschema.cli.main import main
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(["validate", "--jsonl", sys.argv[1]])
+print((code, sorted(sys.modules)))
+"""
+
+
+def test_validate_of_a_file_imports_neither_construct_nor_attrs_nor_the_de_modules(tmp_path):
+    """``mrcschema validate FILE`` of a file with no DE files beside it (issue 15: a batch's
+    start-up is its serial part, which ``--jobs`` cannot share out): the rules and the report are
+    records, the DE modules are imported only for a DE movie or a given info file."""
+    example = REPO / "examples" / "tiny_volume.mrc"
+    code, modules = _fresh_modules(["-c", _VALIDATE_PROBE, str(example)], tmp_path)
+    loaded = [m for m in modules if m.split(".")[0] in ("construct", "attr", "attrs", "dask")
+              or m.startswith(("mrcschema.writing", "mrcschema.de", "mrcschema.hyperspy"))]
+    assert code == 0 and loaded == [] and "mrcschema.validation.rules" in modules

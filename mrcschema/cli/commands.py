@@ -41,6 +41,12 @@ def source_of(name: str):
 
 
 # -- dump -----------------------------------------------------------------------------------------
+def dump_imports() -> None:
+    """The modules ``dump_one`` imports (for ``--jobs``: imported once, before the workers fork)."""
+    from ..reading import describe, mrc_file  # noqa: F401
+    from . import dump  # noqa: F401
+
+
 def dump_one(name: str, options: Options) -> Outcome:
     """``dump`` of one file: its text or JSON document, its warnings (one stderr line each)."""
     from ..reading import mrc_file as mrcfile_module
@@ -73,6 +79,11 @@ def dump_one(name: str, options: Options) -> Outcome:
 
 
 # -- validate -------------------------------------------------------------------------------------
+def validate_imports() -> None:
+    """The modules ``validate_one`` imports (for ``--jobs``: imported once, before the workers fork)."""
+    from ..validation import validator  # noqa: F401
+
+
 def validate_one(name: str, options: Options) -> Outcome:
     """``validate`` of one file: its verdict, its report as text or JSON."""
     from ..validation.validator import validate

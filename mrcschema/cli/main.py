@@ -96,13 +96,13 @@ def _options(args):
                    quiet=getattr(args, "quiet", False), header_only=getattr(args, "header_only", False))
 
 
-def _batch(args, function, verdicts):
+def _batch(args, function, verdicts, prepare):
     from .batch import expand_inputs, run_batch
 
     options = _options(args)
     items, batch = expand_inputs(args.files, args.recursive)
     result = run_batch(args.command, function, items, options, jobs=args.jobs, output=options.output,
-                       batch=batch, verdicts=verdicts)
+                       batch=batch, verdicts=verdicts, prepare=prepare)
     return result.code
 
 
@@ -135,13 +135,13 @@ def main(argv=None):
     args = _parser().parse_args(argv)
     try:
         if args.command == "dump":
-            from .commands import DUMP_VERDICTS, dump_one
+            from .commands import DUMP_VERDICTS, dump_imports, dump_one
 
-            return _batch(args, dump_one, DUMP_VERDICTS)
+            return _batch(args, dump_one, DUMP_VERDICTS, dump_imports)
         if args.command == "validate":
-            from .commands import VALIDATE_VERDICTS, validate_one
+            from .commands import VALIDATE_VERDICTS, validate_imports, validate_one
 
-            return _batch(args, validate_one, VALIDATE_VERDICTS)
+            return _batch(args, validate_one, VALIDATE_VERDICTS, validate_imports)
         if args.command == "preview":
             return _preview(args)
     except KeyboardInterrupt:

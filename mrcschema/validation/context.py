@@ -11,8 +11,6 @@ import warnings
 
 import numpy as np
 
-from ..de.files import find_de_files, read_scan_coordinates
-from ..de.info import read_info_file
 from ..errors import MrcFormatError, MrcWarning
 from ..format.extended import fei_record_size
 from ..format.geometry import HEADER_SIZE, data_geometry
@@ -63,6 +61,8 @@ class DeFiles:
     def coordinate_rows(self):
         """``(rows, None)`` for the coordinates file, or ``(None, exception)`` when it cannot be read."""
         if self._rows is None:
+            from ..de.files import read_scan_coordinates
+
             try:
                 self._rows = (len(read_scan_coordinates(self.coordinates, storage_options=self.storage_options)),
                               None)
@@ -78,6 +78,8 @@ def read_de_files(path, info_file, storage_options=None):
         return None
     files = None
     if _MOVIE_NAME.fullmatch(basename(path)):
+        from ..de.files import find_de_files  # DE modules only for a DE movie or a given info file
+
         try:
             files = find_de_files(path, storage_options=storage_options)
         except OSError:
@@ -86,6 +88,8 @@ def read_de_files(path, info_file, storage_options=None):
         info_file = files.info if files is not None else None
         if info_file is None:
             return None
+    from ..de.info import read_info_file
+
     info_path = os.fspath(info_file)
     coordinates = files.scan_coordinates if files is not None else None
     try:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import attrs
-
+from ..format.records import field_names, record
 from .rules import ERROR, INFO, WARNING, Problem, Rule
 
 
-@attrs.frozen
+@record
 class Finding:
     """One departure from a rule: how bad, which rule, where, what was found and expected."""
 
@@ -23,10 +22,10 @@ class Finding:
         return f"{self.severity} {self.rule} {where}: {self.message}"
 
     def to_dict(self):
-        return attrs.asdict(self)
+        return {name: getattr(self, name) for name in field_names(self)}
 
 
-@attrs.frozen
+@record
 class Report:
     """The findings for one file; ``ok`` when none is an error.  Iterate it for the findings."""
 

@@ -32,15 +32,14 @@ import struct
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import attrs
 import numpy as np
 
-from ..de.frames import expected_frames
 from ..format.byteorder import STANDARD_STAMPS
 from ..format.extended import count_records
 from ..format.exttyp import AGREED_EXTTYPS, HDF5_SIGNATURE, exttyp_text
 from ..format.fei import FEI1, FEI_KINDS
 from ..format.mrc2014 import HEADER_SIZE, field_offset
+from ..format.records import record
 from ..format.seri import is_seri_header, seri_record_nbytes
 from ..format.values import show
 from .context import INT32_MODES
@@ -82,7 +81,7 @@ def is_printable(raw: bytes) -> bool:
 
 
 # -- value tests (data) -----------------------------------------------------------------------------
-@attrs.frozen
+@record
 class OneOf:
     values: tuple
 
@@ -95,7 +94,7 @@ class OneOf:
         return shown[0] if len(shown) == 1 else "one of " + ", ".join(shown)
 
 
-@attrs.frozen
+@record
 class InRanges:
     ranges: tuple  #: inclusive (low, high) pairs
 
@@ -107,7 +106,7 @@ class InRanges:
         return "in " + ", ".join(str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in self.ranges)
 
 
-@attrs.frozen
+@record
 class Above:
     minimum: float
 
@@ -119,7 +118,7 @@ class Above:
         return f"> {self.minimum}"
 
 
-@attrs.frozen
+@record
 class AtLeast:
     minimum: float
 
@@ -131,7 +130,7 @@ class AtLeast:
         return f">= {self.minimum} (finite)"
 
 
-@attrs.frozen
+@record
 class Printable:
     def __call__(self, value):
         return is_printable(value)
@@ -141,7 +140,7 @@ class Printable:
         return "printable ASCII (0x20-0x7E), NUL padding"
 
 
-@attrs.frozen
+@record
 class CodeIn:
     """A 4-character code: one of ``codes`` (trailing NUL/space ignored), or blank if ``blank``."""
 
@@ -158,7 +157,7 @@ class CodeIn:
         return ("is " if len(self.codes) == 1 else "") + codes + (" or blank" if self.blank else "")
 
 
-@attrs.frozen
+@record
 class NotBlank:
     def __call__(self, value):
         return not is_blank(value)
@@ -168,7 +167,7 @@ class NotBlank:
         return "not blank"
 
 
-@attrs.frozen
+@record
 class Not:
     test: object
 
@@ -185,7 +184,7 @@ def _is_nan(value):
 
 
 # -- checks: what a rule tests -----------------------------------------------------------------------
-@attrs.frozen
+@record
 class Problem:
     """One departure a check found: where, and what was found there."""
 
@@ -194,7 +193,7 @@ class Problem:
     found: str
 
 
-@attrs.frozen
+@record
 class EachField:
     """Every field in ``fields`` passes ``test``."""
 
@@ -212,7 +211,7 @@ class EachField:
         return f"{', '.join(self.fields)} {self.test.text}"
 
 
-@attrs.frozen
+@record
 class FieldValues:
     """Each field has the value paired with it."""
 
@@ -232,7 +231,7 @@ class FieldValues:
         return ", ".join(f"{name} = {show(value)}" for name, value in self.pairs)
 
 
-@attrs.frozen
+@record
 class Relation:
     """A requirement relating several fields, the file size or the data: ``function(ctx)``
     yields the :class:`Problem` s it finds."""
@@ -244,7 +243,7 @@ class Relation:
 
 
 # -- preconditions ---------------------------------------------------------------------------------------
-@attrs.frozen
+@record
 class FieldIs:
     field: str
     test: object
@@ -257,7 +256,7 @@ class FieldIs:
         return f"{self.field} {self.test.text}"
 
 
-@attrs.frozen
+@record
 class Condition:
     function: Callable[[Any], bool]
     text: str
@@ -266,7 +265,7 @@ class Condition:
         return self.function(ctx)
 
 
-@attrs.frozen
+@record
 class AllOf:
     conditions: tuple
 
@@ -279,7 +278,7 @@ class AllOf:
 
 
 # -- the rule record ----------------------------------------------------------------------------------------
-@attrs.frozen
+@record
 class Rule:
     """One requirement: what it reads, how bad a departure is, the check and where it comes from."""
 
@@ -294,10 +293,6 @@ class Rule:
     mrcfile: str = "not checked"  #: what ``mrcfile.validate`` 1.5.4 does about it
     scope: str = "main header"  #: "main header", "file", "data", "extended header", "DE file set"
     final: bool = False  #: when this rule finds a problem, no later rule is evaluated
-
-    def __attrs_post_init__(self):
-        if self.severity not in SEVERITIES:
-            raise ValueError(f"{self.id}: severity {self.severity!r}")
 
     def applies(self, ctx):
         return self.when is None or bool(self.when(ctx))
@@ -789,6 +784,8 @@ def _de_frame_count(ctx):
     """The decision of :func:`mrcschema.de.frames.expected_frames`, which the HyperSpy reader follows too."""
     rows, _ = _de_coordinates(ctx)
     name = ctx.de.coordinates.name if rows is not None else ""
+    from ..de.frames import expected_frames
+
     return expected_frames(ctx.de.info, ctx.header.nz, coordinate_rows=rows, coordinates_name=name)
 
 
@@ -1026,3 +1023,4 @@ RULES: tuple[Rule, ...] = (
 
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 assert len(RULES_BY_ID) == len(RULES), "rule ids must be unique"
+assert all(rule.severity in SEVERITIES for rule in RULES), "a rule's severity is error, warning or info"

@@ -28,11 +28,10 @@ from __future__ import annotations
 import os
 import warnings
 
-import attrs
-
 from ..errors import MrcFormatError, MrcWarning
 from ..format.geometry import HEADER_SIZE, parse_header
 from ..format.mrc2014 import MRC2014_HEADER
+from ..format.records import evolve
 from ..reading.mrc_file import MrcFile, Target
 from ..sources import CompressedSource, open_source
 from .context import Context, read_de_files
@@ -64,7 +63,7 @@ def _read_in_order_that_reads(parsed):
     if parsed.byteorder_source == "stamp" and not plausible_in(parsed.raw, parsed.byteorder):
         other = ">" if parsed.byteorder == "<" else "<"
         if plausible_in(parsed.raw, other):
-            return attrs.evolve(parse_header(parsed.raw, other), byteorder_source="contradicted")
+            return evolve(parse_header(parsed.raw, other), byteorder_source="contradicted")
     return parsed
 
 
@@ -86,7 +85,7 @@ def _context_for_open_file(mrc, full_data, header_only):
     raw = MRC2014_HEADER.build(mrc.header, mrc.byteorder)
     parsed = parse_header(raw)
     if parsed.byteorder != mrc.byteorder:  # the stamp says otherwise: keep the order the file is read in
-        parsed = attrs.evolve(parsed, header=MRC2014_HEADER.parse(raw, mrc.byteorder), byteorder=mrc.byteorder)
+        parsed = evolve(parsed, header=MRC2014_HEADER.parse(raw, mrc.byteorder), byteorder=mrc.byteorder)
     extended = mrc.extended_header_bytes
 
     def reader(offset, nbytes):
