@@ -1,6 +1,7 @@
 """``MrcFile.read()``: the whole data block in memory, in this machine's byte order."""
 
 import gzip
+import os
 import sys
 import warnings
 
@@ -115,3 +116,38 @@ def test_read_of_empty_truncated_closed_and_unlocated_data(tmp_path):
     header_only.write_bytes(raw[:8] + (0).to_bytes(4, "little") + raw[12:1024])
     with mrcschema.open(header_only) as h:
         assert h.read().size == 0
+
+
+@pytest.mark.parametrize("order", ["<", ">"])
+@pytest.mark.parametrize("threads", [1, 3])
+def test_read_of_a_large_block_in_threads_equals_numpy_fromfile(tmp_path, order, threads):
+    """A block of 20 MiB (over PARALLEL_READ_BYTES) read in one part or split between threads, in
+    either byte order (the other one cast through the small buffer), is numpy's reading of it."""
+    from mrcschema.reading.window import PARALLEL_READ_BYTES, read_into
+
+    values = (np.arange(5 * 1024 * 1024, dtype=np.float32) % 1009 - 500).reshape(20, 512, 512)
+    assert values.nbytes >= PARALLEL_READ_BYTES
+    path = tmp_path / "big.mrc"
+    mrcschema.write(path, values, byteorder=order)
+    expected = np.fromfile(path, dtype=f"{order}f4", offset=1024).reshape(values.shape)
+    out = read_into(str(path), 1024, np.empty(values.shape, np.float32), np.dtype(f"{order}f4"), threads=threads)
+    np.testing.assert_array_equal(out, expected)
+    with mrcschema.open(path) as f:
+        assert np.array_equal(f.read(), expected) and f.read().dtype.isnative
+
+
+def test_a_file_cut_short_after_opening_fails_its_read_in_every_thread_count(tmp_path):
+    from mrcschema.reading.window import read_into
+
+    path = tmp_path / "cut.mrc"
+    mrcschema.write(path, np.ones((20, 512, 512), np.float32))
+    with mrcschema.open(path) as f:
+        os.truncate(path, 1024 + 7 * 512 * 512 * 4)  # another program cuts it to 7 of its 20 sections
+        for threads in (1, 3):
+            with pytest.raises(mrcschema.MrcFormatError) as info:
+                read_into(str(path), 1024, np.empty((20, 512, 512), np.float32), threads=threads)
+            end = 1024 + 7 * 512 * 512 * 4
+            assert str(info.value) == (f"data at offset {end}: {path} ends at byte {end}, {13 * 512 * 512 * 4} bytes "
+                                       "before the data block does (truncated since it was opened?)")
+        with pytest.raises(mrcschema.MrcFormatError, match="before the data block does"):
+            f.read()

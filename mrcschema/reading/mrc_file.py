@@ -30,7 +30,7 @@ from ..format.mrc2014 import MRC2014_HEADER, header_error
 from ..format.records import record
 from ..sources import CompressedSource, Source, open_source
 from .labels import LabelList, read_only_error
-from .window import MEMMAP_MODES, read_window
+from .window import MEMMAP_MODES, read_into, read_window
 
 #: what names a file: a path as text or an ``os.PathLike``
 PathLike = str | os.PathLike[str]
@@ -312,12 +312,14 @@ class MrcFile:
         """The whole data block read into a new array, in this machine's byte order: the values
         and shape of :attr:`data`, in memory, owned by the caller (writable, independent of the file).
 
-        A local file is read straight into the new array (``preadv`` into its buffer: one stream of
-        read system calls, as ``numpy.fromfile`` makes) and big-endian data is then swapped in place.
-        ``np.asarray(f.data)`` is instead a view of the memory map: nothing is read until it is
-        touched, then every 4 KiB page costs a page fault; ``np.array(f.data)`` copies through the
-        map (the same faults, plus the copy).  Compressed files, mode 101 and data changed through
-        :attr:`data` in modes ``"r+"``/``"c"`` are copied from :attr:`data`.  None when a
+        A local file is read straight into the new array (``preadv`` into its buffer, as
+        ``numpy.fromfile`` reads; blocks of 16 MiB or more split between threads, one per CPU), data
+        in the other byte order through a small buffer cast as it is read
+        (:func:`~mrcschema.reading.window.read_into`).  ``np.asarray(f.data)`` is instead a view of
+        the memory map: nothing is read until it is touched, then every 4 KiB page costs a page
+        fault; ``np.array(f.data)`` copies through the map (the same faults, plus the copy).
+        Compressed files, mode 101 and data changed through :attr:`data` in modes ``"r+"``/``"c"``
+        are copied from :attr:`data`.  None when a
         ``permissive`` open could not locate the data."""
         if self.closed:
             raise ValueError(f"{self.path} is closed: its data can no longer be read")
@@ -329,28 +331,7 @@ class MrcFile:
         if path is None or g.mode.packed_4bit or (self._data is not None and self.mode != "r"):
             data = self.data
             return None if data is None else np.array(data, dtype=data.dtype.newbyteorder("="))
-        out = np.empty(g.stored_shape, dtype=native)  # the file's bytes go in, swapped below when not native
-        view = out.reshape(-1).view(np.uint8).data
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-        try:
-            filled = 0
-            while filled < len(view):
-                if hasattr(os, "preadv"):
-                    count = os.preadv(fd, [view[filled:]], g.offset + filled)
-                else:  # pragma: no cover - no preadv (Windows): read, then copy
-                    os.lseek(fd, g.offset + filled, os.SEEK_SET)
-                    chunk = os.read(fd, min(len(view) - filled, 1 << 30))
-                    count = len(chunk)
-                    view[filled:filled + count] = chunk
-                if not count:
-                    raise MrcFormatError(f"the file ends {len(view) - filled} bytes before the data block does "
-                                         "(truncated since it was opened?)", field="data", offset=g.offset + filled)
-                filled += count
-        finally:
-            os.close(fd)
-        if not g.dtype.isnative:
-            out.byteswap(inplace=True)
-        return out
+        return read_into(path, g.offset, np.empty(g.stored_shape, dtype=native), g.dtype)
 
     def _map_data(self):
         g = self.geometry

@@ -17,6 +17,7 @@ from ..format.geometry import HEADER_SIZE, data_geometry
 from ..format.modes import MODES, data_nbytes, unpack_4bit
 from ..format.statistics import StatsAccumulator
 from ..progress import progress
+from ..reading.window import read_into
 from ..sources.urls import basename
 
 #: without ``full_data``, data blocks larger than this are not read to check the statistics
@@ -130,6 +131,7 @@ class Context:
         self._amplitudes = None
         self._nan_count = self._voxels = 0
         self._ext_cache = {}
+        self._chunk_buffer = None  # the array the chunks of a local file are read into, chunk after chunk
         self.progress = None  #: the progress setting of validate(): None decides, False never, True always
 
     # -- header values ------------------------------------------------------------------
@@ -322,8 +324,8 @@ class Context:
             del raw
 
     def _window(self, offset, dtype, count):
-        """``count`` items at ``offset``: a read-only memory map of just that window (released
-        when dropped), or a view of the decompressed bytes."""
+        """``count`` items at ``offset``: read from a local file, fetched from a source that is not
+        one, or a view of the decompressed bytes.  Valid until the next window is asked for."""
         if self.compressed:
             return np.frombuffer(self._content, dtype=dtype, count=count, offset=offset)
         if self._window_reader is not None:
@@ -332,7 +334,13 @@ class Context:
                 raise MrcFormatError(f"{self.path} holds {len(buffer)} of the {count * dtype.itemsize} bytes asked "
                                      "for here", field="data", offset=offset)
             return np.frombuffer(buffer, dtype=dtype, count=count)
-        return np.memmap(self.path, dtype=dtype, mode="r", offset=offset, shape=(count,))
+        # a local file: read (not mapped: no page faults, no mapping made and unmade per chunk) into
+        # one buffer, in this machine's byte order, reused chunk after chunk
+        native = dtype.newbyteorder("=")
+        buffer = self._chunk_buffer
+        if buffer is None or buffer.dtype != native or buffer.size < count:
+            buffer = self._chunk_buffer = np.empty(count, native)
+        return read_into(self.path, offset, buffer[:count], dtype)
 
 
 def _numeric(values):
