@@ -6,7 +6,9 @@ process, and ``--jobs 2`` against ``--jobs 1``.
   one ``mrcfile-header FILE`` process, sampled alternately with our batch (said in the row);
 * against one Python process looping over the files with ``mrcfile.open`` + ``mrcfile.validate``
   (goal >= 1.0x, ratio <= 1.0), both whole-process wall times;
-* ``validate --jsonl --jobs 2`` against ``--jobs 1`` on N files of 1 MiB (goal >= 1.6x, ratio <= 0.625).
+* ``validate --jsonl --jobs 2`` against ``--jobs 1`` on N files of 1 MiB (goal >= 1.6x, ratio <= 0.625),
+  whole processes; and (info) the batch alone, ``run_batch`` timed inside one process, which leaves
+  out what no number of workers shares: the interpreter's start, numpy's and our imports, the exit.
 
 N is 1,000 (200 with ``--quick``).  The batch command line is new (issue 14, built alongside): a
 row whose options ``mrcschema validate --help`` / ``dump --help`` do not list is skipped, saying so.
@@ -14,6 +16,7 @@ row whose options ``mrcschema validate --help`` / ``dump --help`` do not list is
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 
@@ -130,4 +133,43 @@ def validate_jobs(ctx):
                   peer_times=p, notes=[f"{cpus} CPUs usable; each file's statistics are read (1 MiB < 1 GiB)"])
 
 
-CASES = [validate_vs_processes, dump_vs_processes, validate_vs_loop, dump_vs_loop, validate_jobs]
+#: times ``run_batch`` (validate, JSON lines to /dev/null) with --jobs 2 and 1 alternately in one
+#: process, after the imports: prints the per-sample seconds of each as JSON
+_IN_PROCESS = r"""
+import json, os, sys, time
+from mrcschema.cli.batch import expand_inputs, run_batch
+from mrcschema.cli.commands import VALIDATE_VERDICTS, Options, validate_imports, validate_one
+repeats, files = int(sys.argv[1]), sys.argv[2:]
+validate_imports()
+items, _ = expand_inputs(files)
+times = {1: [], 2: []}
+with open(os.devnull, "w") as sink:
+    for i in range(repeats + 1):
+        for jobs in ((2, 1) if i % 2 else (1, 2)):
+            start = time.perf_counter()
+            run_batch("validate", validate_one, items, Options(output="jsonl"), jobs=jobs, output="jsonl",
+                      verdicts=VALIDATE_VERDICTS, prepare=validate_imports, stdout=sink, stderr=sink)
+            if i:  # the first round warms up
+                times[jobs].append(time.perf_counter() - start)
+print(json.dumps(times))
+"""
+
+
+def validate_jobs_in_process(ctx):
+    n = ctx.batch_count
+    case = f"validate --jobs 2 vs --jobs 1, {n} files of 1 MiB, the batch alone (info)"
+    label = f"run_batch(validate, jobs=%d), {n} files, in one process"
+    if not _supports(ctx, "validate", "--jsonl", "--jobs"):
+        return skipped(case, label % 2, label % 1, None, _skip_note("validate", ["--jsonl", "--jobs"]))
+    files = ctx.batch_files("mib")
+    out = subprocess.run([PYTHON, "-c", _IN_PROCESS, str(ctx.batch_repeats), *files], capture_output=True,
+                         text=True, env=ctx.env, cwd=ctx.workdir, check=True)
+    times = json.loads(out.stdout.strip().splitlines()[-1])
+    return Result(case, label % 2, label % 1, None, goal_text="info (start-up and exit left out)",
+                  ours_times=times["2"], peer_times=times["1"],
+                  notes=["run_batch timed inside one process after the imports, --jobs 2 and 1 alternately: the "
+                         "part of the command that --jobs shares out (forking the workers included)"])
+
+
+CASES = [validate_vs_processes, dump_vs_processes, validate_vs_loop, dump_vs_loop, validate_jobs,
+         validate_jobs_in_process]
