@@ -75,3 +75,29 @@ def test_console_script_entry_point_is_declared():
 
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     assert project["scripts"]["mrcschema"] == "mrcschema.cli.main:main"
+
+
+@pytest.mark.parametrize("argv", [
+    ["dump", "a.mrc", "b.mrc", "-r", "--jsonl", "-j", "2", "--record", "3"],
+    ["validate", "x.mrc", "--full-data", "-q", "--color", "never", "--json"],
+    ["validate", "x.mrc", "--header-only"],
+    ["preview", "x.mrc", "-o", "p.png", "--montage", "--frames", "4", "--percentiles", "1", "99", "--size", "256"],
+])
+def test_a_subcommand_alone_parses_as_the_whole_parser_does(argv):
+    """``parse_arguments`` builds only the named subcommand's parser (a fresh ``dump`` pays for no
+    other): the namespace is the one the whole parser, subparsers and all, gives."""
+    from mrcschema.cli.main import _parser, parse_arguments
+
+    assert vars(parse_arguments(argv)) == vars(_parser().parse_args(argv))
+
+
+def test_a_subcommand_alone_reports_errors_as_the_whole_parser_does(capsys):
+    from mrcschema.cli.main import _parser, parse_arguments
+
+    messages = []
+    for parse in (parse_arguments, _parser().parse_args):
+        with pytest.raises(SystemExit) as exit_info:
+            parse(["dump", "--jobs", "-1", "x.mrc"])
+        messages.append((exit_info.value.code, capsys.readouterr().err.splitlines()[-1]))
+    assert messages[0] == messages[1] == (
+        2, "mrcschema dump: error: argument -j/--jobs: --jobs must be 0 (one per CPU) or more, not -1")

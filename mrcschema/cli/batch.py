@@ -19,9 +19,7 @@ with ``--jobs``), the output in argument order, the summary, and the exit code.
 
 from __future__ import annotations
 
-import glob
 import os
-import signal
 import sys
 import threading
 import time
@@ -71,6 +69,11 @@ def is_mrc_name(name: str) -> bool:
     return any(lower.endswith(s + c) for s in MRC_SUFFIXES for c in COMPRESSED_SUFFIXES)
 
 
+def _has_magic(name: str) -> bool:
+    """Whether ``name`` is a glob pattern (what ``glob.has_magic`` says, without importing glob)."""
+    return any(c in name for c in "*?[")
+
+
 def _walk(directory: str) -> Iterator[str]:
     for root, dirs, files in os.walk(directory):
         dirs.sort()
@@ -94,7 +97,9 @@ def expand_inputs(names: Sequence[str], recursive: bool = False) -> tuple[list[I
                 items += [Item(f) for f in found] or [Item(name, "no MRC files in this directory")]
             else:
                 items.append(Item(name, "is a directory (use -r to read the MRC files in it)"))
-        elif not os.path.lexists(name) and glob.has_magic(name) and "://" not in name:  # not a URL's ? or *
+        elif not os.path.lexists(name) and _has_magic(name):  # a pattern (a URL's ? or * went above)
+            import glob
+
             batch = True
             matches = sorted(glob.glob(name, recursive=recursive))
             files = [m for m in matches if not os.path.isdir(m)]
@@ -106,6 +111,8 @@ def expand_inputs(names: Sequence[str], recursive: bool = False) -> tuple[list[I
 
 # -- running --------------------------------------------------------------------------------------
 def _worker_init():
+    import signal
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     os.environ["MRCSCHEMA_PROGRESS"] = "0"  # one bar, the parent's
 
@@ -177,13 +184,16 @@ class BatchResult:
 
 class _EmitGuard:
     """Ctrl-C while one file's output is printed takes effect once it is printed and counted, so
-    the summary counts exactly the files whose output was printed."""
+    the summary counts exactly the files whose output was printed.  Only for a batch: one file
+    has no count to keep exact (and the command then does without the signal module)."""
 
-    def __init__(self):
+    def __init__(self, batch: bool = True):
         self.emitting = False
         self.pending = False
         self.previous = None
-        if threading.current_thread() is threading.main_thread():
+        if batch and threading.current_thread() is threading.main_thread():
+            import signal
+
             self.previous = signal.signal(signal.SIGINT, self._handler)
 
     def _handler(self, signum, frame):
@@ -199,6 +209,8 @@ class _EmitGuard:
 
     def restore(self):
         if self.previous is not None:
+            import signal
+
             signal.signal(signal.SIGINT, self.previous)
             self.previous = None
 
@@ -244,7 +256,7 @@ def run_batch(command: str, function: Callable, items: Sequence[Item], options: 
     single_dump = command == "dump" and not batch
     separate, printed = command == "dump", 0  # a blank line between two files' dumps
     start = time.monotonic()
-    guard = _EmitGuard()
+    guard = _EmitGuard(batch)
     try:
         for outcome in _outcomes(function, items, options, jobs, inner_bars=not batch, prepare=prepare):
             guard.emitting = True  # Ctrl-C now waits until this file is printed and counted

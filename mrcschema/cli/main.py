@@ -48,28 +48,20 @@ def _add_batch_arguments(parser, what):
     parser.add_argument("--version", action="version", version=_VERSION)
 
 
-def _parser():
-    parser = argparse.ArgumentParser(prog="mrcschema", description="Inspect, check and preview MRC files.",
-                                     epilog="Summaries, warnings and errors go to stderr; exit code: the worst file's.")
-    parser.add_argument("--version", action="version", version=_VERSION)
-    sub = parser.add_subparsers(dest="command", required=True)
-    dump = sub.add_parser("dump", help="print every header field with offset, type, value and meaning",
-                          description="Print every header field with offset, type, value and meaning, the labels, "
-                                      "the extended header and a data summary (exit 0 read, 2 unreadable).")
+def _dump_arguments(dump):
     _add_batch_arguments(dump, "the description")
     dump.add_argument("--record", type=int, default=None, metavar="N", help="show extended-header record N in full")
-    check = sub.add_parser("validate", help="check files against MRC2014 (exit 0 valid, 1 invalid, 2 unreadable)",
-                           description="Check files against MRC2014 and the conventions around it "
-                                       "(exit 0 all valid, 1 any invalid, 2 any unreadable).")
+
+
+def _validate_arguments(check):
     _add_batch_arguments(check, "the reports")
     check.add_argument("--full-data", action="store_true",
                        help="compare the data statistics however large the file")
     check.add_argument("--header-only", action="store_true", help="read the header and extended header only")
     check.add_argument("-q", "--quiet", action="store_true", help="print only the files that are not valid")
-    preview = sub.add_parser("preview", help="write a PNG picture of the data (needs mrcschema[preview])",
-                             description="Write a PNG of the data: the central section of a volume, the first "
-                                         "frames of a stack, a virtual image of a 4D-STEM scan; contrast from "
-                                         "percentiles, a scale bar and the main facts as a caption.")
+
+
+def _preview_arguments(preview):
     preview.add_argument("file", metavar="FILE")
     preview.add_argument("-o", "--output", metavar="OUT.png",
                          help="where to write the PNG (default: FILE's name with .png, in this directory)")
@@ -83,7 +75,48 @@ def _parser():
     preview.add_argument("--size", type=int, default=None, metavar="PX",
                          help="the longest side of one panel in pixels (default 768; larger images are sampled)")
     preview.add_argument("--version", action="version", version=_VERSION)
+
+
+#: the subcommands: name -> (help, description, what adds its arguments)
+_COMMANDS = {
+    "dump": ("print every header field with offset, type, value and meaning",
+             "Print every header field with offset, type, value and meaning, the labels, the extended header "
+             "and a data summary (exit 0 read, 2 unreadable).", _dump_arguments),
+    "validate": ("check files against MRC2014 (exit 0 valid, 1 invalid, 2 unreadable)",
+                 "Check files against MRC2014 and the conventions around it (exit 0 all valid, 1 any invalid, "
+                 "2 any unreadable).", _validate_arguments),
+    "preview": ("write a PNG picture of the data (needs mrcschema[preview])",
+                "Write a PNG of the data: the central section of a volume, the first frames of a stack, a "
+                "virtual image of a 4D-STEM scan; contrast from percentiles, a scale bar and the main facts as "
+                "a caption.", _preview_arguments),
+}
+
+
+def _parser():
+    """The whole command line: ``mrcschema --help``, ``--version``, and any argument list that does
+    not start with a subcommand (argparse reports it)."""
+    parser = argparse.ArgumentParser(prog="mrcschema", description="Inspect, check and preview MRC files.",
+                                     epilog="Summaries, warnings and errors go to stderr; exit code: the worst file's.")
+    parser.add_argument("--version", action="version", version=_VERSION)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, description, add_arguments) in _COMMANDS.items():
+        add_arguments(sub.add_parser(name, help=help_text, description=description))
     return parser
+
+
+def parse_arguments(argv=None) -> argparse.Namespace:
+    """The parsed command line.  One that starts with a subcommand is parsed by that subcommand's
+    parser alone, made as ``mrcschema dump`` would make it as a subparser (the same usage, help and
+    errors): one parser to build, not four, so a fresh ``dump`` pays for no other command."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in _COMMANDS:
+        _, description, add_arguments = _COMMANDS[argv[0]]
+        command = argparse.ArgumentParser(prog=f"mrcschema {argv[0]}", description=description)
+        add_arguments(command)
+        args = command.parse_args(argv[1:])
+        args.command = argv[0]
+        return args
+    return _parser().parse_args(argv)
 
 
 def _options(args):
@@ -132,7 +165,7 @@ def _preview(args):
 
 
 def main(argv=None):
-    args = _parser().parse_args(argv)
+    args = parse_arguments(argv)
     try:
         if args.command == "dump":
             from .commands import DUMP_VERDICTS, dump_imports, dump_one

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import textwrap
 from collections.abc import Sequence
 
@@ -32,8 +31,8 @@ def output_width(stream) -> int:
     if columns.isdigit() and int(columns) > 0:
         return max(MIN_WIDTH, int(columns))
     try:
-        if stream.isatty():
-            return max(MIN_WIDTH, shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns)
+        if stream.isatty():  # the size of the terminal this stream writes to
+            return max(MIN_WIDTH, os.get_terminal_size(stream.fileno()).columns or DEFAULT_WIDTH)
     except (AttributeError, ValueError, OSError):
         pass
     return DEFAULT_WIDTH

@@ -15,8 +15,6 @@ so a "gzip bomb" costs no more memory than the file it claims to be.  Strict: an
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import io
 import zlib
 
@@ -33,8 +31,13 @@ _ERRORS = (OSError, EOFError, zlib.error, ValueError)
 
 
 def _decoder(compression, raw):
+    """The decompressing reader of ``raw`` (gzip and bz2 imported here: a plain file needs neither)."""
     if compression == "gzip":
+        import gzip
+
         return gzip.GzipFile(fileobj=raw, mode="rb")
+    import bz2
+
     return bz2.BZ2File(raw, "rb")
 
 
@@ -107,6 +110,8 @@ class CompressedSource(Source):
         self._content = None
 
     def _error(self, exc):
+        import gzip
+
         if isinstance(exc, FetchError) or (self.remote and isinstance(exc, OSError)
                                            and not isinstance(exc, gzip.BadGzipFile)):
             return exc  # the bytes could not be fetched: not a fault of the stream
