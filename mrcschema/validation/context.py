@@ -287,6 +287,8 @@ class Context:
         except MrcFormatError as exc:
             self._skipped = f"the data cannot be read: {exc}"
             return
+        finally:
+            self._chunk_buffer = None  # up to CHUNK_BYTES: not kept once the pass is done
         self._stats = acc
         self._amplitudes = amplitudes
 
