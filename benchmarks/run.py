@@ -119,9 +119,18 @@ def versions():
 
 
 def _ratio_text(r):
-    if r.check is not None:
-        return "-"
+    if r.check is not None:  # a row measured in its own terms (remote: requests, bytes, seconds)
+        ratio = r.extra.get("ratio")
+        return "-" if ratio is None else f"{ratio:.3g}"
     return "-" if r.ratio is None else f"{r.ratio:.3g}"
+
+
+def _side_text(r, side):
+    """A side's median, or what a row measured in its own terms says of it (``extra``)."""
+    times = r.ours_times if side == "ours" else r.peer_times
+    if times:
+        return fmt_seconds(r.ours_median if side == "ours" else r.peer_median)
+    return str(r.extra.get(side) or "-")
 
 
 def _goal_text(r):
@@ -140,8 +149,7 @@ def table_rows(results):
     head = ["case", "ours median", "peer median", "ratio ours/peer", "goal", "met?"]
     rows = []
     for r in results:
-        rows.append([r.case, fmt_seconds(r.ours_median) if r.ours_times else "-",
-                     fmt_seconds(r.peer_median) if r.peer_times else "-", _ratio_text(r), _goal_text(r), _met_text(r)])
+        rows.append([r.case, _side_text(r, "ours"), _side_text(r, "peer"), _ratio_text(r), _goal_text(r), _met_text(r)])
     return head, rows
 
 
