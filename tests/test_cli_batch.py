@@ -107,15 +107,43 @@ def test_parallel_jobs_give_the_same_output_in_the_same_order(deposition):
 
 
 def test_jobs_run_in_separate_processes(deposition, capsys):
+    """``--jobs 2`` is this process and one forked worker, taking chunks as each is free; the
+    outcomes come back in argument order, the worker's and ours interleaved."""
     items, _ = expand_inputs([str(deposition)] * 4, recursive=True)
-    prepared = []  # ``prepare`` runs once, here, before the workers fork (they inherit its imports)
+    prepared = []  # ``prepare`` runs once, here, before the worker forks (it inherits the imports)
     result = run_batch("validate", validate_one, items, Options(), jobs=2, verdicts=VALIDATE_VERDICTS,
                        prepare=lambda: prepared.append(os.getpid()))
     assert prepared == [os.getpid()]
-    pids = {o.pid for o in result.outcomes}
-    assert len(pids) == 2 and os.getpid() not in pids
     assert [o.name for o in result.outcomes] == [i.name for i in items]
     assert "mrcschema validate: " in capsys.readouterr().err
+    one = run_batch("validate", validate_one, items, Options(), jobs=1, verdicts=VALIDATE_VERDICTS)
+    assert [(o.name, o.verdict, o.doc) for o in result.outcomes] == [(o.name, o.verdict, o.doc) for o in one.outcomes]
+
+
+def test_jobs_share_the_files_between_this_process_and_the_workers(tmp_path, capsys):
+    files = slow_batch(tmp_path, 8)  # ~0.1 s a file: both processes get some (chunks of one file)
+    items, _ = expand_inputs(files)
+    result = run_batch("validate", validate_one, items, Options(full_data=True), jobs=2, verdicts=VALIDATE_VERDICTS)
+    pids = [o.pid for o in result.outcomes]
+    assert len(set(pids)) == 2 and os.getpid() in pids
+    assert [o.name for o in result.outcomes] == files and {o.verdict for o in result.outcomes} == {"valid"}
+
+
+def test_a_worker_that_dies_is_an_error_not_a_hang(tmp_path, capsys):
+    files = slow_batch(tmp_path, 6)
+    items, _ = expand_inputs(files)
+    with pytest.raises(ChildProcessError, match=r"a --jobs worker \(pid \d+\) stopped with exit code -9"):
+        run_batch("validate", _killed_in_a_worker, items, Options(full_data=True), jobs=2)
+
+
+_TEST_PROCESS = os.getpid()
+
+
+def _killed_in_a_worker(name, options):
+    """validate_one, except that a worker process is killed (as the OOM killer would) on its first file."""
+    if os.getpid() != _TEST_PROCESS:  # a forked worker
+        os.kill(os.getpid(), signal.SIGKILL)
+    return validate_one(name, options)
 
 
 def slow_batch(tmp_path, count=30):

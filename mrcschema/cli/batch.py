@@ -25,6 +25,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from ..format.records import evolve, record
 from ..progress import Progress, suppressed
@@ -117,8 +118,7 @@ def _worker_init():
     os.environ["MRCSCHEMA_PROGRESS"] = "0"  # one bar, the parent's
 
 
-def _run_one(job):
-    function, name, options, inner_bars = job
+def _run_one(function, name, options, inner_bars=False):
     if inner_bars:  # one file: its own bar for long work
         outcome = function(name, options)
     else:
@@ -127,29 +127,116 @@ def _run_one(job):
     return evolve(outcome, pid=os.getpid())
 
 
-def _chunk_size(files: int, jobs: int) -> int:
-    """Files per task sent to a worker: about 8 tasks per worker.  Small enough that the output
-    streams and a slow file does not hold one worker's share up for long; large enough that the
-    per-task cost of the pool (pickling the task and the outcomes, waking a worker) is paid ~8 x
-    ``jobs`` times, not once per file (a small file's work is ~0.5 ms, the same order as that cost)."""
-    return max(1, files // (jobs * 8))
+def _chunk_size(files: int, processes: int) -> int:
+    """Files per chunk: about 8 chunks per process.  Small enough that the output streams and a
+    slow file does not hold one process's share up for long; large enough that what a chunk costs
+    (claiming it, sending its outcomes back) is paid ~8 x ``processes`` times, not once per file
+    (a small file's work is ~0.5 ms, the same order as that cost)."""
+    return max(1, files // (processes * 8))
+
+
+class _Chunks:
+    """The chunks of a parallel batch, claimed one at a time, in order, by this process and the
+    workers alike (a counter in shared memory): whoever is free takes the next one."""
+
+    def __init__(self, context, count: int) -> None:
+        self.count = count
+        self._next = context.Value("q", 0)
+
+    def claim(self) -> int | None:
+        with self._next.get_lock():
+            index = self._next.value
+            if index >= self.count:
+                return None
+            self._next.value = index + 1
+        return index
+
+
+def _work(function, names, options, spans, chunks, connection):
+    """A worker process: claim chunks until none is left, sending each one's outcomes; then
+    ``(None, None)``, or ``(None, error)`` when the command itself failed (a bug: the commands turn
+    every fault of a file into its outcome)."""
+    _worker_init()
+    try:
+        while (index := chunks.claim()) is not None:
+            start, stop = spans[index]
+            connection.send((index, [_run_one(function, name, options) for name in names[start:stop]]))
+        connection.send((None, None))
+    except BaseException:  # noqa: BLE001 - sent to the parent, which raises it
+        import traceback
+
+        connection.send((None, RuntimeError(f"a --jobs worker failed:\n{traceback.format_exc()}")))
+    finally:
+        connection.close()
+
+
+def _parallel(function, names, options, processes) -> Iterator[Outcome]:
+    """The outcomes of ``names`` in order, from this process and ``processes - 1`` forked workers
+    that share the chunks out as each is free.  This process works too (with 2 CPUs, ``--jobs 2``
+    is two processes, not two workers and an idle parent competing for them) and, between its
+    chunks, passes on the outcomes that have come in.  A worker that dies (killed, out of memory)
+    is a :class:`ChildProcessError` (an ``OSError``: the command's one-line error, exit code 2), not
+    a hang."""
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    size = _chunk_size(len(names), processes)
+    spans = [(start, min(len(names), start + size)) for start in range(0, len(names), size)]
+    chunks = _Chunks(context, len(spans))
+    workers: dict[Any, Any] = {}  # the connection a worker sends on -> the worker
+    done: dict[int, list[Outcome]] = {}  # chunks done, until their turn
+    try:
+        for _ in range(processes - 1):
+            incoming, sender = context.Pipe(duplex=False)
+            worker = context.Process(target=_work, args=(function, names, options, spans, chunks, sender), daemon=True)
+            worker.start()
+            sender.close()
+            workers[incoming] = worker
+        for turn in range(len(spans)):
+            while turn not in done:
+                ready: list[Any] = list(wait(list(workers), timeout=0)) if workers else []
+                if not ready:
+                    mine = chunks.claim()
+                    if mine is not None:
+                        start, stop = spans[mine]
+                        done[mine] = [_run_one(function, name, options) for name in names[start:stop]]
+                        continue
+                    if not workers:
+                        raise RuntimeError(f"chunk {turn} of the batch was claimed but never done")
+                    ready = list(wait(list(workers)))
+                for receiver in ready:
+                    try:
+                        index, value = receiver.recv()
+                    except EOFError:
+                        worker = workers[receiver]
+                        worker.join()
+                        raise ChildProcessError(f"a --jobs worker (pid {worker.pid}) stopped with exit code "
+                                           f"{worker.exitcode} before it had sent what it did") from None
+                    if index is not None:
+                        done[index] = value
+                        continue
+                    if value is not None:
+                        raise value
+                    receiver.close()
+                    del workers[receiver]
+            yield from done.pop(turn)
+    finally:
+        for worker in workers.values():
+            worker.terminate()
+        for receiver, worker in workers.items():
+            worker.join()
+            receiver.close()
 
 
 def _outcomes(function, items, options, jobs, inner_bars=False, prepare=None) -> Iterator[Outcome]:
-    runnable = [item for item in items if item.error is None]
-    work = ((function, item.name, options, inner_bars) for item in runnable)
+    runnable = [item.name for item in items if item.error is None]
     if jobs <= 1 or len(runnable) <= 1:
-        results: Iterator[Outcome] = (_run_one(job) for job in work)
-        pool = None
+        results: Iterator[Outcome] = (_run_one(function, name, options, inner_bars) for name in runnable)
     else:
-        import multiprocessing
-
         if prepare is not None:  # imported once here, before the fork: the workers inherit the modules
             prepare()
-        methods = multiprocessing.get_all_start_methods()
-        context = multiprocessing.get_context("fork" if "fork" in methods else None)
-        pool = context.Pool(min(jobs, len(runnable)), initializer=_worker_init)
-        results = pool.imap(_run_one, work, chunksize=_chunk_size(len(runnable), jobs))
+        results = _parallel(function, runnable, options, min(jobs, len(runnable)))
     try:
         for item in items:
             if item.error is not None:
@@ -157,9 +244,9 @@ def _outcomes(function, items, options, jobs, inner_bars=False, prepare=None) ->
             else:
                 yield next(results)
     finally:
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+        close = getattr(results, "close", None)
+        if close is not None:  # the workers are stopped now, not when the generator is collected
+            close()
 
 
 class BatchResult:
