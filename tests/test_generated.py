@@ -114,7 +114,7 @@ print((sorted(sys.modules), len(re._cache) - compiled))
 
 #: what reading a file must not import (issue 15): the schema library, attrs, the writer, the validator
 NOT_ON_THE_READ_PATH = ("construct", "attr", "attrs", "mrcschema.writing", "mrcschema.validation", "mrcschema.hyperspy",
-                        "mrcschema.cli", "dask", "json")
+                        "mrcschema.cli", "dask", "json", "mrcschema.sources.compressed", "mrcschema.format.header_edits")
 
 
 def _fresh_modules(code_args, cwd):
@@ -125,11 +125,12 @@ def _fresh_modules(code_args, cwd):
 
 def test_reading_a_file_imports_neither_construct_nor_attrs_nor_the_writer(tmp_path):
     """Open, header, labels, voxel size, extended header, first pixel, read(), read_header: no
-    construct, attrs, json, dask, writer, validator, HyperSpy or CLI module, no regex compiled."""
+    construct, attrs, json, dask, writer, validator, HyperSpy or CLI module, no decompressor
+    (gzip, sources.compressed) and no header editing, no regex compiled."""
     example = REPO / "examples" / "tiny_volume.mrc"
     modules, regexes = _fresh_modules(["-c", _PROBE, str(example)], tmp_path)
     assert regexes == 0  # no regular expression compiled to read a file
-    loaded = [m for m in modules if m.split(".")[0] in ("construct", "attr", "attrs", "dask", "json")
+    loaded = [m for m in modules if m.split(".")[0] in ("construct", "attr", "attrs", "dask", "json", "gzip")
               or m.startswith(NOT_ON_THE_READ_PATH)]
     assert loaded == []
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable
 
-from ..format.header_edits import check_label
-
 
 def read_only_error(mrc, what):
     """The error for a change attempted on a file not open for writing."""
@@ -43,6 +41,8 @@ class LabelList(list):
             raise read_only_error(owner, "labels")
         if len(self) + grow > 10:
             raise ValueError(f"an MRC header holds at most 10 labels; this would make {len(self) + grow}")
+        from ..format.header_edits import check_label  # labels being changed: not for reading them
+
         return [check_label(text) for text in new_items]
 
     def append(self, text):

@@ -16,7 +16,6 @@ import warnings
 import numpy as np
 
 from ..errors import MrcFormatError, MrcWarning, location
-from ..format import header_edits
 from ..format.byteorder import byteorder_argument
 from ..format.geometry import (
     HEADER_SIZE,
@@ -28,7 +27,7 @@ from ..format.geometry import (
 from ..format.modes import pack_4bit, unpack_4bit
 from ..format.mrc2014 import MRC2014_HEADER, header_error
 from ..format.records import record
-from ..sources import CompressedSource, Source, open_source
+from ..sources import Source, open_source
 from .labels import LabelList, read_only_error
 from .window import MEMMAP_MODES, read_into, read_window
 
@@ -127,7 +126,7 @@ class MrcFile:
 
     def _open(self, byteorder):
         mode, permissive = self.mode, self.permissive
-        if isinstance(self._source, CompressedSource) and mode == "r+":
+        if self._source.compressed is not None and mode == "r+":
             raise MrcFormatError(
                 f"{self._source.compressed}-compressed files cannot be opened 'r+': decompress it first",
                 field="file", offset=0)
@@ -165,6 +164,8 @@ class MrcFile:
         """The header record.  In ``"r+"`` mode assign an evolved copy; it is written on
         flush/close (with any change made through ``labels``)."""
         if self._labels is not None and self._labels != self._labels_base:
+            from ..format import header_edits  # edits only: opening to read does without it
+
             self._header = header_edits.with_labels(self._header, self._labels)
             self._labels_base = list(self._labels)
         return self._header
@@ -230,6 +231,8 @@ class MrcFile:
         """``"r+"`` only: one number or (x, y, z) in Å; sets CELLA = size x (MX, MY, MZ)."""
         if self.mode != "r+" or self.closed:
             raise read_only_error(self, "voxel_size")
+        from ..format import header_edits
+
         self.header = header_edits.with_voxel_size(self.header, value)
 
     @property
@@ -243,6 +246,8 @@ class MrcFile:
         """``"r+"`` only: (x, y, z)."""
         if self.mode != "r+" or self.closed:
             raise read_only_error(self, "origin")
+        from ..format import header_edits
+
         self.header = header_edits.with_origin(self.header, value)
 
     @property
@@ -446,6 +451,8 @@ class MrcFile:
             if isinstance(array, np.memmap):
                 array.flush()
         if update_stats and self.statistics_stale:
+            from ..format import header_edits
+
             self.header = header_edits.with_stats(self.header, self.data)  # the map stays writable: stale still
         if self.header != self._parsed.header:
             raw = MRC2014_HEADER.build(self.header, self.byteorder)

@@ -19,16 +19,28 @@ from __future__ import annotations
 import io
 import os
 import stat
+from typing import TYPE_CHECKING, Any
 
 from ..format.geometry import HEADER_SIZE
 from .base import FetchError, Source
-from .compressed import CompressedSource, Replay, SourceReader
 from .local import LocalFile
 from .urls import is_url, local_path_of
 
-# fileobj, memory and remote are imported where they are needed: opening a path loads none of them
+if TYPE_CHECKING:
+    from .compressed import CompressedSource
+
+# compressed, fileobj, memory and remote are imported where they are needed: opening a plain file
+# loads none of them (``sources.CompressedSource`` is there when asked for: see __getattr__)
 __all__ = ["Source", "LocalFile", "CompressedSource", "FetchError", "open_source", "compression_of",
            "source_from_locator", "is_url"]
+
+def __getattr__(name: str) -> Any:
+    if name == "CompressedSource":
+        from .compressed import CompressedSource
+
+        return CompressedSource
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 GZIP_MAGIC = b"\x1f\x8b"
 BZIP2_MAGIC = b"BZh"
@@ -92,7 +104,11 @@ def _open_path(path, permissive):
             stream.close()
             raise
     compression = compression_of(path)
-    return CompressedSource(path, compression, permissive=permissive) if compression else LocalFile(path, status.st_size)
+    if not compression:
+        return LocalFile(path, status.st_size)
+    from .compressed import CompressedSource
+
+    return CompressedSource(path, compression, permissive=permissive)
 
 
 def _open_file_object(fileobj, permissive):
@@ -111,6 +127,8 @@ def _open_file_object(fileobj, permissive):
     source = FileObjectSource(fileobj)
     compression = compression_of_bytes(source.read(0, 3))
     if compression:
+        from .compressed import CompressedSource, SourceReader
+
         return CompressedSource(source.path, compression, permissive=permissive, opener=lambda: SourceReader(source))
     return source
 
@@ -122,6 +140,8 @@ def _open_stream(stream, name, permissive, owned=False):
     on_close = stream.close if owned else None
     compression = compression_of_bytes(prefix)
     if compression:
+        from .compressed import CompressedSource, Replay
+
         return CompressedSource(name, compression, permissive=permissive, opener=lambda: Replay(prefix, stream),
                                 once=True)
     return StreamSource(stream, name, prefix=prefix, permissive=permissive, on_close=on_close)
@@ -133,6 +153,8 @@ def _open_memory(view, permissive):
     source = MemorySource(view)
     compression = compression_of_bytes(source.read(0, 3))
     if compression:
+        from .compressed import CompressedSource, SourceReader
+
         return CompressedSource(source.path, compression, permissive=permissive, opener=lambda: SourceReader(source))
     return source
 
@@ -143,6 +165,8 @@ def _open_url(url, permissive, storage_options):
     source = RemoteSource(url, storage_options, permissive=permissive)
     compression = compression_of_bytes(source.read_header(HEADER_SIZE))
     if compression:
+        from .compressed import CompressedSource, SourceReader
+
         return CompressedSource(url, compression, permissive=permissive, opener=lambda: SourceReader(source),
                                 remote=True)
     return source

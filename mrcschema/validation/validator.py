@@ -33,7 +33,7 @@ from ..format.geometry import HEADER_SIZE, parse_header
 from ..format.mrc2014 import MRC2014_HEADER
 from ..format.records import evolve
 from ..reading.mrc_file import MrcFile, Target
-from ..sources import CompressedSource, open_source
+from ..sources import open_source
 from .context import Context, read_de_files
 from .report import Finding, Report, finding_of
 from .rules import RULES, RULES_BY_ID, Problem, plausible_in
@@ -71,7 +71,7 @@ def _context_for_source(source, full_data, header_only):
     raw = source.read_header(HEADER_SIZE)
     parsed = _read_in_order_that_reads(parse_header(raw))  # MrcFormatError for a file shorter than the header
     file_size = source.size
-    if isinstance(source, CompressedSource):
+    if source.compressed is not None:
         return Context(source.path, parsed, file_size, full_data=full_data, reader=source.read,
                        compressed=source.compressed, content=source.content, header_only=header_only)
     window = source.read_chunk if source.mappable_path is None else None  # one 64 MB slab per fetch, no progress bar
