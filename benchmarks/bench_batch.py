@@ -133,6 +133,21 @@ def validate_jobs(ctx):
                   peer_times=p, notes=[f"{cpus} CPUs usable; each file's statistics are read (1 MiB < 1 GiB)"])
 
 
+def dump_jobs(ctx):
+    """Informative: ``dump`` (text) with --jobs 2 against 1: each file's output is a few KB of text,
+    so a chunk's outcomes are more than a pipe holds (the workers send them from a thread)."""
+    n = ctx.batch_count
+    case = f"dump --jobs 2 vs --jobs 1, {n} files of 1 MiB, text output (info)"
+    label = f"mrcschema dump --jobs %d FILE x {n}"
+    if not _supports(ctx, "dump", "--jobs"):
+        return skipped(case, label % 2, label % 1, None, _skip_note("dump", ["--jobs"]))
+    files = ctx.batch_files("mib")
+    base = ctx.our_cli() + ["dump"]
+    o, p = _commands(ctx, base + ["--jobs", "2", *files], base + ["--jobs", "1", *files], (0,))
+    return Result(case, label % 2, label % 1, None, goal_text="info", ours_times=o, peer_times=p,
+                  notes=["whole-process wall times, output to /dev/null"])
+
+
 #: times ``run_batch`` (validate, JSON lines to /dev/null) with --jobs 2 and 1 alternately in one
 #: process, after the imports: prints the per-sample seconds of each as JSON
 _IN_PROCESS = r"""
@@ -172,4 +187,4 @@ def validate_jobs_in_process(ctx):
 
 
 CASES = [validate_vs_processes, dump_vs_processes, validate_vs_loop, dump_vs_loop, validate_jobs,
-         validate_jobs_in_process]
+         validate_jobs_in_process, dump_jobs]

@@ -155,18 +155,33 @@ class _Chunks:
 def _work(function, names, options, spans, chunks, connection):
     """A worker process: claim chunks until none is left, sending each one's outcomes; then
     ``(None, None)``, or ``(None, error)`` when the command itself failed (a bug: the commands turn
-    every fault of a file into its outcome)."""
+    every fault of a file into its outcome).  A thread sends, so the worker goes on to its next
+    chunk while the parent, busy with a chunk of its own, has not read the last one yet (a chunk of
+    text dumps is a few hundred kilobytes: more than a pipe holds)."""
+    import queue
+    import threading
+
     _worker_init()
+    outbox = queue.SimpleQueue()
+
+    def send():
+        while (message := outbox.get()) is not None:
+            connection.send(message)
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
     try:
         while (index := chunks.claim()) is not None:
             start, stop = spans[index]
-            connection.send((index, [_run_one(function, name, options) for name in names[start:stop]]))
-        connection.send((None, None))
+            outbox.put((index, [_run_one(function, name, options) for name in names[start:stop]]))
+        outbox.put((None, None))
     except BaseException:  # noqa: BLE001 - sent to the parent, which raises it
         import traceback
 
-        connection.send((None, RuntimeError(f"a --jobs worker failed:\n{traceback.format_exc()}")))
+        outbox.put((None, RuntimeError(f"a --jobs worker failed:\n{traceback.format_exc()}")))
     finally:
+        outbox.put(None)
+        sender.join()
         connection.close()
 
 
@@ -212,7 +227,7 @@ def _parallel(function, names, options, processes) -> Iterator[Outcome]:
                         worker = workers[receiver]
                         worker.join()
                         raise ChildProcessError(f"a --jobs worker (pid {worker.pid}) stopped with exit code "
-                                           f"{worker.exitcode} before it had sent what it did") from None
+                                                f"{worker.exitcode} before it had sent what it did") from None
                     if index is not None:
                         done[index] = value
                         continue
