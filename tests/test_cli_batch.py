@@ -136,6 +136,16 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(tmp_path, capsys):
         run_batch("validate", _killed_in_a_worker, items, Options(full_data=True), jobs=2)
 
 
+def test_the_command_reports_a_dead_worker_in_one_line(tmp_path, monkeypatch, capsys):
+    import mrcschema.cli.commands
+
+    monkeypatch.setattr(mrcschema.cli.commands, "validate_one", _killed_in_a_worker)
+    assert main(["validate", "--full-data", "-j", "2", *slow_batch(tmp_path, 6)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert re.fullmatch(r"mrcschema validate: a --jobs worker \(pid \d+\) stopped with exit code -9 before it had "
+                        r"sent what it did", err), err
+
+
 _TEST_PROCESS = os.getpid()
 
 

@@ -216,6 +216,8 @@ def main(argv=None):
             pass
         return 0
     except (MrcFormatError, OSError, ModuleNotFoundError) as exc:
-        print(f"mrcschema {args.command}: {getattr(args, 'file', '')}: {exc}", file=sys.stderr)
+        # preview's error is about its file; a batch's (a --jobs worker that died) about no one file
+        where = f"{args.file}: " if getattr(args, "file", None) else ""
+        print(f"mrcschema {args.command}: {where}{exc}", file=sys.stderr)
         return 2
     return 0
