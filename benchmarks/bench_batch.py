@@ -118,34 +118,31 @@ def dump_vs_loop(ctx):
     return _vs_loop(ctx, "dump")
 
 
-def validate_jobs(ctx):
-    n = ctx.batch_count
-    case = f"validate --jsonl --jobs 2 vs --jobs 1, {n} files of 1 MiB"
-    label = f"mrcschema validate --jsonl --jobs %d FILE x {n}"
-    if not _supports(ctx, "validate", "--jsonl", "--jobs"):
-        return skipped(case, label % 2, label % 1, 0.625, _skip_note("validate", ["--jsonl", "--jobs"]),
-                       goal_text=">= 1.6x (ratio <= 0.625)")
+def _jobs_case(ctx, command, options, case, goal, goal_text, ok, notes):
+    """``mrcschema COMMAND OPTIONS --jobs 2`` against ``--jobs 1`` over the files of 1 MiB, whole
+    processes, alternating."""
+    label = f"mrcschema {' '.join([command, *options])} --jobs %d FILE x {ctx.batch_count}"
+    needed = [*options, "--jobs"]
+    if not _supports(ctx, command, *needed):
+        return skipped(case, label % 2, label % 1, goal, _skip_note(command, needed), goal_text=goal_text)
     files = ctx.batch_files("mib")
-    base = ctx.our_cli() + ["validate", "--jsonl"]
-    o, p = _commands(ctx, base + ["--jobs", "2", *files], base + ["--jobs", "1", *files], (0, 1))
+    base = ctx.our_cli() + [command, *options]
+    o, p = _commands(ctx, base + ["--jobs", "2", *files], base + ["--jobs", "1", *files], ok)
+    return Result(case, label % 2, label % 1, goal, goal_text=goal_text, ours_times=o, peer_times=p, notes=notes)
+
+
+def validate_jobs(ctx):
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return Result(case, label % 2, label % 1, 0.625, goal_text=">= 1.6x (ratio <= 0.625)", ours_times=o,
-                  peer_times=p, notes=[f"{cpus} CPUs usable; each file's statistics are read (1 MiB < 1 GiB)"])
+    return _jobs_case(ctx, "validate", ["--jsonl"], f"validate --jsonl --jobs 2 vs --jobs 1, {ctx.batch_count} files "
+                      "of 1 MiB", 0.625, ">= 1.6x (ratio <= 0.625)", (0, 1),
+                      [f"{cpus} CPUs usable; each file's statistics are read (1 MiB < 1 GiB)"])
 
 
 def dump_jobs(ctx):
     """Informative: ``dump`` (text) with --jobs 2 against 1: each file's output is a few KB of text,
     so a chunk's outcomes are more than a pipe holds (the workers send them from a thread)."""
-    n = ctx.batch_count
-    case = f"dump --jobs 2 vs --jobs 1, {n} files of 1 MiB, text output (info)"
-    label = f"mrcschema dump --jobs %d FILE x {n}"
-    if not _supports(ctx, "dump", "--jobs"):
-        return skipped(case, label % 2, label % 1, None, _skip_note("dump", ["--jobs"]))
-    files = ctx.batch_files("mib")
-    base = ctx.our_cli() + ["dump"]
-    o, p = _commands(ctx, base + ["--jobs", "2", *files], base + ["--jobs", "1", *files], (0,))
-    return Result(case, label % 2, label % 1, None, goal_text="info", ours_times=o, peer_times=p,
-                  notes=["whole-process wall times, output to /dev/null"])
+    return _jobs_case(ctx, "dump", [], f"dump --jobs 2 vs --jobs 1, {ctx.batch_count} files of 1 MiB, text output "
+                      "(info)", None, "info", (0,), ["whole-process wall times, output to /dev/null"])
 
 
 #: times ``run_batch`` (validate, JSON lines to /dev/null) with --jobs 2 and 1 alternately in one

@@ -70,9 +70,11 @@ def is_mrc_name(name: str) -> bool:
     return any(lower.endswith(s + c) for s in MRC_SUFFIXES for c in COMPRESSED_SUFFIXES)
 
 
-def _has_magic(name: str) -> bool:
-    """Whether ``name`` is a glob pattern (what ``glob.has_magic`` says, without importing glob)."""
-    return any(c in name for c in "*?[")
+def _glob():
+    """The glob module, imported only for a name that is no file (a pattern, or a missing file)."""
+    import glob
+
+    return glob
 
 
 def _walk(directory: str) -> Iterator[str]:
@@ -98,11 +100,9 @@ def expand_inputs(names: Sequence[str], recursive: bool = False) -> tuple[list[I
                 items += [Item(f) for f in found] or [Item(name, "no MRC files in this directory")]
             else:
                 items.append(Item(name, "is a directory (use -r to read the MRC files in it)"))
-        elif not os.path.lexists(name) and _has_magic(name):  # a pattern (a URL's ? or * went above)
-            import glob
-
+        elif not os.path.lexists(name) and _glob().has_magic(name):  # a pattern (a URL's ? or * went above)
             batch = True
-            matches = sorted(glob.glob(name, recursive=recursive))
+            matches = sorted(_glob().glob(name, recursive=recursive))
             files = [m for m in matches if not os.path.isdir(m)]
             items += [Item(m) for m in files] or [Item(name, "no file matches this pattern")]
         else:  # a file, or a name the command opens or reports it cannot read ("-", a URL: the sources' to say)
