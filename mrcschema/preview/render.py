@@ -31,7 +31,7 @@ import attrs
 import numpy as np
 
 from ..errors import MrcFormatError
-from ..format.geometry import data_kind
+from ..format.meaning import data_kind, is_volume_stack, space_group
 from ..format.spacegroups import space_group_symbol
 from ..progress import progress
 from ..reading import mrc_file
@@ -113,7 +113,7 @@ def _sections(mrc):
         raise PreviewError(f"no data to preview: the data block is empty (NX {h.nx}, NY {h.ny}, NZ {h.nz})",
                            field="data", offset=None)
     stack = data.reshape((-1,) + tuple(tail))
-    per_volume = h.mz if 401 <= h.ispg <= 630 and h.mz > 0 else stack.shape[0]
+    per_volume = h.mz if is_volume_stack(h.ispg) and h.mz > 0 else stack.shape[0]
     return stack, per_volume
 
 
@@ -360,7 +360,7 @@ def _caption(mrc, what, percentiles, limits):
     h = mrc.header
     g = mrc.geometry
     kind = data_kind(h.ispg, h.nz)
-    number = h.ispg - 400 if 401 <= h.ispg <= 630 else h.ispg
+    number = space_group(h.ispg) or h.ispg
     group = f", space group {space_group_symbol(number)}" if kind != "image" and space_group_symbol(number) else ""
     v = mrc.voxel_size
     voxel = f"voxel {v.x:.4g} x {v.y:.4g} x {v.z:.4g} Å" if v.x > 0 else "voxel size unknown"

@@ -10,7 +10,7 @@ the schemas declare; the values are rendered by :mod:`mrcschema.format.values`.
 from __future__ import annotations
 
 from ..errors import MrcFormatError
-from ..format.geometry import data_kind
+from ..format.meaning import data_kind, space_group
 from ..format.mrc2014 import HEADER_SIZE, IMOD_EXTRA, IMOD_EXTRA_OFFSET, IMOD_STAMP, MRC2014_HEADER
 from ..format.spacegroups import space_group_symbol
 from ..format.values import header_values, typed
@@ -59,7 +59,7 @@ def _axis_order(header):
 def describe(mrc) -> dict:
     """Everything ``dump`` shows about an open :class:`~mrcschema.MrcFile`, as plain data."""
     g, h, imod = mrc.geometry, mrc.header, mrc.imod
-    ispg = h.ispg if not 401 <= h.ispg <= 630 else h.ispg - 400
+    ispg = space_group(h.ispg) or h.ispg
     out = {
         "schema": DUMP_SCHEMA,
         "file": mrc.path,

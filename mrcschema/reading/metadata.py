@@ -18,27 +18,10 @@ import attrs
 import numpy as np
 
 from ..format.extended import ExtendedHeader, seri_values
-from ..format.fei import FEI2
+from ..format.fei_bits import FEI_FIELD_BITS, fei_field_bits
 from .mrc_file import MrcFile
 
-#: fields FEI documents with several bits (48 reserved bytes = 6 values)
-_MULTI_BIT_FIELDS = {"unused_range": 6}
-
-
-def fei_field_bits(layout=FEI2):
-    """{field name: (bitmask field, bit)} derived from the record layout's field order."""
-    bits, mask, bit = {}, None, 0
-    for field in layout.fields:
-        if field.name.startswith("bitmask_"):
-            mask, bit = field.name, 0
-        elif mask is not None:
-            bits[field.name] = (mask, bit)
-            bit += _MULTI_BIT_FIELDS.get(field.name, 1)
-    return bits
-
-
-FEI_FIELD_BITS = fei_field_bits()
-
+__all__ = ["Acquisition", "FEI_FIELD_BITS", "acquisition", "acquisition_from_extended", "fei_field_bits"]
 
 @attrs.frozen
 class Acquisition:
