@@ -24,7 +24,7 @@ ALLOWED = {
     "progress": set(),
     "format": {"errors"},
     "sources": {"errors", "format"},
-    "reading": {"errors", "format", "sources"},
+    "reading": {"errors", "format", "sources", "de"},
     "de": {"errors", "format", "sources"},
     "writing": {"errors", "format", "sources", "reading", "progress"},
     "validation": {"errors", "format", "sources", "reading", "de", "progress"},
