@@ -10,8 +10,9 @@ The rules, each from a writer's convention (``docs/user_guide.md``, "Physical co
 * mrcz writes MX = MY = 0 and MZ = sections per volume: all three sizes are CELLA / N.
 * M <= 0 elsewhere: CELLA / N (issue 12's fallback, reported).
 * CELLA <= 0 (0: nothing written; negative: Direct Electron's "unknown", -10 Å x N): the scale
-  is unknown (``None`` with the reason), unless the DE info file or an FEI extended header gives
-  the pixel size.
+  is unknown (``None`` with the reason), unless the DE info file gives the pixel size.
+* An FEI1/FEI2 (or old FEI) extended header's pixel size, where its bitmask bit is set, is the
+  scale of the columns and rows (the vendor's calibration; RosettaSciIO reads it too).
 * ISPG 0 with NZ > 1 is a stack of images: its first axis is "frame", without a length scale;
   ISPG 401-630 is NZ / MZ volumes ("volume", then the three spatial axes); DE movies are frames in
   time, 4D-STEM scans a "scan" of positions over diffraction patterns (ky, kx).
@@ -157,9 +158,8 @@ def physical_model(mrc, info=None, fei_pixel_size=None) -> PhysicalModel:
     order, _ = _axis_order(h)
     columns, rows, sections = order
     if fei_pixel_size is not None and fei_pixel_size[0] and fei_pixel_size[0] > 0:
-        for axis, value in zip((columns, rows), fei_pixel_size):
-            if sampling[axis][0] is None:
-                sampling[axis] = (value * 1e10, "FEI extended header pixel size")
+        for axis, value in zip((columns, rows), fei_pixel_size):  # the vendor's calibration (as RosettaSciIO)
+            sampling[axis] = (value * 1e10, "FEI extended header pixel size")
     if info is not None:
         return _de_model(h, shape, info, sampling, fallbacks)
     origin, origin_source = first_voxel(h, sampling)
