@@ -413,9 +413,13 @@ def _sizes(model):
     if not known:
         reason = spatial[-1].reason if spatial else "no spatial axes"
         return ", ".join(t for t in (scan, f"size unknown ({reason})") if t)
-    word = "voxel" if len(spatial) == 3 else "pixel"
-    sizes = " x ".join(f"{a.scale:.4g}" for a in reversed(spatial) if a.scale is not None)
-    return ", ".join(t for t in (scan, f"{word} {sizes} {known[-1].unit}") if t)
+    if len(spatial) == 3:  # along X, Y, Z whatever order the file stores them in
+        by_name = sorted(spatial, key=lambda a: a.name)
+        sizes = ", ".join(f"{a.name.upper()} {a.scale:.4g}" if a.scale is not None else f"{a.name.upper()} unknown"
+                          for a in by_name)
+        return f"voxel {sizes} {known[-1].unit}"
+    sizes = " x ".join(f"{a.scale:.4g}" if a.scale is not None else "unknown" for a in reversed(spatial))
+    return ", ".join(t for t in (scan, f"pixel {sizes} {known[-1].unit}") if t)
 
 
 def render(mrc, *, section=None, montage=False, frames=None, percentiles=None, size=None) -> Picture:

@@ -88,8 +88,25 @@ def describe(mrc) -> dict:
         out["imod"] = header_values(imod)
         out["fields"]["imod"] = field_table(IMOD_EXTRA, IMOD_EXTRA_OFFSET)
     out["extended_header"] = describe_extended(mrc)
+    if g is not None:
+        out["interpreted"] = describe_physical(mrc.physical)
     out["warnings"] = []
     return out
+
+
+def describe_physical(model) -> dict:
+    """The physical model as plain data: the "interpreted" block beside the raw fields."""
+    scan = model.scan
+    return {
+        "kind": model.kind, "description": model.description,
+        "axes": [{"name": a.name, "size": a.size, "scale": a.scale, "unit": a.unit, "offset": a.offset,
+                  "scale_known": a.scale_known, "reason": a.reason} for a in model.axes],
+        "origin": None if model.origin is None else list(model.origin), "origin_source": model.origin_source,
+        "fallbacks": list(model.fallbacks),
+        "scan": None if scan is None else {"shape": list(scan.shape), "step": list(scan.step),
+                                           "raster": scan.raster, "repeats": scan.repeats},
+        "voltage": model.voltage, "frame_rate": model.frame_rate,
+    }
 
 
 def describe_extended(mrc, first: int = FIRST_RECORDS) -> dict:
