@@ -48,6 +48,9 @@ class Acquisition:
     instrument_mode: str | None = None  #: "TEM" or "STEM"
     #: free-form metadata the file carries as it is (mrcz's JSON extended header)
     metadata: object = None
+    frame_rate: float | None = None  #: saved frames per second (Direct Electron info file)
+    scan_shape: tuple | None = None  #: 4D-STEM scan positions (y, x) (Direct Electron info file)
+    reciprocal_pixel_size: tuple | None = None  #: (x, y) of diffraction frames [1/m]
 
 
 def _fei_column(records, name):
@@ -151,6 +154,36 @@ def acquisition(target: str | os.PathLike | MrcFile | typing.Any, *,
     the call: the header and extended header are read, never the data) or an open
     :class:`~mrcschema.MrcFile` (see :class:`Acquisition`)."""
     if isinstance(target, MrcFile):
-        return acquisition_from_extended(target.extended)
+        return _with_physical(acquisition_from_extended(target.extended), target)
     with MrcFile(target, storage_options=storage_options) as mrc:
-        return acquisition_from_extended(mrc.extended)
+        return _with_physical(acquisition_from_extended(mrc.extended), mrc)
+
+
+def _with_physical(acq: Acquisition, mrc: MrcFile) -> Acquisition:
+    """What the physical model adds from a Direct Electron info file (voltage, pixel sizes, the
+    scan, the frame rate) where the extended header says nothing of it."""
+    if mrc.geometry is None:
+        return acq
+    model = mrc.physical
+    if model.kind not in ("movie", "4D-STEM scan"):
+        return acq
+    changes: dict = {}
+    if acq.voltage is None and model.voltage:
+        changes["voltage"] = model.voltage
+    if model.frame_rate:
+        changes["frame_rate"] = model.frame_rate
+    if model.scan is not None:
+        changes["scan_shape"] = tuple(model.scan.shape)
+        step_y, step_x = model.scan.step
+        if acq.pixel_size is None and step_x and step_y:
+            changes["pixel_size"] = (step_x * 1e-10, step_y * 1e-10)
+    plane = model.axes[-2:]
+    if all(a.scale is not None for a in plane):
+        y, x = plane
+        if x.unit == "Å" and acq.pixel_size is None and "pixel_size" not in changes:
+            changes["pixel_size"] = (x.scale * 1e-10, y.scale * 1e-10)
+        elif x.unit == "1/Å":
+            changes["reciprocal_pixel_size"] = (x.scale * 1e10, y.scale * 1e10)
+    if changes and acq.source == "none":
+        changes["source"] = "DE info"
+    return attrs.evolve(acq, **changes)

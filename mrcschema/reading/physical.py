@@ -150,10 +150,16 @@ def _spatial(name, size, sampling, origin, axis):
 
 
 def physical_model(mrc, info=None, fei_pixel_size=None) -> PhysicalModel:
-    """The model of an open file (``shape`` from its data geometry), with the DE info file ``info``
+    """The model of an open file (the shape from its data geometry), with the DE info file ``info``
     (a :class:`mrcschema.de.info.DeInfo`) and the FEI pixel size ``(x, y)`` in metres when known."""
-    h, g = mrc.header, mrc.geometry
-    shape = tuple(g.shape[:len(g.shape) - (1 if g.mode.samples_per_pixel > 1 else 0)]) if g else (h.nz, h.ny, h.nx)
+    g = mrc.geometry
+    shape = tuple(g.shape[:len(g.shape) - (1 if g.mode.samples_per_pixel > 1 else 0)])
+    return model_of(mrc.header, shape, info, fei_pixel_size)
+
+
+def model_of(h, shape: tuple, info=None, fei_pixel_size=None) -> PhysicalModel:
+    """The model of a header whose data array has ``shape`` (without an RGB axis): the one place
+    the rules above are applied (``MrcFile.physical`` and the validator call it)."""
     sampling, fallbacks = cell_sampling(h)
     order, _ = _axis_order(h)
     columns, rows, sections = order

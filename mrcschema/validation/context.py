@@ -124,6 +124,7 @@ class Context:
         self._window_reader = window  # window(offset, nbytes) -> buffer, for sources that cannot be mapped
         self.header_only = header_only
         self._imod = None
+        self._physical = None
         self._stats = None
         self._stats_done = False
         self._skipped = None
@@ -134,6 +135,25 @@ class Context:
         self.progress = None  #: the progress setting of validate(): None decides, False never, True always
 
     # -- header values ------------------------------------------------------------------
+    @property
+    def physical(self):
+        """The physical model of the file (``MrcFile.physical``, with the DE info file read for the
+        DE rules), or None when the data cannot be located (other rules say why)."""
+        if self._physical is None:
+            from ..reading.physical import model_of
+
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", MrcWarning)
+                    geometry = data_geometry(self.parsed, self.file_size, permissive=True)
+            except (MrcFormatError, ValueError):
+                self._physical = False
+            else:
+                shape = geometry.shape[:len(geometry.shape) - (1 if geometry.mode.samples_per_pixel > 1 else 0)]
+                info = self.de.info if self.de is not None else None
+                self._physical = model_of(self.header, tuple(shape), info)
+        return self._physical or None
+
     @property
     def imod(self):
         if self._imod is None:

@@ -426,6 +426,17 @@ def _is_de(ctx):
     return ctx.de is not None and ctx.de.info is not None
 
 
+def _physical_fallbacks(ctx):
+    """Where the physical model (``MrcFile.physical``) could not take the header as it stands: each
+    fallback it took (M <= 0, mrcz's MX = MY = 0, MAPC/MAPR/MAPS not a permutation).  Unknown sizes
+    (CELLA 0 or negative) are not fallbacks: MRC2014-CELLA and the model's reasons say them."""
+    model = ctx.physical
+    if model is None:
+        return
+    for text in model.fallbacks:
+        yield Problem("cella", field_offset("cella.x"), f"physical model: {text}")
+
+
 def _cella(ctx):
     h = ctx.header
     for axis, size in zip("xyz", (h.nx, h.ny, h.nz)):
@@ -887,6 +898,10 @@ RULES: tuple[Rule, ...] = (
     _rule("MRC2014-SAMPLING", ERROR, "mx, my, mz", Relation(_sampling),
           "MX, MY, MZ > 0 (the voxel size is CELLA / M)", f"{CCPEM}, words 8-10 and note 3",
           mrcfile="error for negative values only ('Header field ... is negative'); 0 passes"),
+    _rule("PHYSICAL-FALLBACK", INFO, "cella", Relation(_physical_fallbacks),
+          "voxel sizes the physical model takes from the header as it stands (CELLA / M along each axis)",
+          "docs/user_guide.md, Physical coordinates", offset=field_offset("cella.x"),
+          mrcfile="not checked"),
     _rule("MRC2014-CELLA", ERROR, "cella", Relation(_cella),
           "CELLA >= 0 Å, finite (DE-Server writes -10 Å x the size for 'pixel size unknown'; the finding says so "
           "for a DE file)", f"{CCPEM}, words 11-13 (CELLA)",
