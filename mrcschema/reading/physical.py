@@ -7,7 +7,8 @@ The rules, each from a writer's convention (``docs/user_guide.md``, "Physical co
 * MAPC/MAPR/MAPS say which cell axis (X, Y, Z) the columns, rows and sections run along; CELLA
   and MX/MY/MZ are along the cell axes, so the sampling of a file axis is CELLA / M of the cell
   axis it maps to (EMD-3001: sections along Y).
-* mrcz writes MX = MY = 0 and MZ = sections per volume: all three sizes are CELLA / N.
+* mrcz writes MX = MY = 0 (MZ 0, or 1 for a list of frames) and CELLA = its 3D pixel size x N, also
+  for ISPG 0 stacks: all three sizes are CELLA / N, and the sections of such a stack are "z".
 * M <= 0 elsewhere: CELLA / N (issue 12's fallback, reported).
 * CELLA <= 0 (0: nothing written; negative: Direct Electron's "unknown", -10 Å x N): the scale
   is unknown (``None`` with the reason), unless the DE info file gives the pixel size.
@@ -105,7 +106,7 @@ def cell_sampling(h) -> tuple[dict, list]:
     n_along = {order[0]: h.nx, order[1]: h.ny, order[2]: h.nz}
     cell = {1: h.cella.x, 2: h.cella.y, 3: h.cella.z}
     m = {1: h.mx, 2: h.my, 3: h.mz}
-    mrcz = h.mx == 0 and h.my == 0 and h.mz > 0 and all(c > 0 for c in cell.values())
+    mrcz = mrcz_sampling(h)
     out = {}
     for axis in (1, 2, 3):
         letter = CELL_AXES[axis].upper()
@@ -126,6 +127,12 @@ def cell_sampling(h) -> tuple[dict, list]:
     if mrcz:
         fallbacks.append("MX = MY = 0 (mrcz): voxel sizes are CELLA / N along X, Y and Z")
     return out, fallbacks
+
+
+def mrcz_sampling(h) -> bool:
+    """mrcz's convention: MX = MY = 0 (MZ 0, or 1 for a list of frames) with CELLA = pixel size x N
+    along every axis, its pixel size being 3D ([z, y, x]) even for ISPG 0 stacks."""
+    return h.mx == 0 and h.my == 0 and h.mz in (0, 1) and h.cella.x > 0 and h.cella.y > 0 and h.cella.z > 0
 
 
 def first_voxel(h, sampling: dict) -> tuple[tuple | None, str]:
@@ -174,6 +181,10 @@ def model_of(h, shape: tuple, info=None, fei_pixel_size=None) -> PhysicalModel:
     section_letter = CELL_AXES[sections]
     if len(shape) == 2:
         return PhysicalModel(tuple(plane), "image", "image", origin, origin_source, tuple(fallbacks))
+    if is_image_ispg(h.ispg) and mrcz_sampling(h):
+        z = _spatial(section_letter, shape[-3], sampling, origin, sections)
+        return PhysicalModel((z, *plane), "image stack", f"stack of {shape[0]} images {z.scale:g} Å apart (mrcz)",
+                             origin, origin_source, tuple(fallbacks))
     if is_image_ispg(h.ispg):
         frame = Axis("frame", shape[0], None, None, 0.0, "ISPG 0: sections are separate images")
         return PhysicalModel((frame, *plane), "image stack", f"stack of {shape[0]} images", origin, origin_source,
