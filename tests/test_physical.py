@@ -218,6 +218,8 @@ def test_origin_of_a_map_gemmi_cut_from_its_cell_is_nstart_times_the_voxel(tmp_p
     model = assert_consumers_agree(path)
     assert model.origin_source == "NXSTART x voxel"
     assert model.origin == pytest.approx(tuple(s * 11.4 for s in start))
+    extent = gemmi.read_ccp4_map(str(path)).get_extent().minimum  # gemmi's placement, fractional
+    assert model.origin == pytest.approx((extent.x * 228.0, extent.y * 228.0, extent.z * 228.0))
     assert [a.offset for a in model.axes] == pytest.approx([start[2] * 11.4, start[1] * 11.4, start[0] * 11.4])
 
 
@@ -233,6 +235,31 @@ def test_origin_field_written_by_mrcfile_takes_precedence_over_nstart(tmp_path):
     assert model.origin == (10.0, 20.0, 30.0) and model.origin_source == "ORIGIN"
     with mrcfile.open(str(path)) as peer:
         assert tuple(peer.header.origin.item()) == model.origin
+
+
+def test_gemmi_places_by_nstart_alone_where_origin_is_also_set(tmp_path):
+    """gemmi ignores ORIGIN (words 50-52): its extent stays N*START / M; the model (ChimeraX's rule)
+    takes the non-zero ORIGIN.  The difference is documented (user guide, Physical coordinates)."""
+    m = gemmi.read_ccp4_map(str(CORPUS / "mrcfile" / "EMD-3197.map"))
+    for word, value in zip((50, 51, 52), (100.0, 200.0, 300.0)):
+        m.set_header_float(word, value)
+    path = tmp_path / "both.map"
+    m.write_ccp4_map(str(path))
+    extent = gemmi.read_ccp4_map(str(path)).get_extent().minimum
+    model = model_of(path)
+    assert model.origin == (100.0, 200.0, 300.0) and model.origin_source == "ORIGIN"
+    assert (extent.x, extent.y, extent.z) == pytest.approx((-2 / 20, 0.0, 0.0), abs=1e-8)  # NXSTART -2 of MX 20
+
+
+def test_origin_that_is_not_finite_falls_back_to_nstart(tmp_path):
+    path = tmp_path / "nan.mrc"
+    with mrcfile.new(str(path)) as m:
+        m.set_data(np.zeros((2, 3, 4), np.float32))
+        m.voxel_size = 2.0
+        m.header.origin = (float("nan"), 0.0, 0.0)
+        m.header.nxstart = 5
+    model = model_of(path)
+    assert model.origin == (10.0, 0.0, 0.0) and model.origin_source == "NXSTART x voxel"
 
 
 def test_origin_is_zero_when_neither_is_set():

@@ -26,6 +26,7 @@ Spatial units are Å, reciprocal ones 1/Å, time s.  A scale that is not known i
 
 from __future__ import annotations
 
+import math
 import os
 import typing
 
@@ -139,11 +140,14 @@ def first_voxel(h, sampling: dict) -> tuple[tuple | None, str]:
     """(x, y, z) of the first voxel in Å and where it came from: ORIGIN when any of it is
     non-zero (ChimeraX, Mol*), else NXSTART/NYSTART/NZSTART x voxel size (gemmi, EMDB)."""
     origin = (h.origin.x, h.origin.y, h.origin.z)
-    if any(origin):
+    finite = all(math.isfinite(v) for v in origin)
+    if any(origin) and finite:
         return tuple(float(v) for v in origin), "ORIGIN"
     order, _ = _axis_order(h)
     starts = {order[0]: h.nxstart, order[1]: h.nystart, order[2]: h.nzstart}
     if not any(starts.values()):
+        if not finite:
+            return (0.0, 0.0, 0.0), f"ORIGIN {origin} is not finite and NXSTART/NYSTART/NZSTART are 0"
         return (0.0, 0.0, 0.0), "none (ORIGIN and NXSTART/NYSTART/NZSTART all 0)"
     if any(sampling[a][0] is None for a in (1, 2, 3) if starts[a]):
         return None, "NXSTART/NYSTART/NZSTART are set but the voxel size is not known"
