@@ -245,7 +245,7 @@ def fei_pixel_size(mrc) -> tuple | None:
     """(x, y) in metres from an FEI extended header (its bitmask bit set), else None."""
     if mrc.header.nsymbt <= 0:
         return None
-    from .metadata import acquisition_from_extended
+    from .extended_metadata import acquisition_from_extended
 
     try:
         return acquisition_from_extended(mrc.extended).pixel_size
