@@ -115,6 +115,7 @@ class MrcFile:
         self.mode = mode
         self.permissive = permissive
         self._source = open_source(path, permissive=permissive, storage_options=storage_options)
+        self._storage_options = storage_options  # for the side files the physical model reads
         self.path = self._source.path
         try:
             self._open(byteorder)
@@ -384,7 +385,8 @@ class MrcFile:
         if self._physical is None:
             from .physical import de_info_of, fei_pixel_size, physical_model
 
-            self._physical = physical_model(self, de_info_of(self.path), fei_pixel_size(self))
+            info = de_info_of(self.path, self._storage_options)
+            self._physical = physical_model(self, info, fei_pixel_size(self))
         return self._physical
 
     @property

@@ -253,15 +253,22 @@ def fei_pixel_size(mrc) -> tuple | None:
         return None
 
 
-def de_info_of(path: str | os.PathLike | None) -> typing.Any:
-    """The DE info file beside a local ``*_movie.mrc`` (a :class:`DeInfo`), else None."""
+def de_info_of(path, storage_options: dict | None = None) -> typing.Any:
+    """The DE info file beside a ``*_movie.mrc`` (a local path or a URL; a :class:`DeInfo`), else
+    None, also when it cannot be read (the validator's DE rules say why)."""
     if path is None or not isinstance(path, (str, os.PathLike)):
         return None
     from ..de.files import find_de_files
     from ..de.info import read_info_file
+    from ..errors import MrcFormatError
 
     text = os.fspath(path)
-    if "://" in text or not text.lower().endswith("_movie.mrc") or not os.path.isfile(text):
+    if not text.lower().endswith("_movie.mrc"):
         return None
-    found = find_de_files(text)
-    return read_info_file(found.info) if found.info is not None else None
+    try:
+        found = find_de_files(text, storage_options=storage_options)
+        if found.info is None:
+            return None
+        return read_info_file(found.info, storage_options=storage_options)
+    except (OSError, MrcFormatError):
+        return None
