@@ -265,3 +265,16 @@ def test_origin_that_is_not_finite_falls_back_to_nstart(tmp_path):
 def test_origin_is_zero_when_neither_is_set():
     model = model_of(CORPUS / "mrcfile" / "epu2.9_example.mrc")
     assert model.origin == (0.0, 0.0, 0.0) and model.origin_source.startswith("none")
+
+
+def test_imod_shifted_signed_bytes_read_back_as_unsigned(tmp_path):
+    """mrcfile issue 69: a 0/1 mask IMOD stores as -128/-127; the explicit option gives 0/1 back."""
+    from mrcschema.format.modes import imod_shifted_to_unsigned
+
+    path = tmp_path / "mask.mrc"
+    mrcschema.write(path, np.array([[-128, -127], [127, 0]], np.int8))
+    with mrcschema.open(path) as f:
+        restored = imod_shifted_to_unsigned(f.data)
+    assert restored.dtype == np.uint8 and restored.tolist() == [[0, 1], [255, 128]]
+    with pytest.raises(ValueError, match="not int16"):
+        imod_shifted_to_unsigned(np.zeros(2, np.int16))

@@ -134,3 +134,14 @@ def pack_4bit(values: np.ndarray) -> np.ndarray:
     if values.shape[-1] % 2:
         values = np.concatenate([values, np.zeros(values.shape[:-1] + (1,), np.uint8)], axis=-1)
     return (values[..., 0::2] & 0x0F) | ((values[..., 1::2] & 0x0F) << 4)
+
+
+def imod_shifted_to_unsigned(values: np.ndarray) -> np.ndarray:
+    """IMOD's "signed bytes stored shifted" (mrcfile issue 69): unsigned values 0-255 written as mode-0
+    bytes minus 128, so an IMOD mask reads as -128/-127.  An explicit step, since nothing in the
+    header says a file was written so: ``imod_shifted_to_unsigned(f.data)`` gives the uint8 values
+    (value + 128, exact, through the bit pattern: no widening)."""
+    values = np.asarray(values)
+    if values.dtype != np.int8:
+        raise ValueError(f"IMOD's shifted bytes are mode-0 int8 data, not {values.dtype}")
+    return values.view(np.uint8) ^ np.uint8(0x80)

@@ -11,13 +11,15 @@ What is shown (``choose_panels``):
   Random/XY scans by their ``*_scan_coordinates.csv``), beside the mean frame;
 * ``section=N``: section (frame) N alone.
 
-Only the sections shown are read (a section of a memory-mapped file is a view, and large sections
-are sampled every ``step``-th pixel before anything is copied), so a 100 GB file previews in the
-time of a small one; a virtual image reads every frame once, with a progress bar when long.
+Only the sections shown are read (a section of a memory-mapped file is a view), so a 100 GB file
+previews in the time of a small one; large sections are reduced by averaging ``step`` x ``step``
+blocks, read in bands (decimation would show a noisy micrograph as shot noise); a virtual image
+reads every frame once, with a progress bar when long.
 
 Contrast: the ``percentiles`` (0.5, 99.5) of the pixels shown, over all panels together, are black
 and white (``grey``); complex data shows its amplitude, RGB data (mode 16) is shown as it is.
-Below the panels: a scale bar from the voxel size (when known) and the main header facts.
+Below the panels: a scale bar where the physical model (``MrcFile.physical``) knows the pixel size
+(a scan's non-square pixels drawn to scale) and a caption saying what the data is.
 """
 
 from __future__ import annotations
@@ -349,7 +351,7 @@ def compose(panels, caption, percentiles=DEFAULT_PERCENTILES):
     measure = ImageDraw.Draw(Image.new("L", (1, 1)))
     line_h = max(measure.textbbox((0, 0), "Ag", font=font)[3], 10) + 4
     bar = _scale_bar(panels, tiles, cell_w)
-    lines = list(caption) + ([] if bar is not None or not panels else ["voxel size unknown: no scale bar"])
+    lines = list(caption) + ([] if bar is not None or not panels else ["pixel size unknown: no scale bar"])
     lines = [line.translate(glyphs) for line in lines]
     text_w = max([measure.textbbox((0, 0), line, font=font)[2] for line in lines] + [0])
     width = max(grid_w, text_w) + 2 * MARGIN

@@ -199,7 +199,8 @@ def model_of(h, shape: tuple, info=None, fei_pixel_size=None) -> PhysicalModel:
         volume = Axis("volume", shape[0], None, None, 0.0, f"ISPG {h.ispg}: a stack of volumes of MZ {h.mz} sections")
         return PhysicalModel((volume, z, *plane), "volume stack", f"stack of {shape[0]} volumes, {along}",
                              origin, origin_source, tuple(fallbacks))
-    return PhysicalModel((z, *plane), "volume", f"volume, {along}", origin, origin_source, tuple(fallbacks))
+    what = f"volume, {along}" if shape[-3] != 1 else "volume of one section (an image)"
+    return PhysicalModel((z, *plane), "volume", what, origin, origin_source, tuple(fallbacks))
 
 
 def _de_model(h, shape, info, sampling, fallbacks) -> PhysicalModel:
