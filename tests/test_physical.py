@@ -183,15 +183,22 @@ def test_cella_zero_is_unknown_and_shown_in_pixels(tmp_path):
     assert napari_axes(path)[0][3] is None and picture_of(path).scale_bar is None
 
 
-def test_image_stack_sections_are_frames_without_a_length(tmp_path):
+def test_image_stack_sections_are_frames_with_the_spacing_the_writer_gave(tmp_path):
+    """ISPG 0: the sections are frames; CELLA.z / MZ is their spacing where the writer set one (mrcfile's
+    voxel_size, HyperSpy's stack axis), and unknown where CELLA.z is 0."""
     path = tmp_path / "stack.mrc"
     with mrcfile.new(str(path)) as m:
         m.set_data(np.zeros((3, 4, 5), np.float32))
         m.set_image_stack()
         m.voxel_size = 2.0
     model = assert_consumers_agree(path)
+    assert [(a.name, a.scale) for a in model.axes] == [("frame", 2.0), ("y", 2.0), ("x", 2.0)]
+    assert model.kind == "image stack" and model.description == "stack of 3 images"
+    with mrcfile.open(str(path), mode="r+") as m:
+        m.voxel_size = (2.0, 2.0, 0.0)
+    model = assert_consumers_agree(path)
     assert [(a.name, a.scale) for a in model.axes] == [("frame", None), ("y", 2.0), ("x", 2.0)]
-    assert model.kind == "image stack"
+    assert model.axes[0].reason == "ISPG 0: sections are separate images; CELLA Z is 0: no size written"
 
 
 def test_volume_stack_has_a_volume_axis(tmp_path):

@@ -117,7 +117,7 @@ HEADER_CASES = {
     "nz_negative": (dict(nz=-2), [(E, "MRC2014-DIMENSIONS", "nz", 8)]),
     "mx_zero": (dict(mx=0), [(E, "MRC2014-SAMPLING", "mx", 28), FALLBACK]),
     "m_zero_mrcz": (dict(mx=0, my=0, mz=0), [(E, "MRC2014-SAMPLING", "mx", 28), (E, "MRC2014-SAMPLING", "my", 32),
-                                             (E, "MRC2014-SAMPLING", "mz", 36), *[FALLBACK] * 3]),
+                                             (E, "MRC2014-SAMPLING", "mz", 36), FALLBACK]),
     "my_negative": (dict(my=-1), [(E, "MRC2014-SAMPLING", "my", 32), FALLBACK]),
     "cella_negative_as_de": (dict(cella=dict(y=-30.0)), [(E, "MRC2014-CELLA", "cella.y", 44)]),
     "cella_nan": (dict(cella=dict(z=float("nan"))), [(E, "MRC2014-CELLA", "cella.z", 48)]),

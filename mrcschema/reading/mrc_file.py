@@ -387,6 +387,9 @@ class MrcFile:
 
             info = de_info_of(self.path, self._storage_options)
             self._physical = physical_model(self, info, fei_pixel_size(self))
+            if self._physical.fallbacks and not self._voxel_warned:  # said once, as voxel_size says it
+                self._voxel_warned = True
+                warnings.warn(f"{self.path}: {'; '.join(self._physical.fallbacks)}", MrcWarning, stacklevel=2)
         return self._physical
 
     @property

@@ -14,7 +14,8 @@ The rules, each from a writer's convention (``docs/user_guide.md``, "Physical co
   is unknown (``None`` with the reason), unless the DE info file gives the pixel size.
 * An FEI1/FEI2 (or old FEI) extended header's pixel size, where its bitmask bit is set, is the
   scale of the columns and rows (the vendor's calibration; RosettaSciIO reads it too).
-* ISPG 0 with NZ > 1 is a stack of images: its first axis is "frame", without a length scale;
+* ISPG 0 with NZ > 1 is a stack of images: its first axis is "frame", with the spacing the writer
+  gave (CELLA.z / MZ) where there is one;
   ISPG 401-630 is NZ / MZ volumes ("volume", then the three spatial axes); DE movies are frames in
   time, 4D-STEM scans a "scan" of positions over diffraction patterns (ky, kx).
 * The first voxel: ORIGIN where any of it is non-zero, else NXSTART/NYSTART/NZSTART x voxel size
@@ -190,7 +191,12 @@ def model_of(h, shape: tuple, info=None, fei_pixel_size=None) -> PhysicalModel:
         return PhysicalModel((z, *plane), "image stack", f"stack of {shape[0]} images {z.scale:g} Å apart (mrcz)",
                              origin, origin_source, tuple(fallbacks))
     if is_image_ispg(h.ispg):
-        frame = Axis("frame", shape[0], None, None, 0.0, "ISPG 0: sections are separate images")
+        spacing, why = sampling[sections]
+        if spacing is None:
+            frame = Axis("frame", shape[0], None, None, 0.0, f"ISPG 0: sections are separate images; {why}")
+        else:  # the spacing the writer gave the sections (HyperSpy's file_writer stores its stack axis so)
+            offset = origin[sections - 1] if origin is not None else 0.0
+            frame = Axis("frame", shape[0], spacing, ANGSTROM, offset, f"ISPG 0: sections are images; {why}")
         return PhysicalModel((frame, *plane), "image stack", f"stack of {shape[0]} images", origin, origin_source,
                              tuple(fallbacks))
     z = _spatial(section_letter, shape[-3], sampling, origin, sections)
@@ -257,15 +263,13 @@ def fei_pixel_size(mrc) -> tuple | None:
 def de_info_of(path, storage_options: dict | None = None) -> typing.Any:
     """The DE info file beside a ``*_movie.mrc`` (a local path or a URL; a :class:`DeInfo`), else
     None, also when it cannot be read (the validator's DE rules say why)."""
-    if path is None or not isinstance(path, (str, os.PathLike)):
+    if path is None or not isinstance(path, (str, os.PathLike)) or not os.fspath(path).lower().endswith("_movie.mrc"):
         return None
-    from ..de.files import find_de_files
+    from ..de.files import find_de_files  # only for a DE movie: other files import no DE module
     from ..de.info import read_info_file
     from ..errors import MrcFormatError
 
     text = os.fspath(path)
-    if not text.lower().endswith("_movie.mrc"):
-        return None
     try:
         found = find_de_files(text, storage_options=storage_options)
         if found.info is None:
