@@ -25,7 +25,6 @@ from .mrc2014 import (
     field_bytes,
     header_error,
     header_location,
-    header_values,
 )
 from .records import record
 
@@ -81,7 +80,7 @@ def parse_header(raw: bytes, byteorder=None, *, permissive=False) -> ParsedHeade
         raise ValueError(f"byte order must be '<' or '>', not {byteorder!r}")
     if permissive and source == "stamp":
         other = ">" if order == "<" else "<"
-        mode, other_mode = (int(header_values(raw, o)["mode"]) for o in (order, other))
+        mode, other_mode = (MRC2014_HEADER.parse(raw, o).mode for o in (order, other))
         if mode not in MODES and other_mode in MODES:
             stamp = field_bytes(raw, "machst").hex(" ")
             warnings.warn(f"{header_location('machst')}: the stamp {stamp} says {_ORDER_NAMES[order]}, "
