@@ -32,7 +32,7 @@ import functools
 import importlib
 import struct as _struct
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from ..errors import MrcFormatError
 from .records import Record, record
@@ -255,6 +255,19 @@ def little_endian_always(subcon):
     return marked
 
 
+def unwrap(subcon: Any) -> tuple[str | None, str, Any]:
+    """Strip the ``Renamed`` wrappers ``/`` and ``*`` add to a construct field, returning (name,
+    doc, inner building block)."""
+    import construct
+
+    name, doc = None, ""
+    while isinstance(subcon, construct.Renamed):
+        name = subcon.name if subcon.name is not None else name
+        doc = subcon.docs or doc
+        subcon = subcon.subcon
+    return name, doc, subcon
+
+
 class Schemas:
     """The construct schemas one module writes in one function, ``define`` (which imports
     construct and returns ``{name: schema}``), built the first time one of them is asked for:
@@ -328,10 +341,10 @@ class Layout(Generic[R]):
             big = little.newbyteorder(">")
         else:
             names = list(little.names or ())
+            fields = cast(Any, little.fields)
             big = np.dtype({"names": names, "itemsize": little.itemsize,
-                            "formats": [little.fields[n][0] if n in fixed else little.fields[n][0].newbyteorder(">")
-                                        for n in names],
-                            "offsets": [little.fields[n][1] for n in names]})
+                            "formats": [fields[n][0] if n in fixed else fields[n][0].newbyteorder(">") for n in names],
+                            "offsets": [fields[n][1] for n in names]})
         return {"<": little, ">": big}
 
     # -- public API ---------------------------------------------------------
@@ -383,12 +396,13 @@ class Layout(Generic[R]):
     def _order_of(self, dtype: np.dtype) -> str:
         """The byte order of a dtype of this layout: "<" or ">"."""
         little = self.dtype("<")
+        mine, theirs = cast(Any, little.fields), cast(Any, dtype.fields)
         for name in little.names or ():
-            field = dtype.fields[name][0]
+            field = theirs[name][0]
             while field.subdtype is not None:
                 field = field.subdtype[0]
             if field.byteorder in "<>" and field.itemsize > 1:
-                expected = little.fields[name][0]
+                expected = mine[name][0]
                 while expected.subdtype is not None:
                     expected = expected.subdtype[0]
                 return "<" if field == expected else ">"
@@ -455,7 +469,8 @@ class Layout(Generic[R]):
         names = tuple(row[0] for row in rows)
         cls: type = (self.record_class if names == self.record_class._fields
                      else _subset_class(self.record_class, names, name, recipe))
-        compiled = Compiled(cls, sum(row[2] for row in rows), struct_formats(rows, fixed), tuple(rows), descr, fixed)
+        size = sum(row[2] for row in rows)
+        compiled: Compiled[Any] = Compiled(cls, size, struct_formats(rows, fixed), tuple(rows), descr, fixed)
         schema = self._schema
         return Layout(name, compiled, doc=doc or self.doc, recipe=recipe,
                       schema=None if schema is None else functools.partial(_subset_schema, schema, names))
@@ -477,15 +492,11 @@ def _moved(row: Row, shift: int) -> Row:
 def _subset_schema(schema: Callable[[], Any], names: tuple[str, ...]) -> Any:
     import construct
 
-    from .generate import unwrap
-
     return construct.Struct(*[sub for sub in schema().subcons if unwrap(sub)[0] in names])
 
 
 def _resized_schema(schema: Callable[[], Any], counts: dict[str, int]) -> Any:
     import construct
-
-    from .generate import unwrap
 
     subcons = []
     for sub in schema().subcons:
@@ -498,7 +509,7 @@ def _resized_schema(schema: Callable[[], Any], counts: dict[str, int]) -> Any:
     return construct.Struct(*subcons)
 
 
-def _subset_class(template: type, names: tuple[str, ...], layout_name: str, recipe: tuple | None) -> type:
+def _subset_class(template: type[Record], names: tuple[str, ...], layout_name: str, recipe: tuple | None) -> type:
     """A record class of some fields of the compiled class ``template`` (same annotations, same
     field metadata), whose records pickle through ``recipe``."""
     annotations = {n: template.__annotations__[n] for n in names}

@@ -23,6 +23,7 @@ Records are never parsed one by one: the whole block goes through one
 from __future__ import annotations
 
 import warnings
+from typing import Any, cast
 
 import numpy as np
 
@@ -152,7 +153,7 @@ def fei_record_size(raw, byteorder) -> tuple[int, str]:
     version = layout.field("metadata_version")
     if len(raw) >= version.offset + version.size:
         for order in (byteorder, "<"):
-            dtype, offset = layout.dtype(order).fields["metadata_size"][:2]
+            dtype, offset = cast(Any, layout.dtype(order).fields)["metadata_size"][:2]
             value = int(np.frombuffer(raw, dtype=dtype, count=1, offset=offset)[0])
             if 0 < value <= len(raw):
                 return value, order

@@ -34,7 +34,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .engine import Compiled, Row, array_count, struct_formats, type_parts
+from .engine import Compiled, Row, array_count, struct_formats, type_parts, unwrap
 
 #: bumped when what the compiler writes changes in form (the modules carry it)
 GENERATOR_VERSION = 2
@@ -54,18 +54,6 @@ _FORMAT_TO_NUMPY = {
 
 # --------------------------------------------------------------------------------------------
 # reading a construct schema
-
-
-def unwrap(subcon) -> tuple[str | None, str, Any]:
-    """Strip the ``Renamed`` wrappers ``/`` and ``*`` add, returning (name, doc, inner)."""
-    import construct
-
-    name, doc = None, ""
-    while isinstance(subcon, construct.Renamed):
-        name = subcon.name if subcon.name is not None else name
-        doc = subcon.docs or doc
-        subcon = subcon.subcon
-    return name, doc, subcon
 
 
 def _fixed_order(subcon) -> bool:
@@ -130,7 +118,7 @@ def derive_forms(struct) -> dict:
     import numpy as np
 
     rows, dtype_fields = _walk(struct, 0)
-    fixed = tuple(unwrap(sub)[0] for sub in struct.subcons if _fixed_order(unwrap(sub)[2]))
+    fixed = tuple(str(unwrap(sub)[0]) for sub in struct.subcons if _fixed_order(unwrap(sub)[2]))
     forms = {"size": struct.sizeof(), "fields": tuple(rows), "dtype": np.dtype(dtype_fields).descr,
              "little_endian_always": fixed}
     forms["formats"] = struct_formats(forms["fields"], fixed)

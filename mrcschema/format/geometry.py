@@ -7,6 +7,7 @@ non-conforming is left to :mod:`mrcschema.validate`.
 
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any, cast
 
@@ -22,6 +23,8 @@ from .mrc2014 import (
     IMOD_STAMP,
     MRC2014_HEADER,
     PRIISM_MAGIC,
+    ImodExtra,
+    Mrc2014Header,
     field_bytes,
     header_error,
     header_location,
@@ -36,15 +39,21 @@ MAX_DATA_BYTES = 1 << 62
 class ParsedHeader:
     """The main header as read: the record, the file's byte order and how it was decided."""
 
-    header: Any  #: the :class:`Mrc2014Header` record (a record class the engine makes from the schema)
+    header: Mrc2014Header  #: the main header record
     byteorder: str  #: "<" or ">"
     byteorder_source: str  #: "stamp" or "guessed"
     raw: bytes  #: the 1024 bytes
 
     @property
-    def imod(self):
-        """The IMOD view of bytes 96-195 (nint, nreal, imod_stamp, imod_flags, tilt angles...)."""
-        return IMOD_EXTRA.parse(self.raw, self.byteorder, offset=IMOD_EXTRA_OFFSET)
+    def imod(self) -> ImodExtra:
+        """The IMOD view of bytes 96-195 (nint, nreal, imod_stamp, imod_flags, tilt angles...),
+        parsed once per header bytes and byte order."""
+        return _imod_view(self.raw, self.byteorder)
+
+
+@functools.lru_cache(maxsize=64)
+def _imod_view(raw: bytes, byteorder: str) -> ImodExtra:
+    return IMOD_EXTRA.parse(raw, byteorder, offset=IMOD_EXTRA_OFFSET)
 
 
 @record

@@ -122,9 +122,9 @@ class Record:
         if "_fields" not in cls.__dict__:
             slots = cls.__dict__.get("__slots__", ())
             cls._fields = (slots,) if isinstance(slots, str) else tuple(slots)
-            cls.__match_args__ = cls._fields
+            type.__setattr__(cls, "__match_args__", cls._fields)
         cls._setters = tuple(getattr(cls, name).__set__ for name in cls._fields)
-        cls.__attrs_props__ = _AttrsProps(cls)
+        type.__setattr__(cls, "__attrs_props__", _AttrsProps(cls))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         fields = self._fields
@@ -160,7 +160,7 @@ class Record:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        theirs = other._values()  # type: ignore[attr-defined]
+        theirs = other._values()
         return [_comparable(v) for v in self._values()] == [_comparable(v) for v in theirs]
 
     def __ne__(self, other: object) -> bool:

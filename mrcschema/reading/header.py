@@ -7,6 +7,7 @@ import stat
 
 from ..format.byteorder import byteorder_argument
 from ..format.geometry import HEADER_SIZE, check_identity, parse_header
+from ..format.mrc2014 import Mrc2014Header
 from ..sources import compression_of_bytes, open_source
 from .mrc_file import MrcFile, Target
 
@@ -36,7 +37,7 @@ def _plain_header(path) -> bytes | None:
 
 
 def read_header(path: Target | MrcFile, *, permissive: bool = False, byteorder: str | None = None,
-                storage_options: dict | None = None):
+                storage_options: dict | None = None) -> Mrc2014Header:
     """Read only the main header of ``path`` (plain or compressed) and return the record; for an
     open :class:`~mrcschema.MrcFile`, its header record as it is now.
 
