@@ -23,9 +23,7 @@ Records are never parsed one by one: the whole block goes through one
 from __future__ import annotations
 
 import warnings
-from typing import Any, cast
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import MrcFormatError, MrcWarning
 from .exttyp import (
@@ -38,6 +36,11 @@ from .exttyp import (
 )
 from .mrc2014 import HEADER_SIZE
 from .records import evolve, record
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # a file without records needs no numpy
+    from .deferred import numpy as np
 
 
 @record

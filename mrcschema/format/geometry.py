@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import functools
 import warnings
-from typing import Any, cast
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import MrcFormatError, MrcWarning, location
 from .byteorder import detect_byteorder, stamp_byteorder
-from .modes import MODES, NONSTANDARD_MODES, READABLE_MODES, Mode, data_nbytes, mode_info, stored_dtype
+from .modes import (
+    MODES,
+    NONSTANDARD_MODES,
+    READABLE_MODES,
+    Mode,
+    data_nbytes,
+    dtype_text,
+    mode_info,
+    stored_dtype,
+)
 from .mrc2014 import (
     HEADER_SIZE,
     IMOD_EXTRA,
@@ -30,6 +37,9 @@ from .mrc2014 import (
     header_location,
 )
 from .records import record
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: numpy cannot address more than this many bytes; larger products are a corrupt header
 MAX_DATA_BYTES = 1 << 62
@@ -61,12 +71,23 @@ class DataGeometry:
     """Where the data block is, how it is stored and the array shape a user gets."""
 
     offset: int  #: byte offset of the data block: 1024 + NSYMBT
-    dtype: np.dtype  #: dtype of one stored element, in the file's byte order
+    byteorder: str  #: the file's byte order, "<" or ">"
+    unsigned_bytes: bool  #: mode 0 holds unsigned bytes (IMOD's old files, :func:`unsigned_bytes`)
     stored_shape: tuple  #: shape of the stored block (mode 101: bytes per row)
     shape: tuple  #: shape of the array delivered (after unpacking mode 101)
     nbytes: int  #: bytes the header promises for the data block
     mode: Mode
     sections: int  #: sections present (== NZ unless a permissive open of a truncated file)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The numpy dtype of one stored element, in the file's byte order (numpy imported now)."""
+        return stored_dtype(self.mode.number, self.byteorder, unsigned_bytes=self.unsigned_bytes)
+
+    @property
+    def dtype_text(self) -> str:
+        """:attr:`dtype` as numpy writes it (``float32``, ``>i2``), from the mode table, without numpy."""
+        return dtype_text(self.mode.number, self.byteorder, unsigned_bytes=self.unsigned_bytes)
 
 
 def parse_header(raw: bytes, byteorder=None, *, permissive=False) -> ParsedHeader:
@@ -213,13 +234,13 @@ def data_geometry(parsed: ParsedHeader, file_size: int, *, permissive=False) -> 
         warnings.warn(f"{location('data', offset + nbytes)}: the file is {extra} bytes longer than the header "
                       f"declares (1024 + NSYMBT {h.nsymbt} + {nbytes} bytes of data); the rest is ignored",
                       MrcWarning, stacklevel=4)
-    dtype = stored_dtype(h.mode, parsed.byteorder, unsigned_bytes=h.mode == 0 and unsigned_bytes(parsed))
+    unsigned = h.mode == 0 and unsigned_bytes(parsed)
     shape = _array_shape(h, sections, permissive)
     row = ((h.nx + 1) // 2,) if mode.packed_4bit else (h.nx,)
     stored = shape[:-1] + row
     if mode.samples_per_pixel > 1:
         shape = stored = shape + (mode.samples_per_pixel,)
-    return DataGeometry(offset, dtype, stored, shape, nbytes, mode, sections)
+    return DataGeometry(offset, parsed.byteorder, unsigned, stored, shape, nbytes, mode, sections)
 
 
 def data_kind(ispg: int, nz: int) -> str:

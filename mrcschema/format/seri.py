@@ -25,14 +25,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ._generated import seri as _compiled
 from ._generated.seri import SeriRecord
 from .engine import Field, Layout, Schemas
 from .records import record
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # the item table needs no numpy; decoding records does
+    from .deferred import numpy as np
 
 __all__ = [
     "SERI",

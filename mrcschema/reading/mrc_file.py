@@ -14,8 +14,6 @@ import typing
 import warnings
 from collections.abc import Iterator
 
-import numpy as np
-
 from ..errors import MrcFormatError, MrcWarning, location
 from ..format.byteorder import byteorder_argument
 from ..format.geometry import (
@@ -33,7 +31,11 @@ from .labels import LabelList, read_only_error
 from .window import MEMMAP_MODES, read_into, read_window
 
 if typing.TYPE_CHECKING:
+    import numpy as np
+
     from ..format.extended import ExtendedHeader
+else:  # opening a file and reading its header need no numpy; its data does
+    from ..format.deferred import numpy as np
 
 #: what names a file: a path as text or an ``os.PathLike``
 PathLike = str | os.PathLike[str]
@@ -470,8 +472,8 @@ class MrcFile:
             return
         self.flush(update_stats)
         for array in (self._data, self._packed):
-            if isinstance(array, np.ndarray):
-                array.flags.writeable = False  # a reference kept by the caller no longer writes
+            if array is not None:  # an array (a reference kept by the caller no longer writes)
+                array.flags.writeable = False
         self._data = self._packed = None
         self.closed = True
         if self._source.mappable_path is None:
@@ -487,7 +489,7 @@ class MrcFile:
         state = "closed" if self.closed else f"mode {self.mode!r}"
         if self.geometry is None:
             return f"<MrcFile {self.path!r} {state} no data>"
-        return f"<MrcFile {self.path!r} {state} shape={self.geometry.shape} dtype={self.geometry.dtype}>"
+        return f"<MrcFile {self.path!r} {state} shape={self.geometry.shape} dtype={self.geometry.dtype_text}>"
 
 
 def open(path: Target, mode: str = "r", *, permissive: bool = False,  # noqa: A001 - mirrors builtins.open
