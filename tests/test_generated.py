@@ -285,3 +285,58 @@ def test_validate_of_a_file_imports_neither_construct_nor_attrs_nor_the_de_modul
     loaded = [m for m in modules if m.split(".")[0] in ("construct", "attr", "attrs", "dask")
               or m.startswith(("mrcschema.writing", "mrcschema.de", "mrcschema.hyperspy"))]
     assert code == 0 and loaded == [] and "mrcschema.validation.rules" in modules
+
+
+_HEADER_PROBE = r"""
+import contextlib, io, sys
+import mrcschema
+from mrcschema.cli.main import main
+header = mrcschema.read_header(sys.argv[1])
+after_read_header = "numpy" in sys.modules
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["dump", sys.argv[1]])
+after_dump = "numpy" in sys.modules
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["validate", "--header-only", sys.argv[1]])
+print((header.nx, after_read_header, after_dump, "numpy" in sys.modules))
+"""
+
+
+def test_the_header_path_imports_no_numpy(tmp_path):
+    """read_header, then dump and validate --header-only of a file with no extended header, in a
+    fresh process: numpy is never imported (the records are struct-based, the data summary comes
+    from the mode table)."""
+    nx, *numpy_loaded = _fresh_modules(["-c", _HEADER_PROBE, str(TINY)], tmp_path)
+    assert nx == 24 and numpy_loaded == [False, False, False]
+
+
+def test_data_dtype_text_is_what_numpy_writes_for_every_mode():
+    """dump's data dtype comes from the mode table without numpy: the same text as str(dtype)."""
+    from mrcschema.format.modes import READABLE_MODES, dtype_text, stored_dtype
+
+    for mode in READABLE_MODES:
+        assert READABLE_MODES[mode].itemsize == READABLE_MODES[mode].dtype.itemsize
+        for order in "<>":
+            for unsigned in (False, True):
+                assert dtype_text(mode, order, unsigned_bytes=unsigned) == str(
+                    stored_dtype(mode, order, unsigned_bytes=unsigned)), (mode, order, unsigned)
+
+
+def test_open_checks_the_header_structure_once_and_parses_the_imod_view_once(monkeypatch):
+    """Opening a file runs the structure checks once (not again to locate the data), and the IMOD
+    view of EXTRA is parsed once per header, not on every access."""
+    from mrcschema.format import geometry
+    from mrcschema.reading import mrc_file
+
+    calls = []
+
+    def counted(header):
+        calls.append(header.nx)
+        return real(header)
+
+    real = geometry.check_structure
+    monkeypatch.setattr(geometry, "check_structure", counted)
+    monkeypatch.setattr(mrc_file, "check_structure", counted)
+    with mrcschema.open(TINY) as f:
+        assert calls == [24]
+        assert f.imod is f.imod and f.imod.nint == 0

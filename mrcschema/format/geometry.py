@@ -201,14 +201,15 @@ def check_structure(header) -> int:
     return HEADER_SIZE + h.nsymbt + nbytes
 
 
-def data_geometry(parsed: ParsedHeader, file_size: int, *, permissive=False) -> DataGeometry:
+def data_geometry(parsed: ParsedHeader, file_size: int, *, permissive=False, checked=False) -> DataGeometry:
     """Locate the data block, checking it against the file size before anything is allocated.
 
     ``permissive``: an extended header running past the end of the file, or a data block shorter
     than the header promises, give the whole sections present (maybe none), with a warning.  A
     file longer than the header declares is read, with a warning (both modes)."""
     h = parsed.header
-    check_structure(h)
+    if not checked:  # ``checked``: the caller ran check_structure on this header (open does, first)
+        check_structure(h)
     mode = mode_info(h.mode)
     offset = HEADER_SIZE + h.nsymbt
     nbytes = data_nbytes(h.mode, h.nx, h.ny, h.nz)

@@ -146,7 +146,7 @@ class MrcFile:
         try:
             check_structure(self._parsed.header)  # before a compressed file is inflated to learn its size
             self.file_size = self._source.size
-            self.geometry = data_geometry(self._parsed, self.file_size, permissive=permissive)
+            self.geometry = data_geometry(self._parsed, self.file_size, permissive=permissive, checked=True)
         except MrcFormatError as exc:
             if not permissive:
                 raise
