@@ -18,6 +18,7 @@ from ..errors import MrcFormatError, MrcWarning, location
 from ..format.byteorder import byteorder_argument
 from ..format.geometry import (
     HEADER_SIZE,
+    DataGeometry,
     check_identity,
     check_structure,
     data_geometry,
@@ -88,7 +89,7 @@ class Sections:
         assert self._mrc.geometry is not None
         return self._mrc.geometry.sections
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice) -> np.ndarray:
         mrc, g = self._mrc, self._mrc.geometry
         assert g is not None
         count = g.sections
@@ -110,9 +111,14 @@ class Sections:
 class MrcFile:
     """An open MRC file.  Use :func:`open`; close it (or use ``with``) to release the map.
 
-    Attributes: ``header`` (the attrs record; assign an evolved copy in ``"r+"`` mode),
+    Attributes: ``header`` (the header record; assign an evolved copy in ``"r+"`` mode),
     ``byteorder``, ``data``, ``extended_header``, ``voxel_size``, ``origin``, ``labels``.
     """
+
+    #: where the data is and its shape; None when a ``permissive`` open could not locate it
+    geometry: DataGeometry | None
+    #: bytes in the file (the inflated size of a compressed one)
+    file_size: int
 
     def __init__(self, path: Target, mode: str = "r", *, permissive: bool = False, byteorder: str | None = None,
                  storage_options: dict | None = None):
@@ -424,7 +430,7 @@ class MrcFile:
             raise ValueError(f"{self.path}: the data could not be located, so it has no sections")
         return Sections(self)
 
-    def to_dask(self, chunks: object = "auto"):
+    def to_dask(self, chunks: object = "auto") -> typing.Any:
         """The data as a dask array whose chunks read their own byte ranges when computed (memory
         maps for a local file, fetches for a URL; nothing is read now).  The graph names the file
         or URL, never its bytes, so it pickles small and computes on ``dask.distributed`` workers,

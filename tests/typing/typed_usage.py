@@ -12,6 +12,7 @@ from typing_extensions import assert_type
 
 import mrcschema
 from mrcschema.format.extended import ExtendedHeader
+from mrcschema.format.geometry import DataGeometry
 from mrcschema.format.mrc2014 import Cella, ImodExtra, Mrc2014Header
 from mrcschema.format.records import evolve
 from mrcschema.reading.labels import LabelList
@@ -33,7 +34,7 @@ def typed_reading(path: str) -> None:
         assert_type(f.header.nz, int)
         assert_type(f.imod, ImodExtra)
         assert_type(f.imod.tiltangles, tuple[float, ...])
-        assert_type(f.data, "np.ndarray | None")
+        assert_type(f.data, np.ndarray | None)
         assert_type(f.voxel_size, mrcschema.Vec3)
         assert_type(f.voxel_size.x, float)
         assert_type(f.origin, mrcschema.Vec3)
@@ -41,6 +42,10 @@ def typed_reading(path: str) -> None:
         assert_type(f.byteorder, str)
         assert_type(f.extended, ExtendedHeader)
         assert_type(f.extended_header, np.ndarray)
+        assert_type(f.sections[0], np.ndarray)
+        assert_type(f.read(), np.ndarray | None)
+        assert_type(f.geometry, DataGeometry | None)
+        assert_type(f.file_size, int)
         assert_type(mrcschema.acquisition(f), mrcschema.Acquisition)
 
 
