@@ -10,6 +10,9 @@ A module whose functions need numpy only for data or bulk records writes::
         from ..format.deferred import numpy as np
 
 and ``np.frombuffer(...)`` imports numpy on its first call.  Type checkers see numpy itself.
+(The standard library's ``importlib.util.LazyLoader`` is not used: it puts a half-made numpy
+into ``sys.modules`` at once, which code that asks "is numpy loaded?" -- ``values.typed``, the
+tests -- would take for the real one, and numpy's import is not written to be deferred so.)
 """
 
 from __future__ import annotations
