@@ -27,6 +27,6 @@ def test_bundled_example_is_what_the_script_writes(tmp_path):
 def test_readme_opens_with_the_two_commands_and_ci_runs_the_test_command():
     readme = (REPO / "README.md").read_text().splitlines()
     commands = [line.strip() for line in readme[:20] if line.strip().startswith("pip install")]
-    assert commands[0] == 'pip install . && python -m mrcschema dump examples/tiny_volume.mrc'
+    assert commands[0] == 'pip install . && python -m mrcschema info examples/tiny_volume.mrc'
     assert commands[1] == 'pip install ".[test]" && python -m pytest -q'
     assert commands[1] in (REPO / ".ci" / "run").read_text()

@@ -41,7 +41,7 @@ def _jobs(text):
 def _add_batch_arguments(parser, what):
     parser.add_argument("files", nargs="+", metavar="FILE",
                         help="MRC files, directories (with -r), glob patterns, URLs (https://, s3://, ...: "
-                             "mrcschema[remote]) or - for standard input")
+                             "the remote extra) or - for standard input")
     parser.add_argument("-r", "--recursive", action="store_true",
                         help="read the MRC files of directories, all levels down (and ** in patterns)")
     parser.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
@@ -91,7 +91,7 @@ _COMMANDS = {
     "validate": ("check files against MRC2014 (exit 0 valid, 1 invalid, 2 unreadable)",
                  "Check files against MRC2014 and the conventions around it (exit 0 all valid, 1 any invalid, "
                  "2 any unreadable).", _validate_arguments),
-    "preview": ("write a PNG picture of the data (needs mrcschema[preview])",
+    "preview": ("write a PNG picture of the data (needs the preview extra: pip install '.[preview]')",
                 "Write a PNG of the data: the central section of a volume, the first frames of a stack, a "
                 "virtual image of a 4D-STEM scan; contrast from percentiles, a scale bar and the main facts as "
                 "a caption.", _preview_arguments),

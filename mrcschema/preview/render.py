@@ -82,7 +82,7 @@ def _require_pillow():
     try:
         from PIL import Image, ImageDraw, ImageFont
     except ModuleNotFoundError as exc:
-        raise ModuleNotFoundError(f"preview needs Pillow: pip install 'mrcschema[preview]' ({exc})",
+        raise ModuleNotFoundError(f'preview needs Pillow: pip install ".[preview]" (from a checkout) ({exc})',
                                   name=exc.name) from None
     return Image, ImageDraw, ImageFont
 
