@@ -137,6 +137,9 @@ class Progress:
             return shutil.get_terminal_size((80, 24)).columns
 
     def _draw(self, now: float) -> None:
+        if self._columns() <= 0:  # a terminal of no size (0 x 0: a bare pty, some CI runners) shows no bar
+            self.enabled = False
+            return
         try:
             self.stream.write("\r" + self.line(now) + "\x1b[K")
             self.stream.flush()

@@ -6,10 +6,11 @@ import os
 import subprocess
 import sys
 
-import mrcschema
 import numpy as np
 from conftest import CORPUS, EXAMPLES, REPO
 from crafting import stack_header, write_file
+
+import mrcschema
 
 TINY_LINE = ("examples/tiny_volume.mrc: 24 x 20 x 16, mode 2 float32, 36 x 30 x 24 Å, no extended header, "
              "31.0 KiB, valid")

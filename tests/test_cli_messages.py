@@ -173,6 +173,30 @@ def test_redaction_keeps_what_is_no_secret():
     assert escape("tab\there") == "tab\\there"
 
 
+def test_no_progress_bar_on_a_terminal_of_no_size():
+    import pty
+
+    master, slave = pty.openpty()  # a new pseudo-terminal is 0 x 0 until someone sets its size
+    environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "NO_COLOR", "MRCSCHEMA_PROGRESS")}
+    process = subprocess.Popen([sys.executable, "-m", "mrcschema", "validate", *[str(TINY)] * 20],
+                               stdout=subprocess.PIPE, stderr=slave, env=environment, cwd=REPO)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    process.communicate()
+    err = b"".join(chunks).decode()
+    assert "\r" not in err.replace("\r\n", "\n") and "[" not in err
+    assert "20 files: 20 valid" in err
+
+
 # -- preview ---------------------------------------------------------------------------------------------
 def test_preview_reads_standard_input_and_writes_many_files_into_a_folder(tmp_path):
     piped = cli("preview", "-", "-o", str(tmp_path / "piped.png"), input=TINY.read_bytes())
@@ -206,8 +230,9 @@ def test_preview_size_is_honoured_for_small_images(tmp_path):
 def test_preview_of_data_past_the_end_says_so(tmp_path):
     import struct
 
-    import mrcschema
     import numpy as np
+
+    import mrcschema
 
     path = tmp_path / "n.mrc"
     mrcschema.write(path, np.ones((25, 43, 73), np.float32))
