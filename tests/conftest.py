@@ -138,3 +138,16 @@ def pytest_terminal_summary(terminalreporter):
                                     '(pip install ".[test]" installs them):')
         for module, missing in sorted(_SKIPPED_MODULES.items()):
             terminalreporter.write_line(f"  {module}: {', '.join(missing)}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test that fails only because it imports an optional package that is not installed (inside
+    the test or a fixture) is reported as skipped, naming the package."""
+    outcome = yield
+    report = outcome.get_result()
+    error = call.excinfo.value if call.excinfo is not None else None
+    if (isinstance(error, ModuleNotFoundError) and not report.passed and error.name
+            and error.name.split(".")[0] in OPTIONAL_PACKAGES and importlib.util.find_spec(error.name.split(".")[0]) is None):
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"needs {error.name.split('.')[0]}, not installed")

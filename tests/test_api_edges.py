@@ -47,7 +47,7 @@ def test_lazy_file_reader_without_dask_names_the_extra(monkeypatch):
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "dask", None)
     monkeypatch.setitem(sys.modules, "dask.array", None)
-    with pytest.raises(ModuleNotFoundError, match=r"lazy loading needs dask: pip install 'mrcschema\[lazy\]'"):
+    with pytest.raises(ModuleNotFoundError, match=r'lazy loading needs dask: pip install "\.\[lazy\]" \(from a checkout\)'):
         mrcschema.file_reader(CORPUS / "mrcfile" / "EMD-3197.map", lazy=True)
     assert mrcschema.file_reader(CORPUS / "mrcfile" / "EMD-3197.map")[0]["data"].shape == (20, 20, 20)
 
