@@ -199,6 +199,7 @@ def test_no_progress_bar_on_a_terminal_of_no_size():
 
 # -- preview ---------------------------------------------------------------------------------------------
 def test_preview_reads_standard_input_and_writes_many_files_into_a_folder(tmp_path):
+    pytest.importorskip("PIL")  # preview needs Pillow (the preview extra)
     piped = cli("preview", "-", "-o", str(tmp_path / "piped.png"), input=TINY.read_bytes())
     assert piped.returncode == 0 and piped.stdout.decode() == f"{tmp_path / 'piped.png'}\n"
     emdb = CORPUS / "mrcfile" / "EMD-3197.map"
@@ -208,6 +209,7 @@ def test_preview_reads_standard_input_and_writes_many_files_into_a_folder(tmp_pa
 
 
 def test_preview_png_gets_the_mode_the_umask_gives(tmp_path):
+    pytest.importorskip("PIL")  # preview needs Pillow (the preview extra)
     script = ("import os, sys; os.umask(0o022); from mrcschema.cli.main import main; "
               "sys.exit(main(['preview', sys.argv[1], '-o', sys.argv[2]]))")
     subprocess.run([sys.executable, "-c", script, str(TINY), str(tmp_path / "p.png")], check=True, cwd=REPO)
@@ -215,7 +217,7 @@ def test_preview_png_gets_the_mode_the_umask_gives(tmp_path):
 
 
 def test_preview_size_is_honoured_for_small_images(tmp_path):
-    from PIL import Image
+    Image = pytest.importorskip("PIL.Image")
 
     for size, width in ((48, 48), (240, 240)):  # the 24-pixel-wide section enlarged 2x and 10x
         out = tmp_path / f"s{size}.png"
@@ -228,6 +230,7 @@ def test_preview_size_is_honoured_for_small_images(tmp_path):
 
 
 def test_preview_of_data_past_the_end_says_so(tmp_path):
+    pytest.importorskip("PIL")  # preview needs Pillow (the preview extra)
     import struct
 
     import numpy as np
