@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 from conftest import EXAMPLES, REPO
 
 import mrcschema
@@ -81,3 +82,28 @@ def test_jobs_work_with_spawned_workers(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [f"{files[0]}: OK"] * 6
     assert "6 files: 6 valid" in result.stderr and "spawned 1" in result.stderr
+
+
+def test_a_replace_refused_as_windows_refuses_an_open_file_keeps_the_old_file(tmp_path, monkeypatch):
+    """Windows cannot replace a file another handle has open: the write fails naming the file, the
+    old file is intact and no temporary file is left."""
+    from mrcschema.writing import atomic
+
+    path = tmp_path / "m.mrc"
+    mrcschema.write(path, DATA)
+    before = path.read_bytes()
+    monkeypatch.setattr(atomic, "_O_TMPFILE", 0)  # Windows has no unnamed files either
+    real_replace = os.replace
+
+    def refusing_replace(src, dst, *args, **kwargs):
+        if os.path.abspath(dst) == str(path):
+            raise PermissionError(13, "The process cannot access the file because it is being used by another "
+                                      "process", str(dst))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", refusing_replace)
+    with open(path, "rb"), pytest.raises(PermissionError) as error:
+        mrcschema.write(path, DATA[:2], overwrite=True)
+    assert error.value.filename == str(path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["m.mrc"]

@@ -16,3 +16,4 @@ def test_the_first_section_is_one_request_of_its_bytes(http, big_file):
         requests = [(r.range, r.sent) for r in http.log.take()]
     assert np.array_equal(first, big_data()[0:1])
     assert requests == [(f"bytes={offset}-{offset + section - 1}", section)]
+
