@@ -157,6 +157,18 @@ def test_labels_and_names_with_escape_sequences_are_shown_escaped(tmp_path):
     assert "0: \\x1b[31mred\\x1b]0;TITLE\\x07" in dump
 
 
+def test_a_progress_label_with_a_file_name_is_drawn_escaped():
+    import io
+
+    from mrcschema.progress import Progress
+
+    stream = io.StringIO()
+    bar = Progress(10, "write evil\x1b]0;T\x07.mrc", stream=stream, enabled=True)
+    bar.update(10)
+    drawn = stream.getvalue()
+    assert "evil\\x1b]0;T\\x07.mrc" in drawn and "\x07" not in drawn
+
+
 def test_urls_lose_their_password_and_signature_in_messages():
     url = "http://alice:s3cret@127.0.0.1:9/x.mrc?X-Amz-Signature=abcdef&X-Amz-Credential=AKIA&part=1"
     result = cli("dump", url, env={"MRCSCHEMA_HTTP_TIMEOUT": "2"})

@@ -257,10 +257,10 @@ def _preview_outputs(args) -> list[str | None]:
     if args.output is None:
         return [None] * len(args.files)
     if os.path.isdir(args.output) or args.output.endswith(os.sep) or len(args.files) > 1:
+        from ..preview.render import default_output
+
         os.makedirs(args.output, exist_ok=True)
-        names = [("stdin" if f == "-" else os.path.basename(f.rstrip("/"))) for f in args.files]
-        stems = [n[:-3] if n.endswith(".gz") else n[:-4] if n.endswith(".bz2") else n for n in names]
-        return [os.path.join(args.output, os.path.splitext(s)[0] + ".png") for s in stems]
+        return [os.path.join(args.output, default_output("stdin" if f == "-" else f)) for f in args.files]
     return [args.output]
 
 
