@@ -141,10 +141,10 @@ def validate_imports() -> None:
 
 def validate_one(name: str, options: Options) -> Outcome:
     """``validate`` of one file: its verdict, its report as text or JSON."""
-    # a missing file is a report: one MRC-UNREADABLE error
     from ..format.records import evolve
     from ..validation.validator import validate
 
+    # a missing file is a report: one MRC-UNREADABLE error
     report = validate(source_of(name), full_data=options.full_data, header_only=options.header_only)
     unreadable = [f for f in report if f.rule == "MRC-UNREADABLE"]
     if not unreadable:  # the findings worst first, without the rules --select/--ignore leave out
