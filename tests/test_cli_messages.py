@@ -175,6 +175,10 @@ def test_urls_lose_their_password_and_signature_in_messages():
     assert result.returncode == 2
     assert "s3cret" not in result.stderr and "abcdef" not in result.stderr and "AKIA" not in result.stderr
     assert "alice" not in result.stderr
+    as_json = cli("validate", "--json", url, env={"MRCSCHEMA_HTTP_TIMEOUT": "2"})
+    doc = json.loads(as_json.stdout)[0]
+    assert doc["path"] == "http://127.0.0.1:9/x.mrc?X-Amz-Signature=REDACTED&X-Amz-Credential=REDACTED&part=1"
+    assert "s3cret" not in as_json.stdout + as_json.stderr and "abcdef" not in as_json.stdout
 
 
 def test_redaction_keeps_what_is_no_secret():

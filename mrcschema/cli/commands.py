@@ -11,7 +11,7 @@ import warnings
 from ..errors import MrcFormatError, MrcWarning, os_error_text
 from ..format.records import record
 from .batch import Outcome
-from .text import Style, escape, escape_all, wrap
+from .text import Style, escape, escape_all, redact_urls, wrap
 
 #: what ``validate --json`` documents say they are (``docs/json.md``)
 VALIDATE_SCHEMA = "mrcschema-validate/1"
@@ -111,7 +111,7 @@ def dump_one(name: str, options: Options) -> Outcome:
                 info = describe(mrc) if options.record is None else describe_record(mrc, options.record)
     except (MrcFormatError, OSError) as exc:
         error = error_text(exc, name)
-        doc = {"schema": DUMP_SCHEMA, "path": name, "readable": False, "error": error}
+        doc = escape_all({"schema": DUMP_SCHEMA, "path": name, "readable": False, "error": error}, redact_urls)
         return Outcome(name, "unreadable", 2, doc=doc if options.output != "text" else None,
                        messages=(escape(error),))
     found = []
@@ -123,7 +123,7 @@ def dump_one(name: str, options: Options) -> Outcome:
     info["warnings"] = found
     messages = tuple(escape(f"warning: {m}") for m in found)
     if options.output != "text":
-        return Outcome(name, "read", 0, doc=info, messages=messages)
+        return Outcome(name, "read", 0, doc=escape_all(info, redact_urls), messages=messages)
     style = Style(options.colour)
     info = escape_all(info)
     if options.record is not None:
@@ -150,7 +150,7 @@ def validate_one(name: str, options: Options) -> Outcome:
     if not unreadable:  # the findings worst first, without the rules --select/--ignore leave out
         report = evolve(report, findings=tuple(f for f in sorted_findings(report.findings)
                                                if rule_selected(f.rule, options.select, options.ignore)))
-    doc = {"schema": VALIDATE_SCHEMA, **report.to_dict()}
+    doc = escape_all({"schema": VALIDATE_SCHEMA, **report.to_dict()}, redact_urls)
     if unreadable:
         error = unreadable[0].message.split("; expected ")[0]
         doc.update(readable=False, verdict="unreadable", error=error)

@@ -14,7 +14,7 @@ import warnings
 from ..errors import MrcFormatError, MrcWarning
 from .batch import Outcome
 from .commands import Options, os_error_text, refuse_what_is_not_mrc, sorted_findings, source_of
-from .text import escape
+from .text import escape, escape_all, redact_urls
 
 INFO_SCHEMA = "mrcschema-info/1"
 INFO_VERDICTS = ("valid", "invalid", "unreadable")
@@ -113,14 +113,15 @@ def info_one(name: str, options: Options) -> Outcome:
                               _size_text(sizes, h.ispg, h.nz), _extended_text(ext), human_bytes(doc["disk_size"])]
     except (MrcFormatError, OSError) as exc:
         error = os_error_text(exc, name) if isinstance(exc, OSError) else str(exc)
-        doc = {"schema": INFO_SCHEMA, "path": name, "readable": False, "verdict": "unreadable", "error": error}
+        doc = escape_all({"schema": INFO_SCHEMA, "path": name, "readable": False, "verdict": "unreadable",
+                          "error": error}, redact_urls)
         return Outcome(name, "unreadable", 2, doc=doc if options.output != "text" else None, messages=(error,))
     findings = sorted_findings(report.findings)
     verdict = "valid" if report.ok else "invalid"
     worst = next((f for f in findings if f.severity != "info"), None)
     doc.update(verdict=verdict, worst=None if worst is None else worst.to_dict())
     if options.output != "text":
-        return Outcome(name, verdict, 0 if report.ok else 1, doc=doc)
+        return Outcome(name, verdict, 0 if report.ok else 1, doc=escape_all(doc, redact_urls))
     shown = verdict
     if worst is not None:
         found = worst.message.split("; expected ")[0].split(": ")[0]  # the fact, without the reasons after it

@@ -165,12 +165,13 @@ def escape(text: str) -> str:
     return redact_urls(text.translate(_ESCAPES))
 
 
-def escape_all(value):
-    """:func:`escape` applied to every string inside ``value`` (dicts, lists, tuples)."""
+def escape_all(value, function=escape):
+    """``function`` (:func:`escape`; :func:`redact_urls` for JSON, which escapes control characters
+    itself) applied to every string inside ``value`` (dicts, lists, tuples)."""
     if isinstance(value, str):
-        return escape(value)
+        return function(value)
     if isinstance(value, dict):
-        return {k: escape_all(v) for k, v in value.items()}
+        return {k: escape_all(v, function) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(escape_all(v) for v in value)
+        return type(value)(escape_all(v, function) for v in value)
     return value
