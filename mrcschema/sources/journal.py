@@ -43,6 +43,7 @@ import warnings
 from collections.abc import Iterator, Sequence
 
 from ..errors import MrcFormatError, MrcWarning
+from ..format.geometry import HEADER_SIZE, parse_header
 from .local import LocalFile
 
 MAGIC = b"MRCSJRN1"
@@ -378,9 +379,13 @@ class OverlaidFile(LocalFile):
     journal's bytes read in place of the file's, the size the journal gives.  The data is mapped
     only where no journal byte falls in it (:attr:`mappable_path` None otherwise: read into memory)."""
 
-    def __init__(self, path: str, overlay: list[tuple[int, bytes]], size: int, data_start: int):
+    def __init__(self, path: str, overlay: list[tuple[int, bytes]], size: int):
         super().__init__(path, size)
         self.overlay = overlay
+        try:
+            data_start = HEADER_SIZE + parse_header(self.read_header(HEADER_SIZE)).header.nsymbt
+        except MrcFormatError:
+            data_start = 0
         if any(offset + len(data) > data_start for offset, data in overlay):
             self.mappable_path = None
 

@@ -11,6 +11,16 @@ See docs/writing.md, "In-place changes", for the argument.
 
 from __future__ import annotations
 
-from ..sources.journal import COLLAPSE, INSERT, apply_in_place, apply_shift, journal_path, pending_overlay, recover, sigint_deferred
+from ..sources.journal import (
+    COLLAPSE,
+    INSERT,
+    apply_in_place,
+    apply_shift,
+    journal_path,
+    pending_overlay,
+    recover,
+    sigint_deferred,
+)
 
-__all__ = ["COLLAPSE", "INSERT", "apply_in_place", "apply_shift", "recover", "journal_path", "pending_overlay", "sigint_deferred"]
+__all__ = ["COLLAPSE", "INSERT", "apply_in_place", "apply_shift", "journal_path", "pending_overlay", "recover",
+           "sigint_deferred"]
