@@ -1,5 +1,6 @@
 """Shared test fixtures: the corpus beside the repository and files written by mrcfile."""
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -86,3 +87,13 @@ def varied_records(dtype, count, seed=1):
         elif kind == "V":
             records[name] = [bytes(rng.integers(1, 256, dtype[name].itemsize, dtype=np.uint8)) for _ in range(count)]
     return records
+
+
+def pytest_collection_modifyitems(config, items):
+    """``@pytest.mark.slow`` tests run only with ``MRCSCHEMA_SLOW=1`` (``.ci/run`` sets it)."""
+    if os.environ.get("MRCSCHEMA_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: set MRCSCHEMA_SLOW=1 to run it")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -109,6 +109,21 @@ def shift_range(fd: int, kind: str, length: int, path: str) -> bool:
     return True
 
 
+def reserve(fd: int, length: int, path: str) -> bool:
+    """Reserve the blocks of the first ``length`` bytes of ``fd`` (``fallocate`` mode 0: the file system
+    marks them allocated without writing them); False where it cannot do that without writing (glibc's
+    ``posix_fallocate`` would then write zeros over the whole length).  ENOSPC is an OSError naming ``path``."""
+    fallocate = _fallocate()
+    if fallocate is None:
+        return False
+    if fallocate(fd, 0, 0, length) != 0:
+        err = ctypes.get_errno()
+        if err in _UNSUPPORTED:
+            return False
+        raise OSError(err, os.strerror(err), path)
+    return True
+
+
 # -- the journal ----------------------------------------------------------------------------------
 def _encode(meta: dict, blobs: Sequence[bytes]) -> bytes:
     text = json.dumps(meta).encode()
