@@ -49,7 +49,7 @@ def fei2(n, seed=3):
 
 # -- the changes under test: each turns the file at `path` from its old into its new state ----------
 def change_insert(path):
-    mrcschema.set_extended_header(path, fei2(4))
+    mrcschema.set_extended_header(path, fei2(mrcschema.read_header(path).nz))
 
 
 def change_collapse(path):
@@ -57,7 +57,7 @@ def change_collapse(path):
 
 
 def change_same_size(path):
-    records = fei2(4, seed=4)
+    records = fei2(mrcschema.read_header(path).nz, seed=4)
     mrcschema.set_extended_header(path, records)
 
 
