@@ -13,6 +13,7 @@ import math
 import os
 import typing
 import warnings
+import weakref
 
 import numpy as np
 
@@ -140,6 +141,7 @@ class MrcFile:
             return
         if self.mode == "r+":
             self._fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+            self._fd_closer = weakref.finalize(self, os.close, self._fd)  # a file never closed: at collection
             if os.path.lexists(journal.journal_path(path)):
                 fcntl.flock(self._fd, fcntl.LOCK_EX)
                 try:
@@ -162,7 +164,7 @@ class MrcFile:
 
     def _close_fd(self):
         if self._fd is not None:
-            os.close(self._fd)
+            self._fd_closer()
             self._fd = None
 
     def _open(self, byteorder):
