@@ -183,7 +183,9 @@ def check_old_or_new(path, old, new):
         warnings.simplefilter("always")
         with mrcschema.open(path) as f:
             header, ext, data = f.header, f.extended_header_bytes, data_digest(f)
+        quick = mrcschema.read_header(path)
     assert any("interrupted in-place change" in str(w.message) for w in caught) == pending
+    assert quick == header
     assert digest(path) == before  # reading changed nothing
     outcome = recover(path)
     assert (outcome is not None) == pending
@@ -268,8 +270,8 @@ def random_kills(tmp_path, kind, runs, seed, sections=4, ny=64, nx=48, signum=si
 
 @pytest.mark.parametrize("kind", ["insert", "collapse", "same size"])
 def test_sigkill_and_sigint_after_random_delays_leave_the_old_or_the_new_file(tmp_path, kind):
-    random_kills(tmp_path, kind, runs=6, seed=19)
-    random_kills(tmp_path, kind, runs=4, seed=20, signum=signal.SIGINT)
+    random_kills(tmp_path, kind, runs=4, seed=19)
+    random_kills(tmp_path, kind, runs=3, seed=20, signum=signal.SIGINT)
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ import stat
 
 from ..format.byteorder import byteorder_argument
 from ..format.geometry import HEADER_SIZE, check_identity, parse_header
-from ..sources import compression_of_bytes, open_source
+from ..sources import compression_of_bytes, journal, open_source
 from .mrc_file import MrcFile, Target
 
 #: non-blocking: a FIFO or a device must not block the open; only regular files are read here
@@ -50,7 +50,10 @@ def read_header(path: Target | MrcFile, *, permissive: bool = False, byteorder: 
     if isinstance(path, MrcFile):
         return path.header
     raw = _plain_header(path) if storage_options is None else None
-    if raw is None:
+    if raw is not None:
+        if isinstance(path, (str, os.PathLike)):  # an interrupted change: read as recovery leaves it
+            raw = journal.consistent_header(os.fsdecode(path), raw)
+    else:
         with open_source(path, permissive=permissive, storage_options=storage_options) as source:
             raw = source.read_header(HEADER_SIZE)
     parsed = parse_header(raw, byteorder_argument(byteorder), permissive=permissive)

@@ -158,9 +158,7 @@ class MrcFile:
         pending = journal.pending_overlay(path)
         if pending is not None:
             self._source = journal.OverlaidFile(path, *pending)
-            warnings.warn(f"{path} has an interrupted in-place change (journal {journal.journal_path(path)}); read "
-                          "as its recovery will leave it: open it 'r+' or call mrcschema.recover() to finish it",
-                          MrcWarning, stacklevel=4)
+            journal.warn_pending(path)
 
     def _close_fd(self):
         if self._fd is not None:

@@ -389,6 +389,24 @@ def pending_overlay(path: str) -> tuple[list[tuple[int, bytes]], int] | None:
     return [(o, b) for (o, _), b in zip(meta["undo"], undo)], meta["old_size"]
 
 
+def consistent_header(path: str, raw: bytes) -> bytes:
+    """The first bytes ``raw`` of the local file ``path`` as recovery would leave them, with a warning,
+    when an interrupted change is pending (``raw`` itself otherwise: one ``lstat``)."""
+    if not os.path.lexists(journal_path(path)):
+        return raw
+    pending = pending_overlay(path)
+    if pending is None:
+        return raw
+    warn_pending(path)
+    return OverlaidFile(path, *pending).read(0, len(raw))
+
+
+def warn_pending(path: str) -> None:
+    warnings.warn(f"{path} has an interrupted in-place change (journal {journal_path(path)}); read as its "
+                  "recovery will leave it: open it 'r+' or call mrcschema.recover() to finish it",
+                  MrcWarning, stacklevel=4)
+
+
 class OverlaidFile(LocalFile):
     """A local file with a pending journal, read as recovery would leave it (nothing written): the
     journal's bytes read in place of the file's, the size the journal gives.  The data is mapped
