@@ -8,7 +8,6 @@ so opening costs the same for a 1 MB and a 100 GB file.
 from __future__ import annotations
 
 import builtins
-import fcntl
 import math
 import os
 import typing
@@ -143,11 +142,11 @@ class MrcFile:
             self._fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
             self._fd_closer = weakref.finalize(self, os.close, self._fd)  # a file never closed: at collection
             if os.path.lexists(journal.journal_path(path)):
-                fcntl.flock(self._fd, fcntl.LOCK_EX)
+                journal.lock(self._fd)
                 try:
                     outcome = journal.recover_fd(self._fd, path)
                 finally:
-                    fcntl.flock(self._fd, fcntl.LOCK_UN)
+                    journal.unlock(self._fd)
                 if outcome:
                     warnings.warn(f"{path}: an interrupted in-place change was {outcome} "
                                   f"(journal {journal.journal_path(path)})", MrcWarning, stacklevel=4)
@@ -519,13 +518,13 @@ class MrcFile:
         path = self._source.mappable_path or self.path
         self._warn_if_replaced(path)
         edited = MRC2014_HEADER.build(self.header, self.byteorder)
-        fcntl.flock(self._fd, fcntl.LOCK_EX)  # the read below and the write are one change
+        journal.lock(self._fd)  # the read below and the write are one change
         try:
             current = os.pread(self._fd, HEADER_SIZE, 0)
             writes, merged = header_edits.merge_edits(self._parsed.raw, edited, current)
             journal.apply_in_place(self._fd, path, writes)
         finally:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            journal.unlock(self._fd)
         self._parsed = parse_header(merged, self.byteorder)
         self._header = self._parsed.header
         self._labels = None

@@ -30,7 +30,6 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -46,12 +45,29 @@ from ..errors import MrcFormatError, MrcWarning
 from ..format.geometry import HEADER_SIZE, parse_header
 from .local import LocalFile
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not Unix: no advisory locks (one writer at a time is then the user's job)
+    fcntl = None  # type: ignore[assignment]
+
 MAGIC = b"MRCSJRN1"
 #: the shift kinds: fallocate flags
 INSERT = "insert"
 COLLAPSE = "collapse"
 _FALLOC_FLAGS = {INSERT: 0x20, COLLAPSE: 0x08}  # FALLOC_FL_INSERT_RANGE, FALLOC_FL_COLLAPSE_RANGE
 _UNSUPPORTED = {errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS, errno.ENODEV, errno.EPERM, errno.ETXTBSY}
+
+
+def lock(fd: int) -> None:
+    """An exclusive advisory lock on the open file ``fd`` (``flock``: held by the open file, so a
+    killed process holds none; taking it again through the same descriptor is a no-op)."""
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
+def unlock(fd: int) -> None:
+    if fcntl is not None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 def journal_path(path: str) -> str:
@@ -248,7 +264,7 @@ def apply_shift(fd: int, path: str, kind: str, length: int, writes: Sequence[tup
 
 def _change(fd, path, writes, *, new_size, shift) -> bool:
     path = os.fspath(path)
-    fcntl.flock(fd, fcntl.LOCK_EX)  # one change at a time; recovery knows a live writer by its lock
+    lock(fd)  # one change at a time; recovery knows a live writer by its lock
     try:
         if os.path.lexists(journal_path(path)):
             recover_fd(fd, path)
@@ -282,7 +298,7 @@ def _change(fd, path, writes, *, new_size, shift) -> bool:
             _remove_journal(path)
         return True
     finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        unlock(fd)
 
 
 def _shifted(meta: dict, size: int) -> bool | None:
@@ -359,7 +375,7 @@ def recover(path: str | os.PathLike) -> str | None:
         return None
     fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        lock(fd)
         return recover_fd(fd, path)
     finally:
         os.close(fd)
