@@ -560,17 +560,21 @@ class MrcFile:
     def _seal_maps(self):
         """Every shared map handed out ("r+") remapped private at its address (:mod:`.seal`): no view
         kept past close writes to the file any more; the views we know of are made read-only too."""
-        from .seal import seal
-
-        for array in self._maps:
-            if not seal(array, self._fd) and self._fd is not None:
-                warnings.warn(f"{self.path}: views of the data kept past close() could still write to the file "
-                              "(its map cannot be made private here)", MrcWarning, stacklevel=4)
-                break
+        if self._maps:
+            self._seal(self._maps)
         for array in (self._data, self._packed):
             if isinstance(array, np.ndarray):
                 array.flags.writeable = False
         self._maps = []
+
+    def _seal(self, maps):
+        from .seal import seal  # "r+" only: reading loads no ctypes
+
+        for array in maps:
+            if not seal(array, self._fd) and self._fd is not None:
+                warnings.warn(f"{self.path}: views of the data kept past close() could still write to the file "
+                              "(its map cannot be made private here)", MrcWarning, stacklevel=4)
+                break
 
     def __enter__(self) -> MrcFile:
         return self

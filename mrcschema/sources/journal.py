@@ -27,11 +27,8 @@ writer is still alive (a dead process holds no lock).
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import errno
 import hashlib
-import json
 import os
 import secrets
 import signal
@@ -101,6 +98,8 @@ def sigint_deferred() -> Iterator[None]:
 def _fallocate():
     if not sys.platform.startswith("linux"):
         return None
+    import ctypes.util  # here: changes only (reading a file loads no ctypes)
+
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
         fallocate = libc.fallocate64 if hasattr(libc, "fallocate64") else libc.fallocate
@@ -111,6 +110,12 @@ def _fallocate():
     return fallocate
 
 
+def _errno() -> int:
+    import ctypes
+
+    return ctypes.get_errno()
+
+
 def shift_range(fd: int, kind: str, length: int, path: str) -> bool:
     """Insert or collapse ``length`` bytes at the start of ``fd`` without moving data; False where the
     kernel or file system cannot (nothing was changed then)."""
@@ -118,7 +123,7 @@ def shift_range(fd: int, kind: str, length: int, path: str) -> bool:
     if fallocate is None:
         return False
     if fallocate(fd, _FALLOC_FLAGS[kind], 0, length) != 0:
-        err = ctypes.get_errno()
+        err = _errno()
         if err in _UNSUPPORTED:
             return False
         raise OSError(err, os.strerror(err), path)
@@ -133,7 +138,7 @@ def reserve(fd: int, length: int, path: str) -> bool:
     if fallocate is None:
         return False
     if fallocate(fd, 0, 0, length) != 0:
-        err = ctypes.get_errno()
+        err = _errno()
         if err in _UNSUPPORTED:
             return False
         raise OSError(err, os.strerror(err), path)
@@ -142,6 +147,8 @@ def reserve(fd: int, length: int, path: str) -> bool:
 
 # -- the journal ----------------------------------------------------------------------------------
 def _encode(meta: dict, blobs: Sequence[bytes]) -> bytes:
+    import json  # here: a plain read never needs it
+
     text = json.dumps(meta).encode()
     body = MAGIC + struct.pack("<I", len(text)) + text + b"".join(blobs)
     return body + hashlib.sha256(body).digest()
@@ -152,6 +159,8 @@ def _decode(raw: bytes, where: str) -> tuple[dict, list[bytes], list[bytes]]:
     body, digest = raw[:-32], raw[-32:]
     if len(raw) < 44 or raw[:8] != MAGIC or hashlib.sha256(body).digest() != digest:
         raise MrcFormatError(f"{where} is not a complete journal", field="journal", offset=0)
+    import json
+
     (size,) = struct.unpack_from("<I", raw, 8)
     meta = json.loads(raw[12:12 + size])
     at = 12 + size
