@@ -418,9 +418,9 @@ def test_new_every_layout(tmp_path, shape, dtype, byteorder, volume):
     assert os.path.getsize(path) == 1024 + data.nbytes
 
 
-def test_new_is_sparse_and_holds_no_data(tmp_path):
+def test_new_with_reserve_false_is_sparse_and_holds_no_data(tmp_path):
     path = tmp_path / "big.mrc"
-    f = mrcschema.new(path, (16, 1024, 1024), np.float32)  # 64 MB
+    f = mrcschema.new(path, (16, 1024, 1024), np.float32, reserve=False)  # 64 MB
     assert os.path.getsize(path) == 1024 + 64 * 2**20
     assert os.stat(path).st_blocks * 512 < 2**20  # nothing written yet
     f.close(update_stats=False)
