@@ -28,6 +28,7 @@ _EXPORTS = {
     "ExtendedHeader": "format.extended",
     "file_reader": "hyperspy.reader", "file_writer": "hyperspy.writer",
     "write": "writing.writer", "new": "writing.writer", "set_extended_header": "writing.extended_ranges",
+    "recover": "writing.inplace",
     "validate": "validation.validator", "Finding": "validation.report", "Report": "validation.report",
 }
 
@@ -42,11 +43,12 @@ if TYPE_CHECKING:  # what the lazy loader below returns, for type checkers and I
     from .validation.report import Finding, Report
     from .validation.validator import validate
     from .writing.extended_ranges import set_extended_header
+    from .writing.inplace import recover
     from .writing.writer import new, write
 
 __all__ = [
     "Acquisition", "Finding", "MrcFile", "MrcFormatError", "MrcWarning", "Report", "Vec3", "__version__",
-    "acquisition", "file_reader", "file_writer", "new", "open", "read_header", "set_extended_header",
+    "acquisition", "file_reader", "file_writer", "new", "open", "read_header", "recover", "set_extended_header",
     "validate", "write", "ExtendedHeader",
 ]
 
