@@ -16,17 +16,19 @@ import os
 
 import numpy as np
 
+from ..errors import MrcFormatError
 from ..sources import source_from_locator
-from .window import map_window, read_region
+from .window import read_region
 
 
 def load_block(locator, offset, dtype, shape, slices):
-    """``slices`` of the C-ordered array ``shape`` stored at ``offset`` of ``locator``: for a local
-    path a copy-on-write view of the map, so pages are read when used and never copied (a copy
-    made the lazy sum three times slower than a plain ``numpy.memmap`` sum); for a URL the
-    chunk's own byte ranges, fetched here (on the worker that computes the chunk)."""
+    """``slices`` of the C-ordered array ``shape`` stored at ``offset`` of ``locator``, read into
+    memory: a local file's chunk with ``pread`` (never a map: a file truncated meanwhile is an
+    :class:`~mrcschema.errors.MrcFormatError` naming it, not a ``SIGBUS``), a URL's chunk as its
+    own byte ranges, fetched here (on the worker that computes the chunk)."""
     if isinstance(locator, str):
-        return map_window(locator, offset, dtype, shape, "c")[tuple(slices)]
+        with source_from_locator(locator) as source:
+            return read_region(source, offset, dtype, shape, slices)
     return read_region(source_from_locator(locator), offset, dtype, shape, slices)
 
 
@@ -38,15 +40,21 @@ def load_frames(locator, offset, dtype, frame_shape, frame_count, frame_index):
     out = np.zeros(index.shape + tuple(frame_shape), dtype=dtype)
     present = index >= 0
     if isinstance(locator, str):
-        frames = map_window(locator, offset, dtype, (frame_count,) + tuple(frame_shape), "r")
-        out[present] = frames[index[present]]
-        return out
-    source = source_from_locator(locator)
+        with source_from_locator(locator) as source:
+            return _gather_frames(source, offset, dtype, frame_shape, index, present, out)
+    return _gather_frames(source_from_locator(locator), offset, dtype, frame_shape, index, present, out)
+
+
+def _gather_frames(source, offset, dtype, frame_shape, index, present, out):
+    """``out`` with the frames ``index`` picks read from ``source`` (each frame read once)."""
     wanted = np.unique(index[present])
     frame_bytes = int(np.prod(frame_shape)) * dtype.itemsize
     data = source.read_ranges([(offset + int(i) * frame_bytes, frame_bytes) for i in wanted])
     stack = np.empty((len(wanted),) + tuple(frame_shape), dtype)
     for row, raw in enumerate(data):
+        if len(raw) < frame_bytes:
+            raise MrcFormatError(f"{source.path} holds {len(raw)} of the {frame_bytes} bytes of frame "
+                                 f"{int(wanted[row])}", field="data", offset=offset + int(wanted[row]) * frame_bytes)
         stack[row] = np.frombuffer(raw, dtype, count=int(np.prod(frame_shape))).reshape(frame_shape)
     out[present] = stack[np.searchsorted(wanted, index[present])]
     return out

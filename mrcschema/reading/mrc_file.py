@@ -29,7 +29,7 @@ from ..format.mrc2014 import MRC2014_HEADER, header_error
 from ..format.records import record
 from ..sources import Source, open_source
 from .labels import LabelList, read_only_error
-from .window import MEMMAP_MODES, read_into, read_window
+from .window import MEMMAP_MODES, read_copy, read_into, read_window
 
 #: what names a file: a path as text or an ``os.PathLike``
 PathLike = str | os.PathLike[str]
@@ -114,7 +114,8 @@ class MrcFile:
             raise ValueError(f"mode must be 'r', 'r+' or 'c', not {mode!r}")
         self.mode = mode
         self.permissive = permissive
-        self._source = open_source(path, permissive=permissive, storage_options=storage_options)
+        self._source = open_source(path, permissive=permissive, storage_options=storage_options,
+                                   writable=mode == "r+")
         self.path = self._source.path
         try:
             self._open(byteorder)
@@ -300,12 +301,18 @@ class MrcFile:
         if self._data is None and self.geometry is not None:
             try:
                 self._data = self._map_data()
-            except (OSError, ValueError) as exc:  # e.g. no address space for the map
-                if self._source.mappable_path is None and isinstance(exc, (OSError, MrcFormatError)):
-                    raise  # bytes that could not be fetched, named with their URL and offset
+            except MrcFormatError:
+                raise
+            except OSError as exc:  # EMFILE, ENOMEM, EACCES...: an OSError naming the file, never a format error
+                if exc.filename is None:
+                    exc.filename = self.path
+                raise
+            except ValueError as exc:  # numpy: "mmap length is greater than file size"
                 if not self.permissive:
-                    raise MrcFormatError(f"the data block cannot be mapped: {exc}", field="data",
-                                         offset=self.geometry.offset) from None
+                    raise MrcFormatError(f"{self.path}: the data block ({self.geometry.nbytes} bytes at offset "
+                                         f"{self.geometry.offset}) cannot be mapped: {exc} (the file is "
+                                         f"{self._current_size()} bytes now: truncated since it was opened?)",
+                                         field="data", offset=self.geometry.offset) from None
                 warnings.warn(f"{location('data', self.geometry.offset)}: the data block cannot be mapped "
                               f"({exc}); data is None", MrcWarning, stacklevel=2)
                 self.geometry = None
@@ -336,7 +343,34 @@ class MrcFile:
         if path is None or g.mode.packed_4bit or (self._data is not None and self.mode != "r"):
             data = self.data
             return None if data is None else np.array(data, dtype=data.dtype.newbyteorder("="))
-        return read_into(path, g.offset, np.empty(g.stored_shape, dtype=native), g.dtype)
+        return read_into(path, g.offset, np.empty(g.stored_shape, dtype=native), g.dtype,
+                         fd=getattr(self._source, "fd", None))
+
+    def _statistics_of_file(self):
+        """DMIN/DMAX/DMEAN/RMS of the data block as the file holds it now, read with ``pread`` in
+        slabs (a file truncated meanwhile is an :class:`MrcFormatError`, never a ``SIGBUS``)."""
+        from ..format.statistics import BLOCK_BYTES, StatsAccumulator
+
+        g = self.geometry
+        assert g is not None
+        count = math.prod(g.stored_shape)
+        per_slab = max(1, (16 * BLOCK_BYTES) // g.dtype.itemsize)
+        buffer = np.empty(min(per_slab, count), g.dtype.newbyteorder("="))
+        acc = StatsAccumulator()
+        with np.errstate(all="ignore"):
+            for start in range(0, count, per_slab):
+                n = min(per_slab, count - start)
+                acc.add(read_into(self.path, g.offset + start * g.dtype.itemsize, buffer[:n], g.dtype,
+                                  fd=getattr(self._source, "fd", None)))
+        return acc.result()
+
+    def _current_size(self):
+        """The size of the file opened, now (another process may have truncated it since)."""
+        file = getattr(self._source, "file", None)
+        try:
+            return os.fstat(file.fileno()).st_size if file is not None else self._source.size
+        except (OSError, ValueError):
+            return self._source.size
 
     def _map_data(self):
         g = self.geometry
@@ -356,11 +390,11 @@ class MrcFile:
         h = self.header
         spp = g.mode.samples_per_pixel
         per_section = tuple(g.stored_shape[-3:]) if spp > 1 else (h.ny, g.stored_shape[-1])  # 101: bytes per row
-        if self._data is not None and not g.mode.packed_4bit:
-            return np.asarray(self._data).reshape((g.sections,) + per_section)[start:stop]
+        if self._data is not None and not g.mode.packed_4bit and self.mode != "r":
+            return np.asarray(self._data).reshape((g.sections,) + per_section)[start:stop]  # with its edits
         section_bytes = math.prod(per_section) * g.dtype.itemsize
-        window = read_window(self._source, g.offset + start * section_bytes, g.dtype, (stop - start,) + per_section,
-                             self.mode)
+        window = read_copy(self._source, g.offset + start * section_bytes, g.dtype, (stop - start,) + per_section,
+                           self.mode)
         if g.mode.packed_4bit:
             return unpack_4bit(np.asarray(window).reshape(-1, per_section[-1]), h.nx).reshape(stop - start, h.ny, h.nx)
         return window
@@ -453,7 +487,12 @@ class MrcFile:
         if update_stats and self.statistics_stale:
             from ..format import header_edits
 
-            self.header = header_edits.with_stats(self.header, self.data)  # the map stays writable: stale still
+            if isinstance(self._data, np.memmap) and self._packed is None:  # read back, not faulted in from the map
+                from attrs import evolve
+
+                self.header = evolve(self.header, **self._statistics_of_file().as_fields())
+            else:
+                self.header = header_edits.with_stats(self.header, self.data)  # the map stays writable: stale still
         if self.header != self._parsed.header:
             raw = MRC2014_HEADER.build(self.header, self.byteorder)
             with builtins.open(self.path, "r+b") as f:
@@ -470,8 +509,7 @@ class MrcFile:
                 array.flags.writeable = False  # a reference kept by the caller no longer writes
         self._data = self._packed = None
         self.closed = True
-        if self._source.mappable_path is None:
-            self._source.close()
+        self._source.close()  # a local file's descriptor too: the maps handed out keep their own
 
     def __enter__(self) -> MrcFile:
         return self

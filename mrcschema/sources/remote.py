@@ -496,7 +496,7 @@ class RemoteSource(Source):
 
 
 # -- sources in other processes --------------------------------------------------------------------
-_OPEN: dict[tuple[str, str], RemoteSource] = {}
+_OPEN: dict[tuple[str, str, tuple | None], RemoteSource] = {}
 
 
 def source_of(locator: RemoteLocator) -> RemoteSource:
