@@ -74,7 +74,7 @@ def _image(path):
         spatial = len(shape) - (1 if rgb else 0)
         mappable = mrc.source.mappable_path is not None and not g.mode.packed_4bit
         if _lazy_wanted(g.nbytes) and mappable:
-            data = _lazy_or_mapped(path, g.offset, g.dtype, shape)
+            data = _lazy_or_mapped(path, g.offset, g.dtype, shape, getattr(mrc.source, "file", None))
         else:
             data = np.array(mrc.data)  # small (or compressed: in memory already): the file can close
         data = _displayable(data)
@@ -98,14 +98,16 @@ def _image(path):
     return data, kwargs, "image"
 
 
-def _lazy_or_mapped(path, offset, dtype, shape):
-    """A dask array of whole sections, or (without dask) a read-only memory map."""
+def _lazy_or_mapped(path, offset, dtype, shape, file=None):
+    """A dask array of whole sections (each read with ``pread`` when shown: a file truncated
+    meanwhile is a clear error, not a ``SIGBUS``), or (without dask) a read-only memory map of the
+    open ``file``."""
     from ..reading.window import map_window
 
     try:
         import dask.array  # noqa: F401
     except ModuleNotFoundError:
-        return map_window(path, offset, dtype, shape, "r")
+        return map_window(path, offset, dtype, shape, "r", file)
     from ..reading.lazy import lazy_memmap
 
     return lazy_memmap(path, offset, dtype, shape, chunks="auto", signal_ndim=2)
