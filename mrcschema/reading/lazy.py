@@ -11,14 +11,22 @@ imported here only, when a lazy load asks for it.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 
 import numpy as np
 
 from ..errors import MrcFormatError
-from ..sources import source_from_locator
+from ..sources import LocalFile, source_from_locator
 from .window import read_region
+
+
+def _reading(locator):
+    """The source of ``locator`` for one chunk: a local file opened (and closed after it, checked to
+    be the file that was opened), a URL's source shared by the chunks of this process."""
+    source = source_from_locator(locator)
+    return source if isinstance(source, LocalFile) else contextlib.nullcontext(source)
 
 
 def load_block(locator, offset, dtype, shape, slices):
@@ -26,10 +34,8 @@ def load_block(locator, offset, dtype, shape, slices):
     memory: a local file's chunk with ``pread`` (never a map: a file truncated meanwhile is an
     :class:`~mrcschema.errors.MrcFormatError` naming it, not a ``SIGBUS``), a URL's chunk as its
     own byte ranges, fetched here (on the worker that computes the chunk)."""
-    if isinstance(locator, str):
-        with source_from_locator(locator) as source:
-            return read_region(source, offset, dtype, shape, slices)
-    return read_region(source_from_locator(locator), offset, dtype, shape, slices)
+    with _reading(locator) as source:
+        return read_region(source, offset, dtype, shape, slices)
 
 
 def load_frames(locator, offset, dtype, frame_shape, frame_count, frame_index):
@@ -39,10 +45,8 @@ def load_frames(locator, offset, dtype, frame_shape, frame_count, frame_index):
     index = np.asarray(frame_index)
     out = np.zeros(index.shape + tuple(frame_shape), dtype=dtype)
     present = index >= 0
-    if isinstance(locator, str):
-        with source_from_locator(locator) as source:
-            return _gather_frames(source, offset, dtype, frame_shape, index, present, out)
-    return _gather_frames(source_from_locator(locator), offset, dtype, frame_shape, index, present, out)
+    with _reading(locator) as source:
+        return _gather_frames(source, offset, dtype, frame_shape, index, present, out)
 
 
 def _gather_frames(source, offset, dtype, frame_shape, index, present, out):

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..format.geometry import HEADER_SIZE
 from .base import FetchError, Source
-from .local import LocalFile
+from .local import LocalFile, LocalLocator
 from .urls import is_url, local_path_of
 
 if TYPE_CHECKING:
@@ -183,6 +183,8 @@ def source_from_locator(locator) -> Source:
     """The source a :attr:`Source.locator` names, in this process (a dask worker's)."""
     if isinstance(locator, str):
         return LocalFile(locator)
+    if isinstance(locator, LocalLocator):
+        return locator.open()
     from .remote import source_of
 
     return source_of(locator)

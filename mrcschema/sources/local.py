@@ -10,6 +10,7 @@ cut short because the file was truncated since is an
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat
 
@@ -17,6 +18,27 @@ import numpy as np
 
 from ..errors import MrcFormatError
 from .base import Source
+
+
+class FileReplaced(OSError):
+    """The path no longer names the file that was opened (replaced or renamed since)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class LocalLocator:
+    """A local file for a dask chunk: its path, and which file it named when opened (device,
+    inode), so a chunk read after the path was replaced is refused, never read from another file."""
+
+    path: str
+    identity: tuple[int, int]
+
+    def open(self) -> LocalFile:
+        source = LocalFile(self.path)
+        if source.identity != self.identity:
+            source.close()
+            raise FileReplaced(f"{self.path} no longer names the file that was opened (replaced or renamed "
+                               "since): refused, never data of another file")
+        return source
 
 
 class LocalFile(Source):
@@ -87,7 +109,7 @@ class LocalFile(Source):
 
     @property
     def locator(self):
-        return self.path
+        return LocalLocator(self.path, self.identity)
 
     def close(self):
         self.file.close()
