@@ -1,7 +1,7 @@
 """The napari reader (npe2 manifest ``napari.yaml``): MRC files as image layers.
 
 * Which files: ``.mrc .mrcs .map .st .ali .rec .preali .ccp4``, each also ``.gz`` or ``.bz2``.
-* Data: files larger than :data:`LAZY_BYTES` are a dask array whose chunks map their own sections
+* Data: files larger than :data:`LAZY_BYTES` are a dask array whose chunks read their own sections
   (:func:`mrcschema.reading.lazy.lazy_memmap`), so opening a 100 GB tomogram reads nothing;
   without dask they are a read-only ``numpy.memmap``.  Smaller files are read into memory.
   Complex data shows its amplitude; IMOD RGB (mode 16) is an RGB layer.

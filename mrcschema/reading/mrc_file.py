@@ -295,7 +295,13 @@ class MrcFile:
         bytes, a pipe) has its data block read into memory here, whole (a progress bar on a
         terminal when it is large): read parts with :attr:`sections`, or lazily with
         :meth:`to_dask`.  None when a ``permissive`` open could not locate or map
-        it (a warning said why).  Raises ``ValueError`` once the file is closed."""
+        it (a warning said why).  Raises ``ValueError`` once the file is closed.
+
+        The map is of the file opened (its descriptor, whatever the path names now).  Like any
+        ``numpy.memmap``, touching a page that another process truncated away raises ``SIGBUS``;
+        where that may happen read with :meth:`read`, :attr:`sections` or :meth:`to_dask`, which
+        give an :class:`MrcFormatError` instead (docs/robustness.md).  Mapping a file already
+        truncated is an :class:`MrcFormatError` naming the file and the offset."""
         if self.closed:
             raise ValueError(f"{self.path} is closed: its data is no longer mapped")
         if self._data is None and self.geometry is not None:
@@ -445,7 +451,9 @@ class MrcFile:
     def sections(self) -> Sections:
         """The stored sections (the NZ axis of the file), read on demand: ``f.sections[i]`` is one
         (ny, nx) section, ``f.sections[i:j]`` the (j - i, ny, nx) block, reading only those
-        sections' bytes (a window of the map for a local file, one fetch for a URL)."""
+        sections' bytes, into memory (``pread`` for a local file, so a file truncated meanwhile is an
+        :class:`MrcFormatError`, not a ``SIGBUS``; one fetch for a URL); in modes "r+" and "c", once the
+        data is mapped, a view of it (with its edits)."""
         if self.closed:
             raise ValueError(f"{self.path} is closed")
         if self.geometry is None:
