@@ -310,7 +310,7 @@ class MrcFile:
             except MrcFormatError:
                 raise
             except OSError as exc:  # EMFILE, ENOMEM, EACCES...: an OSError naming the file, never a format error
-                if exc.filename is None:
+                if exc.errno is not None and exc.filename is None:  # (a FetchError names its URL already)
                     exc.filename = self.path
                 raise
             except ValueError as exc:  # numpy: "mmap length is greater than file size"
