@@ -183,6 +183,8 @@ def source_from_locator(locator) -> Source:
     """The source a :attr:`Source.locator` names, in this process (a dask worker's)."""
     if isinstance(locator, str):
         return LocalFile(locator)
+    if isinstance(locator, tuple) and not isinstance(locator, LocalLocator) and len(locator) == 2:
+        locator = LocalLocator(*locator)  # a graph rebuilt its tuples as plain ones
     if isinstance(locator, LocalLocator):
         return locator.open()
     from .remote import source_of

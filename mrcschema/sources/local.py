@@ -10,9 +10,9 @@ cut short because the file was truncated since is an
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import stat
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,10 +24,10 @@ class FileReplaced(OSError):
     """The path no longer names the file that was opened (replaced or renamed since)."""
 
 
-@dataclasses.dataclass(frozen=True)
-class LocalLocator:
+class LocalLocator(NamedTuple):
     """A local file for a dask chunk: its path, and which file it named when opened (device,
-    inode), so a chunk read after the path was replaced is refused, never read from another file."""
+    inode), so a chunk read after the path was replaced is refused, never read from another file.
+    (A named tuple: the read path imports no ``dataclasses``, which compiles a regex.)"""
 
     path: str
     identity: tuple[int, int]
