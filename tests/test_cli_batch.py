@@ -174,7 +174,7 @@ def test_ctrl_c_stops_cleanly_and_prints_the_summary_so_far(tmp_path, jobs):
     assert first.endswith(": OK\n")
     process.send_signal(signal.SIGINT)
     out, err = process.stdout.read(), process.stderr.read()  # communicate() would skip what readline buffered
-    assert process.wait(timeout=60) == 130
+    assert process.wait(timeout=60) == 130, err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err
     match = re.search(r"mrcschema validate: interrupted after (\d+) of 30 files: (\d+) valid; ", err)
     assert match and 1 <= int(match.group(1)) < 30 and match.group(1) == match.group(2)
@@ -188,7 +188,7 @@ def test_interrupted_json_is_still_one_document(tmp_path):
     first = process.stdout.readline()
     process.send_signal(signal.SIGINT)
     out, err = first + process.stdout.read(), process.stderr.read()
-    assert process.wait(timeout=60) == 130 and "interrupted after" in err
+    assert process.wait(timeout=60) == 130 and "interrupted after" in err, err
     assert all(line.startswith('{"schema": "mrcschema-validate/1"') for line in out.splitlines())
     process = subprocess.Popen([sys.executable, "-m", "mrcschema", "validate", "--full-data", "--json", *files],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)

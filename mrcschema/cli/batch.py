@@ -5,6 +5,9 @@ with ``--jobs``), the output in argument order, the summary, and the exit code.
   down with ``-r``; without it a directory is an error, as ``grep`` and ``cp`` do); glob patterns
   (expanded by the shell, or here when quoted: ``'maps/**/*.mrc'`` with ``-r``).  Any other
   argument is passed on unchanged to the command, which reports it when it cannot be read.
+* In a batch, what is not a regular file (a FIFO, a socket, a device) is one error line and exit
+  code 2, never read (a FIFO would wait for a writer forever), and a folder that cannot be listed
+  is an error line, never skipped; a single argument naming a pipe is read as a stream.
 * One outcome per file, printed in argument order as it arrives (stdout is flushed after each).
 * The exit code is the worst file's (``dump``: 0 read, 2 unreadable; ``validate``: 0 valid,
   1 invalid, 2 unreadable); 130 when interrupted.
@@ -78,12 +81,38 @@ def _glob():
     return glob
 
 
-def _walk(directory: str) -> Iterator[str]:
-    for root, dirs, files in os.walk(directory):
+def _walk(directory: str) -> Iterator[Item]:
+    """The MRC files under ``directory``, in order; a folder that cannot be listed is an item with
+    its error (never skipped silently), a FIFO, socket or device with an MRC name one too."""
+    unlisted: list[OSError] = []
+    for root, dirs, files in os.walk(directory, onerror=unlisted.append):
+        while unlisted:
+            yield _unlistable(unlisted.pop(0))
         dirs.sort()
         for name in sorted(files):
             if is_mrc_name(name):
-                yield os.path.join(root, name)
+                yield _regular_or_error(os.path.join(root, name))
+    for error in unlisted:  # the top folder itself
+        yield _unlistable(error)
+
+
+def _unlistable(error: OSError) -> Item:
+    return Item(str(error.filename), f"folder cannot be listed: {error.strerror or error}")
+
+
+def _regular_or_error(name: str) -> Item:
+    """``name`` to run, or an error item when it is not a regular file: reading a FIFO would wait for
+    a writer forever, a device would never end (checked with ``stat``: nothing is opened)."""
+    import stat
+
+    try:
+        mode = os.stat(name).st_mode
+    except OSError:
+        return Item(name)  # the command reports what cannot be read
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return Item(name)
+    kind = "FIFO" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode) else "device"
+    return Item(name, f"is a {kind}, not a regular file: skipped in a batch")
 
 
 def expand_inputs(names: Sequence[str], recursive: bool = False) -> tuple[list[Item], bool]:
@@ -98,16 +127,19 @@ def expand_inputs(names: Sequence[str], recursive: bool = False) -> tuple[list[I
             batch = batch or recursive
             if recursive:
                 found = list(_walk(name))
-                items += [Item(f) for f in found] or [Item(name, "no MRC files in this directory")]
+                items += found or [Item(name, "no MRC files in this directory")]
             else:
                 items.append(Item(name, "is a directory (use -r to read the MRC files in it)"))
         elif not os.path.lexists(name) and _glob().has_magic(name):  # a pattern (a URL's ? or * went above)
             batch = True
             matches = sorted(_glob().glob(name, recursive=recursive))
             files = [m for m in matches if not os.path.isdir(m)]
-            items += [Item(m) for m in files] or [Item(name, "no file matches this pattern")]
+            items += [_regular_or_error(m) for m in files] or [Item(name, "no file matches this pattern")]
         else:  # a file, or a name the command opens or reports it cannot read ("-", a URL: the sources' to say)
             items.append(Item(name))
+    if batch:  # one FIFO named alone is read as a stream (``dump <(zcat a.mrc.gz)``); in a batch it is skipped
+        items = [_regular_or_error(item.name) if item.error is None and "://" not in item.name
+                 and "::" not in item.name and item.name != "-" else item for item in items]
     return items, batch
 
 

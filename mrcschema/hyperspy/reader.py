@@ -327,7 +327,11 @@ def _load_data(mrc, plan, *, lazy, chunks, mode):
         return lazy_memmap(locator, g.offset, g.dtype, plan.shape, chunks, plan.signal_ndim)
     if mrc.source.mappable_path is None or g.mode.packed_4bit:
         return np.asarray(mrc.data).reshape(plan.shape)  # a URL's data block is fetched here, whole
-    return map_window(mrc.path, g.offset, g.dtype, plan.shape, mode)
+    # the map of the descriptor opened (a path replaced since does not matter; "r+" maps the path, the
+    # file being open read-only); the caller's to touch, like f.data: docs/robustness.md says what a
+    # truncation does to it
+    file = None if mode == "r+" else getattr(mrc.source, "file", None)
+    return map_window(mrc.path, g.offset, g.dtype, plan.shape, mode, file)
 
 
 def _gather(frames, frame_map):

@@ -1,7 +1,7 @@
 """The napari reader (npe2 manifest ``napari.yaml``): MRC files as image layers.
 
 * Which files: ``.mrc .mrcs .map .st .ali .rec .preali .ccp4``, each also ``.gz`` or ``.bz2``.
-* Data: files larger than :data:`LAZY_BYTES` are a dask array whose chunks map their own sections
+* Data: files larger than :data:`LAZY_BYTES` are a dask array whose chunks read their own sections
   (:func:`mrcschema.reading.lazy.lazy_memmap`), so opening a 100 GB tomogram reads nothing;
   without dask they are a read-only ``numpy.memmap``.  Smaller files are read into memory.
   Complex data shows its amplitude; IMOD RGB (mode 16) is an RGB layer.
@@ -75,7 +75,7 @@ def _image(path):
         shape = tuple(g.shape)
         mappable = mrc.source.mappable_path is not None and not g.mode.packed_4bit
         if _lazy_wanted(g.nbytes) and mappable:
-            data = _lazy_or_mapped(path, g.offset, g.dtype, shape)
+            data = _lazy_or_mapped(path, g.offset, g.dtype, shape, getattr(mrc.source, "file", None))
         else:
             data = np.array(mrc.data)  # small (or compressed: in memory already): the file can close
         data = _displayable(data)
@@ -91,14 +91,16 @@ def _image(path):
     return data, kwargs, "image"
 
 
-def _lazy_or_mapped(path, offset, dtype, shape):
-    """A dask array of whole sections, or (without dask) a read-only memory map."""
+def _lazy_or_mapped(path, offset, dtype, shape, file=None):
+    """A dask array of whole sections (each read with ``pread`` when shown: a file truncated
+    meanwhile is a clear error, not a ``SIGBUS``), or (without dask) a read-only memory map of the
+    open ``file``."""
     from ..reading.window import map_window
 
     try:
         import dask.array  # noqa: F401
     except ModuleNotFoundError:
-        return map_window(path, offset, dtype, shape, "r")
+        return map_window(path, offset, dtype, shape, "r", file)
     from ..reading.lazy import lazy_memmap
 
     return lazy_memmap(path, offset, dtype, shape, chunks="auto", signal_ndim=2)

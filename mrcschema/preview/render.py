@@ -128,23 +128,39 @@ def _converted(sampled):
     return np.asarray(sampled, dtype=np.float64)
 
 
+class _SectionStack:
+    """The stored sections of an open file as a (sections, ny, nx[, 3]) stack that reads only the
+    sections indexed (``f.sections``: ``pread`` into memory, so a file truncated meanwhile is a
+    clear error, never a ``SIGBUS``)."""
+
+    def __init__(self, mrc, shape):
+        self._sections = mrc.sections
+        self.shape = shape
+        self.ndim = len(shape)
+        self.dtype = mrc.geometry.dtype
+        self.nbytes = math.prod(shape) * (mrc.geometry.dtype.itemsize if not mrc.geometry.mode.packed_4bit else 1)
+
+    def __getitem__(self, index):
+        return self._sections[index]
+
+
 def _sections(mrc):
     """The data as (sections, ny, nx[, 3]) without reading it, and how many sections a volume has."""
-    data = mrc.data
-    if data is None:
+    g = mrc.geometry
+    if g is None:
         raise PreviewError("no data to preview: the data block cannot be located (see mrcschema dump)",
                            field="data", offset=None)
     h = mrc.header
-    rgb = mrc.geometry.mode.samples_per_pixel > 1
-    tail = data.shape[-3:] if rgb else data.shape[-2:]
-    if data.size == 0 and h.nx > 0 and h.ny > 0 and h.nz > 0:  # the header declares data the file lacks
+    rgb = g.mode.samples_per_pixel > 1
+    tail = tuple(g.shape[-3:] if rgb else g.shape[-2:])
+    if math.prod(g.shape) == 0 and h.nx > 0 and h.ny > 0 and h.nz > 0:  # the header declares data the file lacks
         raise PreviewError(f"no data to preview: none of the NZ {h.nz} sections is in the {mrc.file_size}-byte file "
-                           f"(the data block would start at offset {mrc.geometry.offset}: 1024 + NSYMBT {h.nsymbt})",
+                           f"(the data block would start at offset {g.offset}: 1024 + NSYMBT {h.nsymbt})",
                            field="data", offset=None)
-    if data.size == 0:
+    if math.prod(g.shape) == 0:
         raise PreviewError(f"no data to preview: the data block is empty (NX {h.nx}, NY {h.ny}, NZ {h.nz})",
                            field="data", offset=None)
-    stack = data.reshape((-1,) + tuple(tail))
+    stack = _SectionStack(mrc, (math.prod(g.shape) // math.prod(tail),) + tail)
     per_volume = h.mz if is_volume_stack(h.ispg) and h.mz > 0 else stack.shape[0]
     return stack, per_volume
 

@@ -11,23 +11,31 @@ imported here only, when a lazy load asks for it.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 
 import numpy as np
 
-from ..sources import source_from_locator
-from .window import map_window, read_region
+from ..errors import MrcFormatError
+from ..sources import LocalFile, source_from_locator
+from .window import read_region
+
+
+def _reading(locator):
+    """The source of ``locator`` for one chunk: a local file opened (and closed after it, checked to
+    be the file that was opened), a URL's source shared by the chunks of this process."""
+    source = source_from_locator(locator)
+    return source if isinstance(source, LocalFile) else contextlib.nullcontext(source)
 
 
 def load_block(locator, offset, dtype, shape, slices):
-    """``slices`` of the C-ordered array ``shape`` stored at ``offset`` of ``locator``: for a local
-    path a copy-on-write view of the map, so pages are read when used and never copied (a copy
-    made the lazy sum three times slower than a plain ``numpy.memmap`` sum); for a URL the
-    chunk's own byte ranges, fetched here (on the worker that computes the chunk)."""
-    if isinstance(locator, str):
-        return map_window(locator, offset, dtype, shape, "c")[tuple(slices)]
-    return read_region(source_from_locator(locator), offset, dtype, shape, slices)
+    """``slices`` of the C-ordered array ``shape`` stored at ``offset`` of ``locator``, read into
+    memory: a local file's chunk with ``pread`` (never a map: a file truncated meanwhile is an
+    :class:`~mrcschema.errors.MrcFormatError` naming it, not a ``SIGBUS``), a URL's chunk as its
+    own byte ranges, fetched here (on the worker that computes the chunk)."""
+    with _reading(locator) as source:
+        return read_region(source, offset, dtype, shape, slices)
 
 
 def load_frames(locator, offset, dtype, frame_shape, frame_count, frame_index):
@@ -37,16 +45,20 @@ def load_frames(locator, offset, dtype, frame_shape, frame_count, frame_index):
     index = np.asarray(frame_index)
     out = np.zeros(index.shape + tuple(frame_shape), dtype=dtype)
     present = index >= 0
-    if isinstance(locator, str):
-        frames = map_window(locator, offset, dtype, (frame_count,) + tuple(frame_shape), "r")
-        out[present] = frames[index[present]]
-        return out
-    source = source_from_locator(locator)
+    with _reading(locator) as source:
+        return _gather_frames(source, offset, dtype, frame_shape, index, present, out)
+
+
+def _gather_frames(source, offset, dtype, frame_shape, index, present, out):
+    """``out`` with the frames ``index`` picks read from ``source`` (each frame read once)."""
     wanted = np.unique(index[present])
     frame_bytes = int(np.prod(frame_shape)) * dtype.itemsize
     data = source.read_ranges([(offset + int(i) * frame_bytes, frame_bytes) for i in wanted])
     stack = np.empty((len(wanted),) + tuple(frame_shape), dtype)
     for row, raw in enumerate(data):
+        if len(raw) < frame_bytes:
+            raise MrcFormatError(f"{source.path} holds {len(raw)} of the {frame_bytes} bytes of frame "
+                                 f"{int(wanted[row])}", field="data", offset=offset + int(wanted[row]) * frame_bytes)
         stack[row] = np.frombuffer(raw, dtype, count=int(np.prod(frame_shape))).reshape(frame_shape)
     out[present] = stack[np.searchsorted(wanted, index[present])]
     return out

@@ -30,7 +30,7 @@ from ..format.mrc2014 import MRC2014_HEADER, ImodExtra, Mrc2014Header, header_er
 from ..format.records import record
 from ..sources import Source, journal, open_source
 from .labels import LabelList, read_only_error
-from .window import MEMMAP_MODES, read_into, read_window
+from .window import MEMMAP_MODES, read_copy, read_into, read_window
 
 if typing.TYPE_CHECKING:
     import numpy as np
@@ -127,7 +127,8 @@ class MrcFile:
             raise ValueError(f"mode must be 'r', 'r+' or 'c', not {mode!r}")
         self.mode = mode
         self.permissive = permissive
-        self._source = open_source(path, permissive=permissive, storage_options=storage_options)
+        self._source = open_source(path, permissive=permissive, storage_options=storage_options,
+                                   writable=mode == "r+")
         self._storage_options = storage_options  # for the side files the physical model reads
         self.path = self._source.path
         #: "r+": the descriptor every write goes through (never the path again), and the maps handed out
@@ -152,7 +153,8 @@ class MrcFile:
         if path is None or self._source.compressed is not None:
             return
         if self.mode == "r+":
-            self._fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+            source_fd = getattr(self._source, "fd", None)  # the descriptor opened at open (read-write)
+            self._fd = os.dup(source_fd) if source_fd is not None else os.open(path, os.O_RDWR | os.O_CLOEXEC)
             self._fd_closer = weakref.finalize(self, os.close, self._fd)  # a file never closed: at collection
             if os.path.lexists(journal.journal_path(path)):
                 journal.lock(self._fd)
@@ -163,13 +165,16 @@ class MrcFile:
                 if outcome:
                     warnings.warn(f"{path}: an interrupted in-place change was {outcome} "
                                   f"(journal {journal.journal_path(path)})", MrcWarning, stacklevel=4)
-                self._source = type(self._source)(path)  # its size may have changed
+                opened = self._source  # its size may have changed: the same file, through our descriptor
+                self._source = type(opened)(path, fd=os.dup(self._fd), writable=True)
+                opened.close()
             return
         if not os.path.lexists(journal.journal_path(path)):
             return
         pending = journal.pending_overlay(path)
         if pending is not None:
-            self._source = journal.OverlaidFile(path, *pending)
+            opened, self._source = self._source, journal.OverlaidFile(path, *pending)
+            opened.close()
             journal.warn_pending(path)
 
     def _close_fd(self):
@@ -349,18 +354,30 @@ class MrcFile:
         bytes, a pipe) has its data block read into memory here, whole (a progress bar on a
         terminal when it is large): read parts with :attr:`sections`, or lazily with
         :meth:`to_dask`.  None when a ``permissive`` open could not locate or map
-        it (a warning said why).  Raises ``ValueError`` once the file is closed."""
+        it (a warning said why).  Raises ``ValueError`` once the file is closed.
+
+        The map is of the file opened (its descriptor, whatever the path names now).  Like any
+        ``numpy.memmap``, touching a page that another process truncated away raises ``SIGBUS``;
+        where that may happen read with :meth:`read`, :attr:`sections` or :meth:`to_dask`, which
+        give an :class:`MrcFormatError` instead (docs/robustness.md).  Mapping a file already
+        truncated is an :class:`MrcFormatError` naming the file and the offset."""
         if self.closed:
             raise ValueError(f"{self.path} is closed: its data is no longer mapped")
         if self._data is None and self.geometry is not None:
             try:
                 self._data = self._map_data()
-            except (OSError, ValueError) as exc:  # e.g. no address space for the map
-                if self._source.mappable_path is None and isinstance(exc, (OSError, MrcFormatError)):
-                    raise  # bytes that could not be fetched, named with their URL and offset
+            except MrcFormatError:
+                raise
+            except OSError as exc:  # EMFILE, ENOMEM, EACCES...: an OSError naming the file, never a format error
+                if exc.errno is not None and exc.filename is None:  # (a FetchError names its URL already)
+                    exc.filename = self.path
+                raise
+            except ValueError as exc:  # numpy: "mmap length is greater than file size"
                 if not self.permissive:
-                    raise MrcFormatError(f"the data block cannot be mapped: {exc}", field="data",
-                                         offset=self.geometry.offset) from None
+                    raise MrcFormatError(f"{self.path}: the data block ({self.geometry.nbytes} bytes at offset "
+                                         f"{self.geometry.offset}) cannot be mapped: {exc} (the file is "
+                                         f"{self._current_size()} bytes now: truncated since it was opened?)",
+                                         field="data", offset=self.geometry.offset) from None
                 warnings.warn(f"{location('data', self.geometry.offset)}: the data block cannot be mapped "
                               f"({exc}); data is None", MrcWarning, stacklevel=2)
                 self.geometry = None
@@ -391,7 +408,34 @@ class MrcFile:
         if path is None or g.mode.packed_4bit or (self._data is not None and self.mode != "r"):
             data = self.data
             return None if data is None else np.array(data, dtype=data.dtype.newbyteorder("="))
-        return read_into(path, g.offset, np.empty(g.stored_shape, dtype=native), g.dtype)
+        return read_into(path, g.offset, np.empty(g.stored_shape, dtype=native), g.dtype,
+                         fd=getattr(self._source, "fd", None))
+
+    def _statistics_of_file(self):
+        """DMIN/DMAX/DMEAN/RMS of the data block as the file holds it now, read with ``pread`` in
+        slabs (a file truncated meanwhile is an :class:`MrcFormatError`, never a ``SIGBUS``)."""
+        from ..format.statistics import BLOCK_BYTES, StatsAccumulator
+
+        g = self.geometry
+        assert g is not None
+        count = math.prod(g.stored_shape)
+        per_slab = max(1, (16 * BLOCK_BYTES) // g.dtype.itemsize)
+        buffer = np.empty(min(per_slab, count), g.dtype.newbyteorder("="))
+        acc = StatsAccumulator()
+        with np.errstate(all="ignore"):
+            for start in range(0, count, per_slab):
+                n = min(per_slab, count - start)
+                acc.add(read_into(self.path, g.offset + start * g.dtype.itemsize, buffer[:n], g.dtype,
+                                  fd=getattr(self._source, "fd", None)))
+        return acc.result()
+
+    def _current_size(self):
+        """The size of the file opened, now (another process may have truncated it since)."""
+        file = getattr(self._source, "file", None)
+        try:
+            return os.fstat(file.fileno()).st_size if file is not None else self._source.size
+        except (OSError, ValueError):
+            return self._source.size
 
     def _window(self, offset, dtype, shape):
         """``read_window``, except in ``"r+"``: mapped through the descriptor opened at ``open`` (never
@@ -421,10 +465,14 @@ class MrcFile:
         h = self.header
         spp = g.mode.samples_per_pixel
         per_section = tuple(g.stored_shape[-3:]) if spp > 1 else (h.ny, g.stored_shape[-1])  # 101: bytes per row
-        if self._data is not None and not g.mode.packed_4bit:
-            return np.asarray(self._data).reshape((g.sections,) + per_section)[start:stop]
+        if self._data is not None and not g.mode.packed_4bit and self.mode != "r":
+            return np.asarray(self._data).reshape((g.sections,) + per_section)[start:stop]  # with its edits
         section_bytes = math.prod(per_section) * g.dtype.itemsize
-        window = self._window(g.offset + start * section_bytes, g.dtype, (stop - start,) + per_section)
+        if self.mode == "r+":  # a map through the descriptor opened at open, sealed at close
+            window = self._window(g.offset + start * section_bytes, g.dtype, (stop - start,) + per_section)
+        else:
+            window = read_copy(self._source, g.offset + start * section_bytes, g.dtype,
+                               (stop - start,) + per_section, self.mode)
         if g.mode.packed_4bit:
             return unpack_4bit(np.asarray(window).reshape(-1, per_section[-1]), h.nx).reshape(stop - start, h.ny, h.nx)
         return window
@@ -496,7 +544,9 @@ class MrcFile:
     def sections(self) -> Sections:
         """The stored sections (the NZ axis of the file), read on demand: ``f.sections[i]`` is one
         (ny, nx) section, ``f.sections[i:j]`` the (j - i, ny, nx) block, reading only those
-        sections' bytes (a window of the map for a local file, one fetch for a URL)."""
+        sections' bytes, into memory (``pread`` for a local file, so a file truncated meanwhile is an
+        :class:`MrcFormatError`, not a ``SIGBUS``; one fetch for a URL); in modes "r+" and "c", once the
+        data is mapped, a view of it (with its edits)."""
         if self.closed:
             raise ValueError(f"{self.path} is closed")
         if self.geometry is None:
@@ -540,7 +590,12 @@ class MrcFile:
         if update_stats and self.statistics_stale:
             from ..format import header_edits
 
-            self.header = header_edits.with_stats(self.header, self.data)  # the map stays writable: stale still
+            if isinstance(self._data, np.memmap) and self._packed is None:  # read back, not faulted in from the map
+                from ..format.records import evolve
+
+                self.header = evolve(self.header, **self._statistics_of_file().as_fields())
+            else:
+                self.header = header_edits.with_stats(self.header, self.data)  # the map stays writable: stale still
         if self.header != self._parsed.header:
             self._write_header_edits()
 
@@ -590,8 +645,7 @@ class MrcFile:
             self._data = self._packed = None
             self.closed = True
             self._close_fd()
-            if self._source.mappable_path is None:
-                self._source.close()
+            self._source.close()  # a local file's descriptor too: the maps handed out keep their own
 
     def _seal_maps(self):
         """Every shared map handed out ("r+") remapped private at its address (:mod:`.seal`): no view

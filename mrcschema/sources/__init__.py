@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..format.geometry import HEADER_SIZE
 from .base import FetchError, Source
-from .local import LocalFile
+from .local import LocalFile, LocalLocator
 from .urls import is_url, local_path_of
 
 if TYPE_CHECKING:
@@ -62,10 +62,11 @@ def compression_of_bytes(start: bytes) -> str | None:
     return None
 
 
-def open_source(target, *, permissive=False, storage_options=None) -> Source:
+def open_source(target, *, permissive=False, storage_options=None, writable=False) -> Source:
     """The :class:`Source` for ``target``: a path, a URL, an open binary file object or a bytes-like
     object (see the module doc).  ``permissive``: an over-long stream is cut at its bound with a
-    warning instead of refused.  ``storage_options`` are passed to fsspec for a URL."""
+    warning instead of refused.  ``storage_options`` are passed to fsspec for a URL.  ``writable``:
+    a local file is opened read-write (for ``"r+"``)."""
     if isinstance(target, Source):
         return target
     if isinstance(target, (str, os.PathLike)):
@@ -77,7 +78,7 @@ def open_source(target, *, permissive=False, storage_options=None) -> Source:
             if local is None:
                 return _open_url(path, permissive, storage_options)
             path = local
-        return _open_path(path, permissive)
+        return _open_path(path, permissive, writable)
     if isinstance(target, io.TextIOBase):
         from .fileobj import name_of
 
@@ -92,7 +93,7 @@ def open_source(target, *, permissive=False, storage_options=None) -> Source:
     return _open_memory(view, permissive)
 
 
-def _open_path(path, permissive):
+def _open_path(path, permissive, writable=False):
     status = os.stat(path)  # one stat: a missing file raises FileNotFoundError here
     if stat.S_ISDIR(status.st_mode):
         raise IsADirectoryError(f"{path} is a directory, not an MRC file")
@@ -103,9 +104,15 @@ def _open_path(path, permissive):
         except BaseException:
             stream.close()
             raise
-    compression = compression_of(path)
+    local = LocalFile(path, writable=writable)  # one descriptor, every later read through it
+    try:
+        compression = compression_of_bytes(local.read(0, 3))
+    except BaseException:
+        local.close()
+        raise
     if not compression:
-        return LocalFile(path, status.st_size)
+        return local
+    local.close()
     from .compressed import CompressedSource
 
     return CompressedSource(path, compression, permissive=permissive)
@@ -176,6 +183,10 @@ def source_from_locator(locator) -> Source:
     """The source a :attr:`Source.locator` names, in this process (a dask worker's)."""
     if isinstance(locator, str):
         return LocalFile(locator)
+    if isinstance(locator, tuple) and not isinstance(locator, LocalLocator) and len(locator) == 2:
+        locator = LocalLocator(*locator)  # a graph rebuilt its tuples as plain ones
+    if isinstance(locator, LocalLocator):
+        return locator.open()
     from .remote import source_of
 
     return source_of(locator)

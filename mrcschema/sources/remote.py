@@ -12,8 +12,25 @@ the extended header is a second one.  Large reads (the data block) are split in
 Failures: a missing object is ``FileNotFoundError``, access denied ``PermissionError``, a
 connection lost, refused or timed out (after :data:`RETRIES` retries) or an answer shorter than
 asked :class:`~mrcschema.sources.base.FetchError`; every message names the URL and the offset.
-Timeouts are set by default (:func:`with_defaults`): nothing waits forever.  A server that ignores
-``Range`` (answers 200 with the whole file) is read as one stream, in order, with a warning.
+A server that ignores ``Range`` (answers 200 with the whole file) is read as one stream, in order,
+with a warning.
+
+Bounded and true to one object (docs/robustness.md):
+
+* time: connect and read timeouts (:func:`with_defaults`), and a total deadline per request of
+  :data:`REQUEST_DEADLINE` seconds plus the time its bytes take at :data:`MIN_RATE` bytes per
+  second (storage options ``request_deadline`` and ``min_rate`` change them; they are taken out
+  before fsspec sees the options), so a server dripping bytes is a timeout, not a hang;
+* memory: never more bytes buffered than the range asked for: ``Content-Length`` larger than the
+  range is refused before anything is allocated, a body longer than the range (endless, or
+  without a length) is cut off and refused, and ``Accept-Encoding: identity`` is sent and any
+  encoded answer (``Content-Encoding: gzip``...) refused (:class:`BadAnswer`);
+* one object: every ranged answer must say (``Content-Range``) that it starts where asked and
+  holds what was asked; the object is pinned by the first answer (``ETag``, else
+  ``Last-Modified``, and its size), later requests send ``If-Match`` (S3: ``IfMatch``) and their
+  answers are compared with the pin: a changed object is :class:`ObjectChanged` naming the URL,
+  never bytes of two versions mixed.  The pin travels in :attr:`RemoteSource.locator`, so dask
+  workers read the version the file was opened on.
 """
 
 from __future__ import annotations
@@ -39,10 +56,24 @@ RETRIES = 2
 #: reads larger than this are split in pieces of this size, fetched concurrently
 PIECE_BYTES = 16 << 20
 CONCURRENCY = 4
+#: a request may take this many seconds plus its bytes at MIN_RATE bytes per second, retries apart
+REQUEST_DEADLINE = 30.0
+MIN_RATE = 64 << 10
+#: storage options read here (and not passed to fsspec)
+LIMIT_OPTIONS = ("request_deadline", "min_rate")
 #: reads at most this size are kept (header, extended header) so they are fetched once
 _CACHE_BYTES = 4 << 20
 
 _CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)")
+
+
+class BadAnswer(FetchError):
+    """An answer that is not the bytes asked for (another range, more bytes than asked, an encoded
+    body): refused, not retried."""
+
+
+class ObjectChanged(FetchError):
+    """The object behind the URL is not the one opened (another ETag, Last-Modified or size)."""
 
 
 def import_fsspec():
@@ -55,9 +86,10 @@ def import_fsspec():
 
 
 def with_defaults(protocol: str, options: dict) -> dict:
-    """``options`` with timeouts where the caller set none: aiohttp's ``ClientTimeout`` for HTTP(S)
-    (``client_kwargs={'timeout': ...}``), botocore's connect and read timeouts for S3."""
-    options = dict(options)
+    """``options`` for fsspec: without this module's :data:`LIMIT_OPTIONS`, with timeouts where the
+    caller set none: aiohttp's ``ClientTimeout`` for HTTP(S) (``client_kwargs={'timeout': ...}``),
+    botocore's connect and read timeouts for S3."""
+    options = {key: value for key, value in options.items() if key not in LIMIT_OPTIONS}
     if protocol in ("http", "https"):
         client = dict(options.get("client_kwargs") or {})
         if "timeout" not in client:
@@ -93,27 +125,45 @@ def total_of(content_range: str | None) -> int | None:
     return int(match.group(3))
 
 
-async def _body(read, length) -> bytes | bytearray:
-    """A response body read block by block into one buffer of its announced ``length`` (one copy, and
-    the buffer is writable for the arrays made on it); joined blocks when no length is announced."""
+def check_content_range(content_range: str | None, start: int, end: int, url: str) -> int | None:
+    """The object size of a ranged answer to ``[start, end)``, once its ``Content-Range`` says it
+    begins at ``start`` and ends at ``end`` or at the end of the object; else :class:`BadAnswer`."""
+    match = _CONTENT_RANGE.match(content_range or "")
+    if match is None or match.group(1) is None:
+        raise BadAnswer(f"{url}: the answer for bytes {start}-{end - 1} has no usable Content-Range "
+                        f"({content_range!r})")
+    first, last = int(match.group(1)), int(match.group(2))
+    total = None if match.group(3) == "*" else int(match.group(3))
+    if first != start or not (last == end - 1 or (total is not None and last == total - 1 and last < end)):
+        raise BadAnswer(f"{url}: asked for bytes {start}-{end - 1}, the server sent bytes {first}-{last} "
+                        "(refused: never data from another offset)")
+    return total
+
+
+async def _body(read, length, wanted: int, url: str, start: int) -> bytes | bytearray:
+    """A response body of at most ``wanted`` bytes read block by block into one buffer (one copy,
+    and the buffer is writable for the arrays made on it).  An announced ``length`` over ``wanted``
+    is refused before anything is allocated; a body without a length is read up to ``wanted`` and
+    refused when more follows (an endless body is never buffered)."""
     try:
         size = int(length) if length is not None else None
     except ValueError:
         size = None
-    if size is None:
-        parts = []
-        while block := await read(1 << 20):
-            parts.append(block)
-        return b"".join(parts)
-    out = bytearray(size)
+    if size is not None and size > wanted:
+        raise BadAnswer(f"{url}: the server announces {size} bytes for the {wanted} bytes asked for at offset "
+                        f"{start} (refused before reading)")
+    out = bytearray(wanted if size is None else size)
     view = memoryview(out)
     got = 0
-    while got < size:
-        block = await read(min(1 << 20, size - got))
+    while got < len(out):
+        block = await read(min(1 << 20, len(out) - got))
         if not block:
-            return out[:got]  # shorter than announced: the caller's length check names it
+            return out[:got]  # shorter than asked: the caller's length check names it
         view[got:got + len(block)] = block
         got += len(block)
+    if size is None and await read(1):
+        raise BadAnswer(f"{url}: the server sent more than the {wanted} bytes asked for at offset {start} "
+                        "(refused: the rest is not read)")
     return out
 
 
@@ -127,6 +177,8 @@ class RemoteLocator:
 
     url: str
     storage_options: dict
+    #: the version the file was opened on (see :attr:`RemoteSource.pin`)
+    pin: tuple | None = None
 
 
 def _writable(data):
@@ -148,7 +200,7 @@ def _named(exc: BaseException, url: str, offset: int) -> OSError:
 
 def _transient(exc: BaseException) -> bool:
     """Worth a retry: a connection lost, refused or timed out (not a 4xx answer)."""
-    if isinstance(exc, (FileNotFoundError, PermissionError, RangesIgnored)):
+    if isinstance(exc, (FileNotFoundError, PermissionError, RangesIgnored, BadAnswer, ObjectChanged)):
         return False
     aiohttp: Any
     try:
@@ -166,10 +218,15 @@ class RemoteSource(Source):
 
     remote = True
 
-    def __init__(self, url: str, storage_options: dict | None = None, *, permissive: bool = False):
+    def __init__(self, url: str, storage_options: dict | None = None, *, permissive: bool = False,
+                 pin: tuple | None = None):
         self.url = self.path = url
         self.storage_options = dict(storage_options or {})
         self.permissive = permissive
+        self.request_deadline = float(self.storage_options.get("request_deadline", REQUEST_DEADLINE))
+        self.min_rate = float(self.storage_options.get("min_rate", MIN_RATE))
+        #: (ETag, Last-Modified, size) of the object as first answered: every later answer must match
+        self.pin: tuple | None = pin
         self._fs, self._fspath = filesystem(url, self.storage_options)
         protocols = self._fs.protocol if isinstance(self._fs.protocol, (tuple, list)) else (self._fs.protocol,)
         self._kind = "http" if "http" in protocols else "s3" if "s3" in protocols else "generic"
@@ -183,7 +240,7 @@ class RemoteSource(Source):
     # -- the interface ------------------------------------------------------------------------
     @property
     def locator(self):
-        return RemoteLocator(self.url, self.storage_options)
+        return RemoteLocator(self.url, self.storage_options, self.pin)
 
     @property
     def size(self):
@@ -297,12 +354,7 @@ class RemoteSource(Source):
         for attempt in range(RETRIES + 1):
             try:
                 self.requests += 1
-                if self._kind == "http":
-                    data, total = await self._http_range(start, end)
-                elif self._kind == "s3":
-                    data, total = await self._s3_range(start, end)
-                else:
-                    data, total = await self._fs._cat_file(self._fspath, start=start, end=end), None
+                data, total = await asyncio.wait_for(self._fetch_once(start, end), self._deadline(end - start))
                 break
             except RangesIgnored:
                 raise
@@ -321,6 +373,27 @@ class RemoteSource(Source):
                              "(connection lost, or the object changed)")
         return data if len(data) <= end - start else data[:end - start]
 
+    def _deadline(self, nbytes: int) -> float:
+        """Seconds one request of ``nbytes`` may take in all (see the module doc)."""
+        return self.request_deadline + (nbytes / self.min_rate if self.min_rate > 0 else float("inf"))
+
+    async def _fetch_once(self, start, end):
+        if self._kind == "http":
+            return await self._http_range(start, end)
+        if self._kind == "s3":
+            return await self._s3_range(start, end)
+        return await self._fs._cat_file(self._fspath, start=start, end=end), None
+
+    def _check_pin(self, etag, modified, total, start):
+        """Pin the object on its first answer; an answer of another version is :class:`ObjectChanged`."""
+        seen = (etag, modified, total)
+        if self.pin is None:
+            self.pin = seen
+            return
+        if any(a is not None and b is not None and a != b for a, b in zip(self.pin, seen)):
+            raise ObjectChanged(f"{self.url} changed since it was opened (ETag, Last-Modified, size {self.pin} "
+                                f"then, {seen} at offset {start}): refused, never data of two versions")
+
     def _fetch_sync(self, start, end):
         self.requests += 1
         try:
@@ -336,6 +409,8 @@ class RemoteSource(Source):
         headers = dict(kwargs.pop("headers", None) or {})
         headers["Range"] = f"bytes={start}-{end - 1}"
         headers["Accept-Encoding"] = "identity"
+        if self.pin is not None and self.pin[0] and not self.pin[0].startswith("W/"):
+            headers["If-Match"] = self.pin[0]
         async with session.get(fs.encode_url(self._fspath), headers=headers, **kwargs) as r:
             if r.status == 416:
                 return b"", total_of(r.headers.get("Content-Range"))
@@ -343,11 +418,20 @@ class RemoteSource(Source):
                 raise FileNotFoundError(f"HTTP {r.status} {r.reason}")
             if r.status in (401, 403):
                 raise PermissionError(f"HTTP {r.status} {r.reason}")
+            if r.status == 412:
+                raise ObjectChanged(f"{self.url} changed since it was opened (HTTP 412: ETag {self.pin[0] if self.pin else None} "
+                                    f"no longer matches, at offset {start})")
             r.raise_for_status()
-            if r.status == 206:
-                return await _body(r.content.read, r.headers.get("Content-Length")), total_of(r.headers.get("Content-Range"))
-            # 200: the whole file; its start is what was asked for at offset 0, nothing else is
+            encoding = r.headers.get("Content-Encoding", "identity").strip().lower()
+            if encoding not in ("", "identity"):
+                raise BadAnswer(f"{self.url}: the server sent a {encoding}-encoded answer although asked for "
+                                "identity (refused: its decoded size is unbounded)")
             length = r.headers.get("Content-Length")
+            if r.status == 206:
+                total = check_content_range(r.headers.get("Content-Range"), start, end, self.url)
+                self._check_pin(r.headers.get("ETag"), r.headers.get("Last-Modified"), total, start)
+                return await _body(r.content.read, length, end - start, self.url, start), total
+            # 200: the whole file; its start is what was asked for at offset 0, nothing else is
             self._ranges_ignored = True
             if start > 0:
                 raise RangesIgnored
@@ -364,13 +448,26 @@ class RemoteSource(Source):
         fs = self._fs
         bucket, key, version = fs.split_path(self._fspath)
         extra = {"VersionId": version} if version else {}
-        response = await fs._call_s3("get_object", Bucket=bucket, Key=key, Range=f"bytes={start}-{end - 1}", **extra)
+        if self.pin is not None and self.pin[0]:
+            extra["IfMatch"] = self.pin[0]
+        try:
+            response = await fs._call_s3("get_object", Bucket=bucket, Key=key, Range=f"bytes={start}-{end - 1}",
+                                         **extra)
+        except OSError as exc:
+            cause = getattr(getattr(exc, "__cause__", None), "response", None) or {}
+            if cause.get("Error", {}).get("Code") == "PreconditionFailed":
+                raise ObjectChanged(f"{self.url} changed since it was opened (ETag {self.pin[0] if self.pin else None} "
+                                    f"no longer matches, at offset {start})") from None
+            raise
         body = response["Body"]
         try:
-            data = await _body(body.read, response.get("ContentLength"))
+            total = check_content_range(response.get("ContentRange"), start, end, self.url)
+            modified = response.get("LastModified")
+            self._check_pin(response.get("ETag"), None if modified is None else str(modified), total, start)
+            data = await _body(body.read, response.get("ContentLength"), end - start, self.url, start)
         finally:
             body.close()
-        return data, total_of(response.get("ContentRange"))
+        return data, total
 
     def _fetch_size(self) -> int:
         self.requests += 1
@@ -399,18 +496,18 @@ class RemoteSource(Source):
 
 
 # -- sources in other processes --------------------------------------------------------------------
-_OPEN: dict[tuple[str, str], RemoteSource] = {}
+_OPEN: dict[tuple[str, str, tuple | None], RemoteSource] = {}
 
 
 def source_of(locator: RemoteLocator) -> RemoteSource:
     """The :class:`RemoteSource` of ``locator``, one per process and URL (a dask worker reuses it,
     and with it fsspec's connection pool)."""
-    key = (locator.url, repr(sorted(locator.storage_options.items())))
+    key = (locator.url, repr(sorted(locator.storage_options.items())), locator.pin)
     source = _OPEN.get(key)
     if source is None:
         if len(_OPEN) > 32:
             _OPEN.clear()
-        source = _OPEN[key] = RemoteSource(locator.url, locator.storage_options)
+        source = _OPEN[key] = RemoteSource(locator.url, locator.storage_options, pin=locator.pin)
     return source
 
 

@@ -111,8 +111,9 @@ class Context:
     statistics and (``de``) the :class:`DeFiles` of a DE movie."""
 
     def __init__(self, path, parsed, file_size, *, full_data, reader, compressed=None, content=None, open_file=None,
-                 window=None, header_only=False):
+                 window=None, header_only=False, fd=None):
         self.path = path
+        self._fd = fd  # the open descriptor of a local file: every data read goes through it (pread)
         self.parsed = parsed
         self.header = parsed.header
         self.byteorder = parsed.byteorder
@@ -322,7 +323,7 @@ class Context:
         mode = READABLE_MODES.get(h.mode)
         value_bytes = 4 if mode is None else 16 if mode.is_complex else mode.item_bytes
         per_chunk = max(1, CHUNK_BYTES // value_bytes)
-        if self._open_file is not None:
+        if self._open_file is not None and self._fd is None:  # "r+"/"c": the data as edited, in the map
             flat = self._open_file.data.reshape(-1)
             for start, n in _chunk_windows(flat.size, per_chunk):
                 yield _numeric(flat[start:start + n])
@@ -367,7 +368,7 @@ class Context:
         buffer = self._chunk_buffer
         if buffer is None or buffer.dtype != native or buffer.size < count:
             buffer = self._chunk_buffer = np.empty(count, native)
-        return read_into(self.path, offset, buffer[:count], dtype)
+        return read_into(self.path, offset, buffer[:count], dtype, fd=self._fd)
 
 
 def _numeric(values):

@@ -77,7 +77,7 @@ def _context_for_source(source, full_data, header_only):
                        compressed=source.compressed, content=source.content, header_only=header_only)
     window = source.read_chunk if source.mappable_path is None else None  # one 64 MB slab per fetch, no progress bar
     return Context(source.path, parsed, file_size, full_data=full_data, reader=source.read, window=window,
-                   header_only=header_only)
+                   header_only=header_only, fd=getattr(source, "fd", None))
 
 
 def _context_for_open_file(mrc, full_data, header_only):
@@ -92,8 +92,11 @@ def _context_for_open_file(mrc, full_data, header_only):
     def reader(offset, nbytes):
         return extended[offset - HEADER_SIZE:offset - HEADER_SIZE + nbytes]
 
+    # read-only and local: the statistics read the file opened with pread (a truncation under it is a
+    # finding, never a SIGBUS); "r+" and "c" read the map, which holds the edits not yet written
+    fd = getattr(mrc.source, "fd", None) if mrc.mode == "r" and mrc.geometry is not None else None
     return Context(mrc.path, parsed, mrc.file_size, full_data=full_data, reader=reader, open_file=mrc,
-                   header_only=header_only)
+                   header_only=header_only, fd=fd)
 
 
 def validate(target: Target, *, full_data: bool = False,

@@ -75,17 +75,22 @@ class TempFile:
         self.temp = None
         self._dir_fd = None
         mode = self._permissions()
-        fd = self._open_unnamed(mode)
+        try:
+            fd = self._open_unnamed(mode)
+        except OSError as error:  # EACCES, EROFS, EMFILE: the destination named, not "."
+            name_destination(error, self.path)
+            raise
         try:
             if fd is None:
                 fd, self.temp = tempfile.mkstemp(prefix=f".{self.name}.", suffix=".part", dir=self.folder)
             os.fchmod(fd, mode)
             self.file = os.fdopen(fd, "w+b")
-        except BaseException:
+        except BaseException as error:
             if fd is not None:
                 os.close(fd)
             self._remove()
             self._close_dir()
+            name_destination(error, self.path)
             raise
 
     def _open_unnamed(self, mode):
@@ -208,7 +213,16 @@ class TempFile:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
             self.discard()
+            name_destination(exc, self.path)  # ENOSPC, EIO in a write: the file being made named
         return False
+
+
+def name_destination(error, path):
+    """An ``OSError`` that names no file (a ``write`` failing with ENOSPC) or only ``"."`` (the
+    unnamed file opened in its folder) names ``path``, the file being made; its class and errno
+    stay as they are (EACCES is still ``PermissionError``, EMFILE and ENOSPC plain ``OSError``)."""
+    if isinstance(error, OSError) and error.errno is not None and error.filename in (None, "."):
+        error.filename = path
 
 
 def check_destination(path, overwrite):

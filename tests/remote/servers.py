@@ -336,3 +336,113 @@ def start_moto():
     server.start()
     host, port = server.get_host_and_port()
     return server, f"http://{host}:{port}", log
+
+
+# -- a hostile HTTP server ----------------------------------------------------------------------------
+class _HostileHandler(BaseHTTPRequestHandler):
+    """Range requests on the files of ``server.roots``, answered as the path prefix says:
+
+    * ``/etag/...``          honest, with a strong ``ETag`` of the file as it is now (inode, mtime, size),
+                             honouring ``If-Match`` (412 when it no longer matches)
+    * ``/etag-ignored/...``  the same ETag, ``If-Match`` ignored
+    * ``/shift/...``         ranges after the first KiB answered 4 bytes later, ``Content-Range`` saying so
+    * ``/drip/...``          the right bytes, one every 0.2 s
+    * ``/endless/...``       206 with a right ``Content-Range``, no ``Content-Length``, a body without end
+    * ``/gzip/...``          ``Content-Encoding: gzip``, a gzip stream of zeros without end
+    * ``/huge/...``          ``Content-Length: 2 GiB`` whatever the range, then the right bytes
+    """
+
+    protocol_version = "HTTP/1.1"
+    server: HostileServer
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    def do_GET(self):
+        self.server.requests += 1
+        prefix, _, rest = self.path.lstrip("/").partition("/")
+        path = os.path.join(self.server.root, unquote(rest))
+        try:
+            status = os.stat(path)
+            with open(path, "rb") as f:
+                content = f.read()
+        except OSError:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        etag = f'"{status.st_ino:x}-{status.st_mtime_ns:x}-{status.st_size:x}"'
+        match = _RANGE.match((self.headers.get("Range") or "").strip())
+        assert match is not None and match.group(1), "the client always asks for a range"
+        start, end = int(match.group(1)), min(len(content), int(match.group(2)) + 1)
+        wanted = self.headers.get("If-Match")
+        if prefix == "etag" and wanted is not None and wanted != etag:
+            self.send_response(412)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        shift = 4 if prefix == "shift" and start >= 1024 else 0
+        body = content[start + shift:end + shift]
+        said = (start + shift, start + shift + len(body) - 1)
+        self.send_response(206)
+        self.send_header("Content-Range", f"bytes {said[0]}-{said[1]}/{len(content)}")
+        if prefix in ("etag", "etag-ignored"):
+            self.send_header("ETag", etag)
+        if prefix == "gzip":
+            self.send_header("Content-Encoding", "gzip")
+        if prefix in ("endless", "gzip"):
+            self.send_header("Connection", "close")
+            self.close_connection = True
+        else:
+            self.send_header("Content-Length", str(2 << 30 if prefix == "huge" else len(body)))
+        self.end_headers()
+        try:
+            if prefix == "drip":
+                for i in range(len(body)):
+                    if self.server.stopping.wait(0.2):
+                        return
+                    self.wfile.write(body[i:i + 1])
+                    self.wfile.flush()
+            elif prefix == "endless":
+                self.wfile.write(body)
+                while not self.server.stopping.is_set():
+                    self.wfile.write(bytes(1 << 16))
+                    self.server.endless_sent += 1 << 16
+            elif prefix == "gzip":
+                import zlib
+
+                packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+                while not self.server.stopping.is_set():
+                    self.wfile.write(packer.compress(bytes(1 << 20)))
+                    self.server.endless_sent += 1 << 20
+            else:
+                self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+
+class HostileServer(ThreadingHTTPServer):
+    """:class:`_HostileHandler` on 127.0.0.1 at a free port, serving the files of ``root``."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, root):
+        super().__init__(("127.0.0.1", 0), _HostileHandler)
+        self.root = os.fspath(root)
+        self.requests = 0
+        self.endless_sent = 0  #: bytes the endless answers wrote before the client hung up
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+
+    def handle_error(self, request, client_address):  # a client that hung up: not worth a traceback
+        pass
+
+    def url(self, prefix, name):
+        return f"http://127.0.0.1:{self.server_address[1]}/{prefix}/{name}"
+
+    def stop(self):
+        self.stopping.set()
+        self.shutdown()
+        self.server_close()
