@@ -15,7 +15,7 @@ import numpy as np
 
 from .byteorder import MACHINE_STAMP, STANDARD_STAMPS
 from .header_edits import check_label, with_labels
-from .mrc2014 import LABEL_COUNT, MRC2014_HEADER, field_offset
+from .mrc2014 import LABEL_COUNT, LABEL_LENGTH, MRC2014_HEADER, field_offset
 from .records import evolve
 from .values import show
 
@@ -94,15 +94,18 @@ def with_space_group(header, ispg, mz=None):
     return evolve(header, ispg=ispg, mz=new_mz, cella=cella)
 
 
-def with_label_added(header, text, labels):
-    """``header`` with ``text`` after ``labels`` (the labels in use).  With all ten used, IMOD's
-    rollover (``mrc_head_label``): the first label (the one that made the file) stays, the second,
-    the oldest after it, goes, and the others move up one."""
-    text = check_label(text)
-    labels = list(labels)
-    if len(labels) >= LABEL_COUNT:
-        labels = labels[:1] + labels[2:LABEL_COUNT]
-    return with_labels(header, [*labels, text])
+def with_label_added(header, text):
+    """``header`` with ``text`` in the label after the NLABL in use, the other labels' bytes kept.
+    With all ten used, IMOD's rollover (``mrc_head_label``): the first label (the one that made the
+    file) stays, the second, the oldest after it, goes, and the others move up one."""
+    raw = check_label(text).encode("ascii").ljust(LABEL_LENGTH, b"\0")
+    used = max(0, min(header.nlabl, LABEL_COUNT))
+    labels = list(header.label)
+    if used < LABEL_COUNT:
+        labels[used] = raw
+    else:
+        labels = labels[:1] + labels[2:] + [raw]
+    return evolve(header, label=tuple(labels), nlabl=min(used + 1, LABEL_COUNT))
 
 
 def with_labels_replaced(header, labels):

@@ -210,11 +210,8 @@ def edit(path: str | os.PathLike, *, voxel_size: float | Sequence[float] | None 
             h = header_changes.with_space_group(h, h.ispg if ispg is None else ispg, mz)
         if clear_labels or labels is not None:
             h = header_changes.with_labels_replaced(h, [] if labels is None else list(labels))
-        if add_labels:
-            from ..reading.mrc_file import labels_of
-
-            for text in add_labels:
-                h = header_changes.with_label_added(h, text, labels_of(h))
+        for text in add_labels:
+            h = header_changes.with_label_added(h, text)
         if machine_stamp is not None:
             h = header_changes.with_machine_stamp(h, machine_stamp)
             stamped = {b"\x44": "<", b"\x11": ">"}.get(h.machst[:1])
