@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+import typing
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -174,7 +175,8 @@ def append(target, frames: ArrayLike, *, extended_header: object = None) -> Appe
         ext_writes = _extended_writes(fd, path, parsed, new_nz, count, extended_header)
         new_raw = MRC2014_HEADER.build(new, parsed.byteorder)
         header_writes = header_changes.changed_ranges(parsed.raw, new_raw)
-        data = memoryview(sections.reshape(-1).view(np.uint8)) if sections.size else memoryview(b"")
+        # the sections' bytes as they are in memory (no copy): pwrite takes any buffer
+        data = typing.cast(bytes, sections.reshape(-1).view(np.uint8).data)
         _check_unchanged(fd, path, before, parsed.raw)
         apply_in_place(fd, path, [(old_end, data), *ext_writes, *header_writes], new_size=old_end + len(data))
         changes = tuple(Change(*c) for c in header_changes.changed_fields(h, new))
