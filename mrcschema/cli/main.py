@@ -110,9 +110,9 @@ _COMMANDS = {
 
 
 def _edit_module():
-    from . import edit
+    from . import editing
 
-    return edit
+    return editing
 
 
 def _parser():
@@ -187,7 +187,7 @@ def _batch(args, function, verdicts, prepare):
 
 def _edit_batch(args):
     from .batch import expand_inputs, run_batch
-    from .edit import EDIT_VERDICTS, FIX_VERDICTS, edit_imports, edit_one, edit_options, fix_imports, fix_one
+    from .editing import EDIT_VERDICTS, FIX_VERDICTS, edit_imports, edit_one, edit_options, fix_imports, fix_one
 
     options = edit_options(args, _options(args))
     if args.command == "edit" and not options.changes:

@@ -443,7 +443,7 @@ class MrcFile:
         writing layer, loaded here by name as the package loads its public names)."""
         import importlib
 
-        return importlib.import_module("mrcschema.writing.append").append(self, frames,
+        return importlib.import_module("mrcschema.writing.appending").append(self, frames,
                                                                          extended_header=extended_header)
 
     def _reopen_after_append(self):

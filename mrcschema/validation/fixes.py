@@ -11,7 +11,7 @@ NaN voxels, a bad record) has no fix.
 
 :func:`fix` validates the file, applies the fixes of its findings in the order of the rule table
 to one header record, and writes the bytes that differ in one crash-safe in-place change
-(:func:`mrcschema.writing.edit.update_header`: the file is checked unchanged since it was read).
+(:func:`mrcschema.writing.editing.update_header`: the file is checked unchanged since it was read).
 ``docs/editing.md`` lists every repair with its rule.
 """
 
@@ -191,7 +191,7 @@ class FixResult:
 
     path: str
     fixed: tuple  #: rule ids repaired
-    changes: tuple  #: :class:`mrcschema.writing.edit.Change` records
+    changes: tuple  #: :class:`mrcschema.writing.editing.Change` records
     written: bool
     skipped: tuple  #: :class:`Skipped` records
     ok_before: bool  #: the file had no error before
@@ -234,12 +234,12 @@ def fix(path: str | os.PathLike, *, dry_run: bool = False, full_data: bool = Fal
     The file is validated (``full_data``, ``info_file`` as for ``validate``), the repairs are made
     to one header record, and the bytes that differ are written in one crash-safe change after
     checking the file is still the one that was read (else
-    :class:`~mrcschema.writing.edit.FileChangedError`, nothing written).  ``dry_run``: nothing is
+    :class:`~mrcschema.writing.editing.FileChangedError`, nothing written).  ``dry_run``: nothing is
     written.  A file with nothing to repair is not opened for writing and keeps every byte."""
     import warnings
 
     from ..errors import MrcWarning
-    from ..writing.edit import update_header
+    from ..writing.editing import update_header
 
     path = os.fspath(path)
     with warnings.catch_warnings():
@@ -271,7 +271,7 @@ def fix(path: str | os.PathLike, *, dry_run: bool = False, full_data: bool = Fal
 
     def transform(parsed, fd, file_size):
         if parsed.raw != raw:
-            from ..writing.edit import FileChangedError
+            from ..writing.editing import FileChangedError
 
             raise FileChangedError(f"{path} changed on disk while it was being checked; nothing written")
         return header

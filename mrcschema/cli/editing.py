@@ -33,7 +33,7 @@ class EditOptions:
 
 
 def edit_imports() -> None:
-    from ..writing import edit  # noqa: F401
+    from ..writing import editing  # noqa: F401
 
 
 def fix_imports() -> None:
@@ -57,7 +57,7 @@ def _change_lines(changes, width, dry_run, style):
 
 def edit_one(name: str, options: EditOptions) -> Outcome:
     """``edit`` of one file: the fields changed, old -> new."""
-    from ..writing.edit import edit
+    from ..writing.editing import edit
 
     try:
         result = edit(name, dry_run=options.dry_run, **dict(options.changes))

@@ -34,7 +34,7 @@ from ..format.geometry import HEADER_SIZE, data_geometry
 from ..format.mrc2014 import MRC2014_HEADER
 from ..format.records import evolve, record
 from ..format.statistics import StatsAccumulator
-from .edit import Change, FileChangedError, _check_unchanged, _snapshot, open_regular, read_parsed
+from .editing import Change, FileChangedError, _check_unchanged, _snapshot, open_regular, read_parsed
 from .inplace import apply_in_place
 
 __all__ = ["append", "AppendResult"]
@@ -146,7 +146,7 @@ def append(target, frames: ArrayLike, *, extended_header: object = None) -> Appe
     with it for one volume, CELLA.Z keeping the voxel size); the statistics are merged.  A
     per-section extended header needs ``extended_header``: the new sections' records.  One
     crash-safe in-place change (module doc); a file changed on disk meanwhile is not touched
-    (:class:`~mrcschema.writing.edit.FileChangedError`)."""
+    (:class:`~mrcschema.writing.editing.FileChangedError`)."""
     from ..reading.mrc_file import MrcFile
 
     if isinstance(target, MrcFile):
