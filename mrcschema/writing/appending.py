@@ -73,8 +73,8 @@ def _converted(frames: np.ndarray, dtype: np.dtype, path) -> np.ndarray:
         return np.ascontiguousarray(frames)
     if np.can_cast(frames.dtype, dtype.newbyteorder("="), "safe"):
         return np.ascontiguousarray(frames, dtype=dtype)
-    converted = np.ascontiguousarray(frames, dtype=dtype)
-    with np.errstate(invalid="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # values that do not fit: refused just below
+        converted = np.ascontiguousarray(frames, dtype=dtype)
         same = np.array_equal(converted.astype(frames.dtype), frames, equal_nan=frames.dtype.kind in "fc")
     if not same:
         raise MrcFormatError(f"{path}: the frames ({frames.dtype}) do not fit the file's {dtype} without changing "
