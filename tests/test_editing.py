@@ -311,3 +311,23 @@ def test_edit_and_fix_commands_take_batches_with_summary_and_exit_codes(tmp_path
     assert main(["fix", "--json", "-n", str(folder / "EMD-3197.map")]) == 0
     out, _ = capsys.readouterr()
     assert '"verdict": "unchanged"' in out
+
+
+def test_fix_names_a_blank_exttyp_from_the_fei_records_it_holds(tmp_path):
+    path = _copy(tmp_path, "mrcfile/fei-extended.mrc")
+    _set_raw(path, "exttyp", b"\0\0\0\0")  # a pre-2014-style file: the records, no EXTTYP
+    assert "MRC2014-EXTTYP-MISSING" in mrcschema.validate(path).rules
+    result = mrcschema.fix(path)
+    assert "MRC2014-EXTTYP-MISSING" in result.fixed
+    with mrcschema.open(path) as f:
+        assert f.header.exttyp == b"FEI1" and f.extended.kind == "FEI1"
+
+
+def test_editing_doc_lists_every_repair_with_its_rule():
+    from conftest import REPO
+
+    text = (REPO / "docs" / "editing.md").read_text()
+    for rule in RULES:
+        if rule.fix is not None:
+            assert f"| `{rule.id}` |" in text, rule.id
+            assert FIXES[rule.fix].text in text.replace("\n", " "), rule.fix

@@ -66,6 +66,9 @@ def _recognised_exttyp(ctx, h):
         return "SERI"
     if ctx.extended_bytes(len(HDF5_SIGNATURE)) == HDF5_SIGNATURE:
         return "HDF5"
+    fei = _fei_kind(ctx, h)
+    if fei is not None:
+        return fei
     if h.nsymbt % SYMMETRY_LINE_LENGTH == 0 and h.nsymbt <= 1 << 20:
         raw = ctx.extended_bytes(h.nsymbt)
         if parse_extended_header(raw, evolve(h, exttyp=b"\0\0\0\0"), imod, ctx.byteorder).kind == "CCP4" and \
@@ -74,11 +77,26 @@ def _recognised_exttyp(ctx, h):
     return None
 
 
+def _fei_kind(ctx, h):
+    """FEI1/FEI2 when the first record says so: metadata_size the kind's record size, its
+    metadata_version one the kind has, and room for one record per section."""
+    from ..format.extended import fei_record_size
+    from ..format.fei import FEI_KINDS
+
+    size, order = fei_record_size(ctx.extended_bytes(min(h.nsymbt, 1 << 12)), ctx.byteorder)
+    for kind in FEI_KINDS.values():
+        if size == kind.record_size and h.nsymbt >= h.nz * size:
+            version = ctx.fei_int(kind.layout.field("metadata_version").offset, order)
+            if version in kind.versions:
+                return kind.code
+    return None
+
+
 def _exttyp(ctx, h):
     code = _recognised_exttyp(ctx, h)
     if code is None:
-        return ("the extended header's bytes do not say what it holds (no SerialEM flags, CCP4 symmetry text or "
-                "HDF5 signature)")
+        return ("the extended header's bytes do not say what it holds (no SerialEM flags, HDF5 signature, FEI "
+                "record or CCP4 symmetry text)")
     return header_changes.with_exttyp(h, code)
 
 
@@ -149,8 +167,9 @@ MAP = Fix("MAP = 'MAP ' (the file reads as MRC: its MODE and NX, NY, NZ are vali
 MACHINE_STAMP_FIX = Fix("MACHST = the standard stamp of the byte order the header reads in "
                         "(44 44 00 00 little-endian, 11 11 00 00 big-endian)", _machine_stamp)
 NVERSION = Fix("NVERSION = 20141", _nversion)
-EXTTYP = Fix("EXTTYP = the kind the extended header's bytes show: SERI (SerialEM flags), CCP4 (symmetry text), "
-             "HDF5 (signature); otherwise left", _exttyp)
+EXTTYP = Fix("EXTTYP = the kind the extended header's bytes show: SERI (SerialEM flags), HDF5 (signature), "
+             "FEI1/FEI2 (the first record's metadata_size and metadata_version, one record per section), CCP4 "
+             "(symmetry text in 80-character lines); otherwise left", _exttyp)
 LABELS = Fix("the labels holding text moved first, in their order, NLABL their count", _labels)
 IMAGE_MZ = Fix("ISPG 0 with MZ = NZ > 1 (one volume stored as an image stack): ISPG 1, the Z voxel size kept; "
                "any other MZ left", _image_mz)

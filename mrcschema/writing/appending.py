@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import os
 import typing
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -137,6 +138,75 @@ def _extended_writes(fd, path, parsed, new_nz, count, extended_header):
     return [(HEADER_SIZE + h.nz * ext.record_size, raw)]
 
 
+class _NewHeader:
+    """The appended file's header, its statistics merged in a thread started now: computing them
+    (a pass over the new sections in memory) overlaps writing their bytes."""
+
+    def __init__(self, parsed, h, new_nz, sections):
+        import threading
+
+        self._parsed, self._h, self._new_nz, self._sections = parsed, h, new_nz, sections
+        self._stats: dict = {}
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._merge, daemon=True)
+        self._thread.start()
+        self._record = None
+
+    def _merge(self):
+        try:
+            h = self._h
+            self._stats = _merged_stats(h, h.nx * h.ny * h.nz, self._sections)
+        except BaseException as exc:  # noqa: BLE001 - raised in the caller by record()
+            self._error = exc
+
+    def record(self):
+        if self._record is None:
+            self._thread.join()
+            if self._error is not None:
+                raise self._error
+            h = self._h
+            new = evolve(h, nz=self._new_nz, **self._stats)
+            if 1 <= h.ispg <= 230 and h.mz == h.nz:  # one volume: it grows, its voxel size kept
+                new = header_changes.with_space_group(new, h.ispg)
+            self._record = new
+        return self._record
+
+    def write(self) -> tuple[int, bytes]:
+        """One (offset, bytes) from the first to the last changed byte (NZ ... RMS at most)."""
+        raw = self._parsed.raw
+        new_raw = MRC2014_HEADER.build(self.record(), self._parsed.byteorder)
+        ranges = header_changes.changed_ranges(raw, new_raw)
+        if not ranges:
+            return (0, b"")
+        start, stop = ranges[0][0], ranges[-1][0] + len(ranges[-1][1])
+        return (start, new_raw[start:stop])
+
+
+class _DataThenHeader(Sequence):
+    """The writes of an append: the data (and records) first, then the header, made when it is
+    first asked for (by then its statistics have had the data write to be computed in)."""
+
+    def __init__(self, leading: list, header: _NewHeader):
+        self._leading, self._header = leading, header
+        self._header_write: tuple[int, bytes] | None = None
+
+    def __len__(self) -> int:
+        return len(self._leading) + 1
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if index < len(self._leading):
+            return self._leading[index]
+        if index != len(self._leading):
+            raise IndexError(index)
+        if self._header_write is None:
+            self._header_write = self._header.write()
+        return self._header_write
+
+
 def append(target, frames: ArrayLike, *, extended_header: object = None) -> AppendResult:
     """Add ``frames`` after the data of the MRC file ``target`` (a path, or an :class:`MrcFile` open
     ``"r+"``: its pending edits are flushed first and it sees the new sections afterwards).
@@ -169,16 +239,13 @@ def append(target, frames: ArrayLike, *, extended_header: object = None) -> Appe
         new_nz = h.nz + count
         if new_nz > header_changes.INT32_MAX:
             raise ValueError(f"{path}: NZ {new_nz} does not fit the header")
-        new = evolve(h, nz=new_nz, **_merged_stats(h, h.nx * h.ny * h.nz, sections))
-        if 1 <= h.ispg <= 230 and h.mz == h.nz:  # one volume: it grows
-            new = header_changes.with_space_group(evolve(new, ispg=h.ispg), h.ispg)
         ext_writes = _extended_writes(fd, path, parsed, new_nz, count, extended_header)
-        new_raw = MRC2014_HEADER.build(new, parsed.byteorder)
-        header_writes = header_changes.changed_ranges(parsed.raw, new_raw)
-        # the sections' bytes as they are in memory (no copy): pwrite takes any buffer
-        data = typing.cast(bytes, sections.reshape(-1).view(np.uint8).data)
+        header = _NewHeader(parsed, h, new_nz, sections)  # statistics merged in a thread, while the data is written
+        data = typing.cast(bytes, sections.reshape(-1).view(np.uint8).data)  # the sections' bytes, no copy
         _check_unchanged(fd, path, before, parsed.raw)
-        apply_in_place(fd, path, [(old_end, data), *ext_writes, *header_writes], new_size=old_end + len(data))
+        apply_in_place(fd, path, _DataThenHeader([(old_end, data), *ext_writes], header),
+                       new_size=old_end + len(data))
+        new = header.record()
         changes = tuple(Change(*c) for c in header_changes.changed_fields(h, new))
         return AppendResult(path, h.nz, new_nz, changes)
     finally:
