@@ -331,3 +331,39 @@ def test_editing_doc_lists_every_repair_with_its_rule():
         if rule.fix is not None:
             assert f"| `{rule.id}` |" in text, rule.id
             assert FIXES[rule.fix].text in text.replace("\n", " "), rule.fix
+
+
+@pytest.mark.parametrize("writes, rule", [
+    ([("machst", 0, b"\x11\x11\0\0")], "MRC2014-BYTEORDER"),  # a stamp contradicting MODE and NX, NY, NZ
+    ([("machst", 0, b"AB\0\0")], "MRC2014-MACHST"),  # junk, the order told by the numbers
+    ([("label[0]", 0, b"\0" * 80), ("label[3]", 0, b"zz")], "MRC2014-LABEL-ORDER"),
+    ([("nlabl", 0, np.int32(3).tobytes())], "MRC2014-NLABL"),
+    ([("dmax", 0, np.float32(1e5).tobytes())], "MRC2014-STATS"),
+])
+def test_fix_clears_the_finding_of_each_header_repair(tmp_path, writes, rule):
+    path, data = _stack(tmp_path, labels=["a", "b"])
+    for field, offset, raw in writes:
+        fd = os.open(path, os.O_RDWR)
+        os.pwrite(fd, raw, field_offset(field) + offset)
+        os.close(fd)
+    assert rule in mrcschema.validate(path).rules
+    result = mrcschema.fix(path)
+    assert rule in result.fixed and not result.skipped
+    assert not mrcschema.validate(path, full_data=True).findings
+    assert _data_bytes(path) == data.tobytes() and _mrcfile_valid(path)[0] is True
+
+
+def test_edit_of_a_big_endian_file_writes_it_big_endian(tmp_path):
+    path, data = _stack(tmp_path, byteorder=">")
+    mrcschema.edit(path, voxel_size=2.0, add_labels=["x"])
+    with mrcfile.open(path) as peer:
+        assert peer.voxel_size.tolist() == (2.0, 2.0, 2.0) and peer.header.label[0] == b"x"
+        np.testing.assert_array_equal(peer.data, data)
+
+
+def test_edit_command_without_a_change_says_so(tmp_path, capsys):
+    from mrcschema.cli.main import main
+
+    path, _ = _stack(tmp_path)
+    assert main(["edit", str(path)]) == 2
+    assert "nothing to change" in capsys.readouterr().err
