@@ -142,7 +142,7 @@ class _NewHeader:
     """The appended file's header, its statistics merged in a thread started now: computing them
     (a pass over the new sections in memory) overlaps writing their bytes."""
 
-    def __init__(self, parsed, h, new_nz, sections):
+    def __init__(self, parsed, h, new_nz, sections) -> None:
         import threading
 
         self._parsed, self._h, self._new_nz, self._sections = parsed, h, new_nz, sections
@@ -193,7 +193,7 @@ class _DataThenHeader(Sequence):
     def __len__(self) -> int:
         return len(self._leading) + 1
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:

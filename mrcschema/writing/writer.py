@@ -128,7 +128,7 @@ def write(path: PathLike | typing.BinaryIO | typing.Any, data: ArrayLike, *,
     return name
 
 
-def _header(geo, mode, byteorder, like, *, voxel_size, origin, labels, extended_header, exttyp):
+def _header(geo, mode, byteorder, like, *, voxel_size, origin, labels, extended_header, exttyp) -> tuple:
     """The header and extended header of new data, from the arguments and the template ``like``."""
     fields: dict = {}
     if like is not None:
