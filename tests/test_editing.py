@@ -137,12 +137,13 @@ def _copy(tmp_path, *names):
     return tmp_path / os.path.basename(names[0])
 
 
-@pytest.mark.parametrize("name, fixed, mrcfile_valid", [
-    ("mrcfile/EMD-3197.map", {"MRC2014-NVERSION-PRE2014"}, True),
-    ("mrcfile/EMD-3001.map", {"MRC2014-NVERSION-PRE2014", "MRC2014-EXTTYP-MISSING"}, True),
-    ("rsciio/20241021_00405_0_Virt 0_sum.mrc", {"MRC2014-CELLA"}, True),
+@pytest.mark.parametrize("name, fixed", [
+    ("mrcfile/EMD-3197.map", {"MRC2014-NVERSION-PRE2014"}),  # pre-2014 EMDB maps
+    ("mrcfile/EMD-3001.map", {"MRC2014-NVERSION-PRE2014", "MRC2014-EXTTYP-MISSING"}),  # and CCP4 symmetry
+    ("rsciio/20241021_00405_0_Virt 0_sum.mrc", {"MRC2014-CELLA"}),  # DE-Server's -10 x N
+    ("rsciio/20241021_00405_final.mrc", {"MRC2014-CELLA"}),
 ])
-def test_fix_repairs_the_corpus_defects_and_keeps_the_data(tmp_path, name, fixed, mrcfile_valid):
+def test_fix_repairs_the_corpus_defects_and_keeps_the_data(tmp_path, name, fixed):
     path = _copy(tmp_path, name)
     assert not _mrcfile_valid(path)[0]
     data = _data_bytes(path)
@@ -162,7 +163,7 @@ def test_fix_reads_the_de_movie_info_file_for_the_cell_and_makes_the_movie_a_sta
     with mrcschema.open(path) as f:  # STEM: the frames are diffraction patterns, so the cell is unknown (0)
         assert (f.header.cella.x, f.header.cella.y, f.header.ispg, f.header.mz) == (0.0, 0.0, 0, 1)
     assert mrcschema.validate(path).ok and not mrcschema.validate(path).findings
-    assert _data_bytes(path) == data
+    assert _data_bytes(path) == data and _mrcfile_valid(path)[0] is True
 
 
 def test_fix_sets_mrcz_sampling_keeping_the_voxel_size_readers_take(tmp_path):
