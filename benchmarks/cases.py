@@ -730,7 +730,7 @@ def append_sections(ctx):
     module = _bench_module("bench_append")
     if module is None:
         return skipped("append sections", "mrcschema.append", "os.write", 1.10, "bench_append does not import")
-    return module.append_case(ctx)
+    return [module.append_case(ctx), module.edit_flat_case(ctx)]
 
 
 def remote_cases(ctx):
