@@ -368,3 +368,22 @@ def test_edit_command_without_a_change_says_so(tmp_path, capsys):
     path, _ = _stack(tmp_path)
     assert main(["edit", str(path)]) == 2
     assert "nothing to change" in capsys.readouterr().err
+
+
+def test_fix_leaves_a_file_rewritten_while_it_was_checked(tmp_path, monkeypatch):
+    from mrcschema.validation import fixes
+
+    path = _copy(tmp_path, "mrcfile/EMD-3197.map")
+    checked = fixes._context
+
+    def context_then_another_writer(*args):
+        ctx = checked(*args)
+        with open(path, "ab") as other:  # another process appends meanwhile (the header stays)
+            other.write(b"\0" * 64)
+        return ctx
+
+    monkeypatch.setattr(fixes, "_context", context_then_another_writer)
+    header = open(path, "rb").read(1024)
+    with pytest.raises(FileChangedError):
+        mrcschema.fix(path)
+    assert open(path, "rb").read(1024) == header

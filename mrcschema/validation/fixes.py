@@ -261,6 +261,7 @@ def fix(path: str | os.PathLike, *, dry_run: bool = False, full_data: bool = Fal
     from ..writing.editing import update_header
 
     path = os.fspath(path)
+    checked = os.stat(path)  # the file as validated: the write checks it is still that one
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MrcWarning)
         ctx = _context(path, full_data, info_file)
@@ -289,7 +290,10 @@ def fix(path: str | os.PathLike, *, dry_run: bool = False, full_data: bool = Fal
     raw = ctx.parsed.raw
 
     def transform(parsed, fd, file_size):
-        if parsed.raw != raw:
+        now = os.fstat(fd)
+        same = (now.st_ino, now.st_dev, now.st_size, now.st_mtime_ns) == (
+            checked.st_ino, checked.st_dev, checked.st_size, checked.st_mtime_ns)
+        if parsed.raw != raw or not same:
             from ..writing.editing import FileChangedError
 
             raise FileChangedError(f"{path} changed on disk while it was being checked; nothing written")
