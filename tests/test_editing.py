@@ -387,3 +387,14 @@ def test_fix_leaves_a_file_rewritten_while_it_was_checked(tmp_path, monkeypatch)
     with pytest.raises(FileChangedError):
         mrcschema.fix(path)
     assert open(path, "rb").read(1024) == header
+
+
+def test_edit_and_fix_refuse_a_fifo_without_waiting_on_it(tmp_path):
+    from mrcschema.writing.editing import NotRegularFileError
+
+    fifo = tmp_path / "pipe.mrc"
+    os.mkfifo(fifo)
+    with pytest.raises(NotRegularFileError, match="not a regular file"):
+        mrcschema.edit(fifo, nversion=20140)
+    with pytest.raises(NotRegularFileError, match="not a regular file"):
+        mrcschema.fix(fifo)

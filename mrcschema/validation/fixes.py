@@ -18,6 +18,7 @@ to one header record, and writes the bytes that differ in one crash-safe in-plac
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable
 from typing import Any
 
@@ -262,6 +263,10 @@ def fix(path: str | os.PathLike, *, dry_run: bool = False, full_data: bool = Fal
 
     path = os.fspath(path)
     checked = os.stat(path)  # the file as validated: the write checks it is still that one
+    if not stat.S_ISREG(checked.st_mode):  # a FIFO would block the read; a device is no file to repair
+        from ..writing.editing import NotRegularFileError
+
+        raise NotRegularFileError(f"{path} is not a regular file (a FIFO, socket or device): not changed")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MrcWarning)
         ctx = _context(path, full_data, info_file)
@@ -278,7 +283,10 @@ def fix(path: str | os.PathLike, *, dry_run: bool = False, full_data: bool = Fal
                 continue
             reason = INFO_REASON if rule.severity == INFO else NO_FIX_REASON
             if rule.fix is not None:
-                repaired = FIXES[rule.fix].function(ctx, header)
+                try:
+                    repaired = FIXES[rule.fix].function(ctx, header)
+                except ValueError as exc:  # a value the repair cannot make from this file
+                    repaired = f"the repair does not apply here: {exc}"
                 if not isinstance(repaired, str):
                     header = repaired
                     fixed.append(rule.id)

@@ -37,7 +37,7 @@ from ..format.statistics import StatsAccumulator
 from ..progress import progress as progress_bar
 from .inplace import apply_in_place
 
-__all__ = ["edit", "update_header", "Change", "EditResult", "FileChangedError"]
+__all__ = ["edit", "update_header", "Change", "EditResult", "FileChangedError", "NotRegularFileError"]
 
 #: bytes of data read at a time by ``stats=True``
 STATS_BLOCK_BYTES = 16 << 20
@@ -46,6 +46,10 @@ STATS_BLOCK_BYTES = 16 << 20
 class FileChangedError(OSError):
     """The file changed on disk (replaced, resized, rewritten) between our read and our write:
     nothing was written."""
+
+
+class NotRegularFileError(OSError):
+    """The path names a FIFO, a socket, a device or a directory: no file to change in place."""
 
 
 @record
@@ -110,7 +114,7 @@ def open_regular(path, writable: bool) -> int:
     fd = os.open(path, (os.O_RDWR if writable else os.O_RDONLY) | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise MrcFormatError(f"{path} is not a regular file", field="file", offset=0)
+            raise NotRegularFileError(f"{path} is not a regular file (a FIFO, socket or device): not changed")
         os.set_blocking(fd, True)
     except BaseException:
         os.close(fd)
