@@ -398,3 +398,20 @@ def test_edit_and_fix_refuse_a_fifo_without_waiting_on_it(tmp_path):
         mrcschema.edit(fifo, nversion=20140)
     with pytest.raises(NotRegularFileError, match="not a regular file"):
         mrcschema.fix(fifo)
+
+
+def test_append_writes_the_new_sections_fei_records_into_the_spare_room(tmp_path):
+    path = _copy(tmp_path, "mrcfile/fei-extended.mrc")  # EPU: one FEI1 record used of 1024
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", mrcschema.MrcWarning)
+        with mrcschema.open(path) as f:
+            frame, records, nsymbt = f.read(), f.extended_header.copy(), f.header.nsymbt
+        with pytest.raises(ValueError, match="one record per section"):
+            mrcschema.append(path, frame)  # records are needed
+        records["alpha_tilt"] = 12.5
+        mrcschema.append(path, frame[::-1], extended_header=records)
+        with mrcschema.open(path) as f:
+            assert f.data.shape == (2, 3838, 3710) and f.header.nsymbt == nsymbt
+            assert f.extended_header["alpha_tilt"][1] == np.float64(12.5)
+            np.testing.assert_array_equal(f.sections[1], frame[::-1])
+    assert _mrcfile_valid(path)[0] is True and mrcschema.validate(path).ok
