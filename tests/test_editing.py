@@ -415,3 +415,17 @@ def test_append_writes_the_new_sections_fei_records_into_the_spare_room(tmp_path
             assert f.extended_header["alpha_tilt"][1] == np.float64(12.5)
             np.testing.assert_array_equal(f.sections[1], frame[::-1])
     assert _mrcfile_valid(path)[0] is True and mrcschema.validate(path).ok
+
+
+def test_append_merges_statistics_computed_in_parts_as_the_whole_data_gives_them(tmp_path):
+    from mrcschema.format.statistics import data_stats
+    from mrcschema.writing.appending import PARALLEL_STATS_BYTES
+
+    path, data = _stack(tmp_path, shape=(2, 1024, 1024))
+    more = sample_data("f4", (PARALLEL_STATS_BYTES // (4 << 20) + 1, 1024, 1024), seed=9) * 7 - 2  # in parts
+    mrcschema.append(path, more)
+    whole = data_stats(np.concatenate([data, more]))
+    with mrcschema.open(path) as f:
+        h = f.header
+        assert (h.dmin, h.dmax) == (whole.dmin, whole.dmax)
+        assert h.dmean == pytest.approx(whole.dmean, rel=1e-5) and h.rms == pytest.approx(whole.rms, rel=1e-5)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 import os
 import typing
-from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -83,20 +82,48 @@ def _converted(frames: np.ndarray, dtype: np.dtype, path) -> np.ndarray:
     return converted
 
 
+#: new sections larger than this have their statistics computed in parallel parts
+PARALLEL_STATS_BYTES = 16 << 20
+
+
+def _merge(parts):
+    """(count, mean, m2, minimum, maximum) of parts given as the same tuples: Chan's update."""
+    count, mean, m2, low, high = parts[0]
+    for n, part_mean, part_m2, part_low, part_high in parts[1:]:
+        total = count + n
+        delta = part_mean - mean
+        mean, m2 = mean + delta * n / total, m2 + part_m2 + delta ** 2 * count * n / total
+        low, high, count = min(low, part_low), max(high, part_high), total
+    return count, mean, m2, low, high
+
+
+def _frame_parts(frames: np.ndarray):
+    """(count, mean, m2, minimum, maximum) of ``frames``, in one thread per CPU (up to 4) when large:
+    numpy releases the GIL inside its reductions."""
+    def one(part):
+        acc = StatsAccumulator()
+        acc.add(part)
+        return acc.count, acc.mean, acc.m2, float(acc.minimum), float(acc.maximum)
+
+    flat = frames.reshape(-1)
+    workers = min(4, os.cpu_count() or 1) if flat.nbytes > PARALLEL_STATS_BYTES else 1
+    if workers == 1:
+        return one(flat)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers) as pool:
+        return _merge(list(pool.map(one, np.array_split(flat, workers))))
+
+
 def _merged_stats(h, old_count: int, frames: np.ndarray):
     """DMIN/DMAX/DMEAN/RMS of the old data (as the header states them) and ``frames``; {} when the
     header does not claim all four (they stay as they are)."""
-    if not (h.dmin <= h.dmax and h.dmean >= h.dmin and h.rms >= 0) or frames.dtype.kind == "c":
+    if not (h.dmin <= h.dmax and h.dmean >= h.dmin and h.rms >= 0) or frames.dtype.kind == "c" or not frames.size:
         return {}
-    acc = StatsAccumulator()
-    acc.add(frames)
-    n = old_count + acc.count
-    delta = acc.mean - h.dmean
-    mean = h.dmean + delta * acc.count / n
-    m2 = h.rms ** 2 * old_count + acc.m2 + delta ** 2 * old_count * acc.count / n
+    new = _frame_parts(frames)
     with np.errstate(invalid="ignore"):
-        low = min(float(h.dmin), float(acc.minimum)) if old_count else float(acc.minimum)
-        high = max(float(h.dmax), float(acc.maximum)) if old_count else float(acc.maximum)
+        parts = [(old_count, float(h.dmean), float(h.rms) ** 2 * old_count, float(h.dmin), float(h.dmax)), new]
+        n, mean, m2, low, high = _merge(parts) if old_count else new
     return {"dmin": low, "dmax": high, "dmean": float(np.float32(mean)), "rms": float(np.float32(math.sqrt(m2 / n)))}
 
 
@@ -138,75 +165,6 @@ def _extended_writes(fd, path, parsed, new_nz, count, extended_header):
     return [(HEADER_SIZE + h.nz * ext.record_size, raw)]
 
 
-class _NewHeader:
-    """The appended file's header, its statistics merged in a thread started now: computing them
-    (a pass over the new sections in memory) overlaps writing their bytes."""
-
-    def __init__(self, parsed, h, new_nz, sections) -> None:
-        import threading
-
-        self._parsed, self._h, self._new_nz, self._sections = parsed, h, new_nz, sections
-        self._stats: dict = {}
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._merge, daemon=True)
-        self._thread.start()
-        self._record = None
-
-    def _merge(self):
-        try:
-            h = self._h
-            self._stats = _merged_stats(h, h.nx * h.ny * h.nz, self._sections)
-        except BaseException as exc:  # noqa: BLE001 - raised in the caller by record()
-            self._error = exc
-
-    def record(self):
-        if self._record is None:
-            self._thread.join()
-            if self._error is not None:
-                raise self._error
-            h = self._h
-            new = evolve(h, nz=self._new_nz, **self._stats)
-            if 1 <= h.ispg <= 230 and h.mz == h.nz:  # one volume: it grows, its voxel size kept
-                new = header_changes.with_space_group(new, h.ispg)
-            self._record = new
-        return self._record
-
-    def write(self) -> tuple[int, bytes]:
-        """One (offset, bytes) from the first to the last changed byte (NZ ... RMS at most)."""
-        raw = self._parsed.raw
-        new_raw = MRC2014_HEADER.build(self.record(), self._parsed.byteorder)
-        ranges = header_changes.changed_ranges(raw, new_raw)
-        if not ranges:
-            return (0, b"")
-        start, stop = ranges[0][0], ranges[-1][0] + len(ranges[-1][1])
-        return (start, new_raw[start:stop])
-
-
-class _DataThenHeader(Sequence):
-    """The writes of an append: the data (and records) first, then the header, made when it is
-    first asked for (by then its statistics have had the data write to be computed in)."""
-
-    def __init__(self, leading: list, header: _NewHeader):
-        self._leading, self._header = leading, header
-        self._header_write: tuple[int, bytes] | None = None
-
-    def __len__(self) -> int:
-        return len(self._leading) + 1
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if index < len(self._leading):
-            return self._leading[index]
-        if index != len(self._leading):
-            raise IndexError(index)
-        if self._header_write is None:
-            self._header_write = self._header.write()
-        return self._header_write
-
-
 def append(target, frames: ArrayLike, *, extended_header: object = None) -> AppendResult:
     """Add ``frames`` after the data of the MRC file ``target`` (a path, or an :class:`MrcFile` open
     ``"r+"``: its pending edits are flushed first and it sees the new sections afterwards).
@@ -240,12 +198,14 @@ def append(target, frames: ArrayLike, *, extended_header: object = None) -> Appe
         if new_nz > header_changes.INT32_MAX:
             raise ValueError(f"{path}: NZ {new_nz} does not fit the header")
         ext_writes = _extended_writes(fd, path, parsed, new_nz, count, extended_header)
-        header = _NewHeader(parsed, h, new_nz, sections)  # statistics merged in a thread, while the data is written
+        new = evolve(h, nz=new_nz, **_merged_stats(h, h.nx * h.ny * h.nz, sections))
+        if 1 <= h.ispg <= 230 and h.mz == h.nz:  # one volume: it grows, its voxel size kept
+            new = header_changes.with_space_group(new, h.ispg)
+        header_writes = header_changes.changed_ranges(parsed.raw, MRC2014_HEADER.build(new, parsed.byteorder))
         data = typing.cast(bytes, sections.reshape(-1).view(np.uint8).data)  # the sections' bytes, no copy
         _check_unchanged(fd, path, before, parsed.raw)
-        apply_in_place(fd, path, _DataThenHeader([(old_end, data), *ext_writes], header),
-                       new_size=old_end + len(data))
-        new = header.record()
+        # sections beyond the old end first, then records in the spare room, then the header
+        apply_in_place(fd, path, [(old_end, data), *ext_writes, *header_writes], new_size=old_end + len(data))
         changes = tuple(Change(*c) for c in header_changes.changed_fields(h, new))
         return AppendResult(path, h.nz, new_nz, changes)
     finally:
