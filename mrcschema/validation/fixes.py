@@ -38,7 +38,7 @@ __all__ = ["Fix", "FixResult", "fix"]
 @record
 class Fix:
     """The repair of one rule: ``function(ctx, header)`` -> the repaired header, or a text saying
-    why this file is left as it is; ``text`` says what it does (the docs and ``fix --help``)."""
+    why this file is left as it is; ``text`` says what it does (docs/editing.md, docs/validation_rules.md)."""
 
     text: str
     function: Callable[[Any, Any], Any]
