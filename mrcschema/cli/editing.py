@@ -142,6 +142,9 @@ def edit_arguments(parser, add_batch_arguments) -> None:
 
 
 def fix_arguments(parser, add_batch_arguments) -> None:
+    parser.epilog = ("Repairs: MAP, machine stamp, NVERSION, EXTTYP from the records, NLABL and label order, an ISPG 0 "
+                     "volume, a DE movie's ISPG and CELLA, mrcz's MX/MY/MZ 0, statistics; each rule's repair is in "
+                     "docs/validation_rules.md and docs/editing.md.")
     add_batch_arguments(parser, "the repairs")
     parser.add_argument("-n", "--dry-run", action="store_true", help="say what would change (old -> new); write nothing")
     parser.add_argument("--full-data", action="store_true",
