@@ -13,16 +13,24 @@ import math
 
 import numpy as np
 
-from .byteorder import MACHINE_STAMP, STANDARD_STAMPS
 from .header_edits import check_label, with_labels
+from .meaning import (
+    EM_VOLUME_ISPG,
+    EM_VOLUME_STACK_ISPG,
+    IMAGE_ISPG,
+    MACHINE_STAMP,
+    MRC2014_NVERSIONS,
+    STANDARD_STAMPS,
+    is_image_ispg,
+    is_volume,
+    is_volume_stack,
+)
 from .mrc2014 import LABEL_COUNT, LABEL_LENGTH, MRC2014_HEADER, field_offset
 from .records import evolve
 from .values import show
 
-#: the NVERSION MRC2014 files carry today (the 20141 update)
-CURRENT_NVERSION = 20141
-#: the NVERSION values MRC2014 defines
-NVERSIONS = (20140, 20141)
+#: the NVERSION MRC2014 files carry today (the 2014 update, the last of MRC2014_NVERSIONS)
+CURRENT_NVERSION = MRC2014_NVERSIONS[-1]
 #: the space-group kinds ``edit --ispg`` takes by name
 SPACE_GROUP_KINDS = ("image", "stack", "volume", "volume-stack")
 INT32_MAX = 2**31 - 1
@@ -74,20 +82,21 @@ def with_space_group(header, ispg, mz=None):
     if isinstance(ispg, str):
         if ispg not in SPACE_GROUP_KINDS and not ispg.isdigit():
             raise ValueError(f"ispg must be a number or one of {', '.join(SPACE_GROUP_KINDS)}, got {ispg!r}")
-        ispg = {"image": 0, "stack": 0, "volume": 1, "volume-stack": 401}.get(ispg, ispg)
+        ispg = {"image": IMAGE_ISPG, "stack": IMAGE_ISPG, "volume": EM_VOLUME_ISPG,
+                "volume-stack": EM_VOLUME_STACK_ISPG}.get(ispg, ispg)
     ispg = _int32(int(ispg), "ispg")
     nz = header.nz
-    if ispg == 0:
+    if is_image_ispg(ispg):
         new_mz = 1
-    elif 1 <= ispg <= 230:
+    elif is_volume(ispg):
         new_mz = nz
-    elif 401 <= ispg <= 630:
+    elif is_volume_stack(ispg):
         new_mz = header.mz if mz is None else _int32(mz, "mz")
         if new_mz <= 0 or nz % new_mz:
             raise ValueError(f"a volume stack needs MZ (sections per volume) dividing NZ {nz}, got MZ {new_mz}")
     else:
         raise ValueError(f"ISPG must be 0 (images), 1-230 (volumes) or 401-630 (volume stacks), got {ispg}")
-    if mz is not None and not 401 <= ispg <= 630 and _int32(mz, "mz") != new_mz:
+    if mz is not None and not is_volume_stack(ispg) and _int32(mz, "mz") != new_mz:
         raise ValueError(f"MZ is {new_mz} for ISPG {ispg}; mz={mz} is for volume stacks (ISPG 401-630)")
     voxel_z = _voxel_z(header)
     cella = evolve(header.cella, z=voxel_z * new_mz) if voxel_z > 0 else header.cella
@@ -131,8 +140,8 @@ def with_machine_stamp(header, byteorder_or_stamp):
 
 def with_nversion(header, nversion=CURRENT_NVERSION):
     """``header`` with NVERSION (20140 or 20141)."""
-    if int(nversion) not in NVERSIONS:
-        raise ValueError(f"NVERSION must be one of {', '.join(map(str, NVERSIONS))}, got {nversion!r}")
+    if int(nversion) not in MRC2014_NVERSIONS:
+        raise ValueError(f"NVERSION must be one of {', '.join(map(str, MRC2014_NVERSIONS))}, got {nversion!r}")
     return evolve(header, nversion=int(nversion))
 
 

@@ -23,10 +23,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ..format import header_changes
-from ..format.byteorder import MACHINE_STAMP
 from ..format.extended import parse_extended_header
 from ..format.exttyp import HDF5_SIGNATURE, SYMMETRY_LINE_LENGTH
 from ..format.header_edits import with_labels
+from ..format.meaning import MACHINE_STAMP, is_volume, is_volume_stack
 from ..format.records import evolve, record
 from ..format.seri import is_seri_header
 from .report import finding_of
@@ -136,8 +136,8 @@ def _sampling(ctx, h):
             continue
         if m < 0 or n <= 0:
             return f"M{axis.upper()} is {m}: the sampling cannot be told from the file"
-        new_m = n if axis != "z" or 1 <= h.ispg <= 230 else 1
-        if axis == "z" and 401 <= h.ispg <= 630:
+        new_m = n if axis != "z" or is_volume(h.ispg) else 1
+        if axis == "z" and is_volume_stack(h.ispg):
             return "a volume stack with MZ 0: how many sections make a volume cannot be told"
         changes[f"m{axis}"] = new_m
         cella = evolve(cella, **{axis: getattr(cella, axis) / n * new_m})
@@ -167,7 +167,7 @@ def _de_cella(ctx, h):
 MAP = Fix("MAP = 'MAP ' (the file reads as MRC: its MODE and NX, NY, NZ are valid)", _map)
 MACHINE_STAMP_FIX = Fix("MACHST = the standard stamp of the byte order the header reads in "
                         "(44 44 00 00 little-endian, 11 11 00 00 big-endian)", _machine_stamp)
-NVERSION = Fix("NVERSION = 20141", _nversion)
+NVERSION = Fix(f"NVERSION = {header_changes.CURRENT_NVERSION}", _nversion)
 EXTTYP = Fix("EXTTYP = the kind the extended header's bytes show: SERI (SerialEM flags), HDF5 (signature), "
              "FEI1/FEI2 (the first record's metadata_size and metadata_version, one record per section), CCP4 "
              "(symmetry text in 80-character lines); otherwise left", _exttyp)

@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike
 from ..errors import MrcFormatError
 from ..format import header_changes
 from ..format.geometry import HEADER_SIZE, data_geometry
+from ..format.meaning import is_volume, is_volume_stack
 from ..format.mrc2014 import MRC2014_HEADER
 from ..format.records import evolve, record
 from ..format.statistics import StatsAccumulator
@@ -61,7 +62,7 @@ def _sections(frames: np.ndarray, h, path) -> np.ndarray:
         frames = frames.reshape((-1,) + frames.shape[2:])
     if frames.ndim != 3 or frames.shape[1:] != (h.ny, h.nx):
         raise ValueError(f"{path}: sections are (NY, NX) = ({h.ny}, {h.nx}); got frames of shape {frames.shape}")
-    if 401 <= h.ispg <= 630 and frames.shape[0] % h.mz:
+    if is_volume_stack(h.ispg) and frames.shape[0] % h.mz:
         raise ValueError(f"{path} is a volume stack of {h.mz} sections per volume (MZ); {frames.shape[0]} sections "
                          "are not whole volumes")
     return frames
@@ -199,7 +200,7 @@ def append(target, frames: ArrayLike, *, extended_header: object = None) -> Appe
             raise ValueError(f"{path}: NZ {new_nz} does not fit the header")
         ext_writes = _extended_writes(fd, path, parsed, new_nz, count, extended_header)
         new = evolve(h, nz=new_nz, **_merged_stats(h, h.nx * h.ny * h.nz, sections))
-        if 1 <= h.ispg <= 230 and h.mz == h.nz:  # one volume: it grows, its voxel size kept
+        if is_volume(h.ispg) and h.mz == h.nz:  # one volume: it grows, its voxel size kept
             new = header_changes.with_space_group(new, h.ispg)
         header_writes = header_changes.changed_ranges(parsed.raw, MRC2014_HEADER.build(new, parsed.byteorder))
         data = typing.cast(bytes, sections.reshape(-1).view(np.uint8).data)  # the sections' bytes, no copy

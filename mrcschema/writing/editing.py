@@ -30,6 +30,7 @@ import numpy as np
 from ..errors import MrcFormatError
 from ..format import header_changes, header_edits
 from ..format.geometry import HEADER_SIZE, ParsedHeader, data_geometry, parse_header
+from ..format.meaning import stamp_byteorder
 from ..format.modes import unpack_4bit
 from ..format.mrc2014 import MRC2014_HEADER
 from ..format.records import evolve, record
@@ -218,7 +219,7 @@ def edit(path: str | os.PathLike, *, voxel_size: float | Sequence[float] | None 
             h = header_changes.with_label_added(h, text)
         if machine_stamp is not None:
             h = header_changes.with_machine_stamp(h, machine_stamp)
-            stamped = {b"\x44": "<", b"\x11": ">"}.get(h.machst[:1])
+            stamped = stamp_byteorder(h.machst)
             if stamped != parsed.byteorder:
                 raise ValueError(f"{path}: the header is {'little' if parsed.byteorder == '<' else 'big'}-endian; "
                                  f"a stamp saying otherwise ({h.machst.hex(' ')}) would make readers read it wrong")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import warnings
 
 from ..errors import MrcWarning
+from ..format.meaning import is_volume
 from ..format.mrc2014 import LABEL_COUNT
 from ..format.records import record
 
@@ -74,8 +75,8 @@ def template_from(like, geo, byteorder, *, voxel_size=None, origin=None, labels=
     angles = (h.cellb.alpha, h.cellb.beta, h.cellb.gamma)
     if all(0 < a < 180 for a in angles):
         fields["cellb"] = angles
-    if geo.ispg == 1:  # one volume: its space group and axes
-        if 1 <= h.ispg <= 230:
+    if is_volume(geo.ispg):  # one volume: its space group and axes
+        if is_volume(h.ispg):
             fields["ispg"] = h.ispg
         if sorted((h.mapc, h.mapr, h.maps)) == [1, 2, 3]:
             fields.update(mapc=h.mapc, mapr=h.mapr, maps=h.maps)
