@@ -1,4 +1,5 @@
-"""The generic engine: field tables, dtypes, attrs records and construct builds agree."""
+"""The engine: a schema compiled by the generator gives field tables, dtypes and records that agree
+with construct's reading of the same schema, and parses and builds through one struct format."""
 
 import attrs
 import construct
@@ -8,6 +9,7 @@ from conftest import CORPUS_MRC, corpus_id
 
 from mrcschema.errors import MrcFormatError
 from mrcschema.format.engine import Layout
+from mrcschema.format.generate import compile_schema
 from mrcschema.format.mrc2014 import IMOD_EXTRA, MRC2014_HEADER
 
 SMALL = construct.Struct(
@@ -21,8 +23,13 @@ SMALL = construct.Struct(
 )
 
 
+def small_layout():
+    """SMALL compiled in this process by the generator's own code."""
+    return Layout("small", compile_schema("SMALL_RECORD", SMALL), schema=lambda: SMALL)
+
+
 def test_field_table_offsets_sizes_types_docs():
-    layout = Layout("small", SMALL)
+    layout = small_layout()
     table = [(f.name, f.offset, f.size, f.type, f.doc) for f in layout.fields]
     assert table == [
         ("count", 0, 4, "int32", "a count"),
@@ -38,16 +45,17 @@ def test_field_table_offsets_sizes_types_docs():
 
 
 @pytest.mark.parametrize("order", ["<", ">"])
-def test_numpy_parse_equals_construct_parse_and_build_round_trips(order):
-    layout = Layout("small", SMALL)
+def test_struct_parse_equals_construct_parse_and_numpy_and_build_round_trips(order):
+    layout = small_layout()
     pos_class = type(layout.parse(bytes(34)).pos)  # the nested record class the engine made
     record = layout.record_class(count=-7, scale=2.5e-9, flag=True, name="Krios", raw=b"\x01\x02\x03",
                                  vec=(300, -2), pos=pos_class(x=1.5, y=-2.0))
     raw = layout.build(record, order)
     assert len(raw) == 34
     assert raw[:4] == (-7).to_bytes(4, {"<": "little", ">": "big"}[order], signed=True)
-    parsed_construct = layout.struct(order).parse(raw)
-    assert parsed_construct.count == -7 and parsed_construct.name == "Krios"
+    if order == "<":  # the schema is written little-endian
+        parsed_construct = SMALL.parse(raw)
+        assert parsed_construct.count == -7 and parsed_construct.name == "Krios" and SMALL.build(parsed_construct) == raw
     assert layout.parse(raw, order) == record
     array = layout.parse_array(raw * 3, order)
     assert array.shape == (3,) and list(array["vec"][2]) == [300, -2]
@@ -55,7 +63,7 @@ def test_numpy_parse_equals_construct_parse_and_build_round_trips(order):
 
 
 def test_big_endian_dtype_reads_big_endian_bytes():
-    layout = Layout("small", SMALL)
+    layout = small_layout()
     raw = bytearray(34)
     raw[0:4] = (258).to_bytes(4, "big")
     assert layout.parse(bytes(raw), ">").count == 258
@@ -64,14 +72,32 @@ def test_big_endian_dtype_reads_big_endian_bytes():
 
 def test_parse_short_buffer_is_format_error():
     with pytest.raises(MrcFormatError, match="small.*34 bytes"):
-        Layout("small", SMALL).parse(b"\0" * 10)
+        small_layout().parse(b"\0" * 10)
 
 
 def test_build_of_unencodable_text_is_format_error():
-    layout = Layout("small", SMALL)
+    layout = small_layout()
     record = layout.parse(bytes(34))
     with pytest.raises(MrcFormatError, match="cannot build small"):
         layout.build(attrs.evolve(record, name="Å" * 3))
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"name": "Krios-G4"}, "name is 8 characters, at most 6 fit"),
+    ({"raw": b"ab"}, "raw is 2 bytes, expected 3"),
+    ({"vec": (1, 2, 3)}, "vec has 3 values, expected 2"),
+    ({"count": 2 ** 31}, "cannot build small"),
+    ({"scale": "x"}, "cannot build small"),
+])
+def test_build_refuses_what_the_field_cannot_hold_as_construct_does(change, message):
+    """A value the schema's field cannot hold is an MrcFormatError, as construct's build raises (struct
+    alone would pad or cut text and bytes silently)."""
+    layout = small_layout()
+    record = attrs.evolve(layout.parse(bytes(34)), **change)
+    with pytest.raises(MrcFormatError, match=message):
+        layout.build(record)
+    with pytest.raises(construct.ConstructError):
+        SMALL.build(attrs.asdict(record, recurse=True))
 
 
 def test_header_layout_is_1024_bytes_and_imod_view_100():
@@ -119,7 +145,7 @@ def test_value_renderers():
     assert interpret("fei2", "timestamp", 1e300) is None and interpret("fei2", "ht", 3e5) is None
     assert show(b"MAP\0") == "b'MAP\\x00' (4D 41 50 00)" and show(0.1) == "0.1" and show(3) == "3"
     assert hex_text(b"\x01\x02") == "01 02" and hex_text(b"\x01\x02", "") == "0102"
-    layout = Layout("small", SMALL)
+    layout = small_layout()
     record = layout.parse(bytes(range(34)))
     assert plain(record) == {
         "count": record.count, "scale": record.scale, "flag": True, "name": record.name, "raw": "13 14 15",
@@ -131,7 +157,7 @@ def test_value_renderers():
 
 
 def test_subset_is_a_packed_layout_of_the_chosen_fields():
-    layout = Layout("small", SMALL)
+    layout = small_layout()
     part = layout.subset(["vec", "count", "raw"], "part")
     assert [(f.name, f.offset, f.size, f.type, f.doc) for f in part.fields] == [
         ("count", 0, 4, "int32", "a count"), ("raw", 4, 3, "bytes[3]", "raw bytes"), ("vec", 7, 4, "int16[2]", "two shorts")]

@@ -13,15 +13,15 @@ import sys
 
 from .meaning import MACHINE_STAMP, STANDARD_STAMPS, stamp_byteorder
 from .modes import MODES
-from .mrc2014 import field_bytes, header_values
+from .mrc2014 import MRC2014_HEADER, field_bytes
 
 __all__ = ["MACHINE_STAMP", "STANDARD_STAMPS", "stamp_byteorder", "detect_byteorder", "byteorder_argument"]
 
 
 def _plausibility(header: bytes, order: str) -> int:
     """A score: how many of MODE, NX, NY, NZ, NSYMBT look right when read in ``order``."""
-    values = header_values(header, order)
-    nx, ny, nz, mode, nsymbt = (int(values[name]) for name in ("nx", "ny", "nz", "mode", "nsymbt"))
+    values = MRC2014_HEADER.parse(header, order)
+    nx, ny, nz, mode, nsymbt = values.nx, values.ny, values.nz, values.mode, values.nsymbt
     score = 2 * (mode in MODES)
     score += sum(0 < n < 1 << 20 for n in (nx, ny, nz))
     score += 0 <= nsymbt < 1 << 28

@@ -23,8 +23,7 @@ Records are never parsed one by one: the whole block goes through one
 from __future__ import annotations
 
 import warnings
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import MrcFormatError, MrcWarning
 from .exttyp import (
@@ -37,6 +36,11 @@ from .exttyp import (
 )
 from .mrc2014 import HEADER_SIZE
 from .records import evolve, record
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # a file without records needs no numpy
+    from .deferred import numpy as np
 
 
 @record
@@ -152,7 +156,7 @@ def fei_record_size(raw, byteorder) -> tuple[int, str]:
     version = layout.field("metadata_version")
     if len(raw) >= version.offset + version.size:
         for order in (byteorder, "<"):
-            dtype, offset = layout.dtype(order).fields["metadata_size"][:2]
+            dtype, offset = cast(Any, layout.dtype(order).fields)["metadata_size"][:2]
             value = int(np.frombuffer(raw, dtype=dtype, count=1, offset=offset)[0])
             if 0 < value <= len(raw):
                 return value, order

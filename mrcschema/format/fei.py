@@ -31,12 +31,15 @@ Layout facts the schemas encode:
 
 from typing import Any
 
+from ._generated import fei as _compiled
+from ._generated.fei import Fei1Record, Fei2Record, FeiLegacyRecord
 from .engine import Layout, Schemas, little_endian_always
 from .exttyp import FEI_EXTTYPS
 from .records import record
 
 #: (the schemas ``FEI1_RECORD``, ``FEI2_RECORD`` and ``FEI_LEGACY_RECORD`` are attributes too, built on first use)
-__all__ = ["FEI1", "FEI2", "FEI_KINDS", "FEI_LEGACY", "FeiKind", "fei_kind_of"]
+__all__ = ["FEI1", "FEI2", "FEI_KINDS", "FEI_LEGACY", "Fei1Record", "Fei2Record", "FeiKind", "FeiLegacyRecord",
+           "fei_kind_of"]
 
 
 def _define_schemas() -> dict[str, Any]:
@@ -323,9 +326,12 @@ def __getattr__(name: str) -> Any:
     return SCHEMAS.module_getattr(name)
 
 
-FEI1 = Layout("fei1", SCHEMAS.ref("FEI1_RECORD"), doc="Thermo Fisher FEI1 extended-header record (768 bytes)")
-FEI2 = Layout("fei2", SCHEMAS.ref("FEI2_RECORD"), doc="Thermo Fisher FEI2 extended-header record (888 bytes)")
-FEI_LEGACY = Layout("fei_legacy", SCHEMAS.ref("FEI_LEGACY_RECORD"), doc="old FEI tomography record (128 bytes)")
+FEI1 = Layout("fei1", _compiled.FEI1_RECORD, doc="Thermo Fisher FEI1 extended-header record (768 bytes)",
+              schema=lambda: SCHEMAS.build()["FEI1_RECORD"])
+FEI2 = Layout("fei2", _compiled.FEI2_RECORD, doc="Thermo Fisher FEI2 extended-header record (888 bytes)",
+              schema=lambda: SCHEMAS.build()["FEI2_RECORD"])
+FEI_LEGACY = Layout("fei_legacy", _compiled.FEI_LEGACY_RECORD, doc="old FEI tomography record (128 bytes)",
+                    schema=lambda: SCHEMAS.build()["FEI_LEGACY_RECORD"])
 
 
 @record

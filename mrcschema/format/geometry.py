@@ -7,15 +7,23 @@ non-conforming is left to :mod:`mrcschema.validate`.
 
 from __future__ import annotations
 
+import functools
 import warnings
-from typing import Any, cast
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, cast
 
 from ..errors import MrcFormatError, MrcWarning, location
 from .byteorder import detect_byteorder, stamp_byteorder
 from .meaning import imod_unsigned_bytes, is_volume_stack
-from .modes import MODES, NONSTANDARD_MODES, READABLE_MODES, Mode, data_nbytes, mode_info, stored_dtype
+from .modes import (
+    MODES,
+    NONSTANDARD_MODES,
+    READABLE_MODES,
+    Mode,
+    data_nbytes,
+    dtype_text,
+    mode_info,
+    stored_dtype,
+)
 from .mrc2014 import (
     HEADER_SIZE,
     IMOD_EXTRA,
@@ -23,12 +31,16 @@ from .mrc2014 import (
     IMOD_STAMP,
     MRC2014_HEADER,
     PRIISM_MAGIC,
+    ImodExtra,
+    Mrc2014Header,
     field_bytes,
     header_error,
     header_location,
-    header_values,
 )
 from .records import record
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: numpy cannot address more than this many bytes; larger products are a corrupt header
 MAX_DATA_BYTES = 1 << 62
@@ -38,15 +50,21 @@ MAX_DATA_BYTES = 1 << 62
 class ParsedHeader:
     """The main header as read: the record, the file's byte order and how it was decided."""
 
-    header: Any  #: the :class:`Mrc2014Header` record (a record class the engine makes from the schema)
+    header: Mrc2014Header  #: the main header record
     byteorder: str  #: "<" or ">"
     byteorder_source: str  #: "stamp" or "guessed"
     raw: bytes  #: the 1024 bytes
 
     @property
-    def imod(self):
-        """The IMOD view of bytes 96-195 (nint, nreal, imod_stamp, imod_flags, tilt angles...)."""
-        return IMOD_EXTRA.parse(self.raw, self.byteorder, offset=IMOD_EXTRA_OFFSET)
+    def imod(self) -> ImodExtra:
+        """The IMOD view of bytes 96-195 (nint, nreal, imod_stamp, imod_flags, tilt angles...),
+        parsed once per header bytes and byte order."""
+        return _imod_view(self.raw, self.byteorder)
+
+
+@functools.lru_cache(maxsize=64)
+def _imod_view(raw: bytes, byteorder: str) -> ImodExtra:
+    return IMOD_EXTRA.parse(raw, byteorder, offset=IMOD_EXTRA_OFFSET)
 
 
 @record
@@ -54,12 +72,23 @@ class DataGeometry:
     """Where the data block is, how it is stored and the array shape a user gets."""
 
     offset: int  #: byte offset of the data block: 1024 + NSYMBT
-    dtype: np.dtype  #: dtype of one stored element, in the file's byte order
+    byteorder: str  #: the file's byte order, "<" or ">"
+    unsigned_bytes: bool  #: mode 0 holds unsigned bytes (IMOD's old files, :func:`unsigned_bytes`)
     stored_shape: tuple  #: shape of the stored block (mode 101: bytes per row)
     shape: tuple  #: shape of the array delivered (after unpacking mode 101)
     nbytes: int  #: bytes the header promises for the data block
     mode: Mode
     sections: int  #: sections present (== NZ unless a permissive open of a truncated file)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The numpy dtype of one stored element, in the file's byte order (numpy imported now)."""
+        return stored_dtype(self.mode.number, self.byteorder, unsigned_bytes=self.unsigned_bytes)
+
+    @property
+    def dtype_text(self) -> str:
+        """:attr:`dtype` as numpy writes it (``float32``, ``>i2``), from the mode table, without numpy."""
+        return dtype_text(self.mode.number, self.byteorder, unsigned_bytes=self.unsigned_bytes)
 
 
 def parse_header(raw: bytes, byteorder=None, *, permissive=False) -> ParsedHeader:
@@ -82,7 +111,7 @@ def parse_header(raw: bytes, byteorder=None, *, permissive=False) -> ParsedHeade
         raise ValueError(f"byte order must be '<' or '>', not {byteorder!r}")
     if permissive and source == "stamp":
         other = ">" if order == "<" else "<"
-        mode, other_mode = (int(header_values(raw, o)["mode"]) for o in (order, other))
+        mode, other_mode = (MRC2014_HEADER.parse(raw, o).mode for o in (order, other))
         if mode not in MODES and other_mode in MODES:
             stamp = field_bytes(raw, "machst").hex(" ")
             warnings.warn(f"{header_location('machst')}: the stamp {stamp} says {_ORDER_NAMES[order]}, "
@@ -173,14 +202,15 @@ def check_structure(header) -> int:
     return HEADER_SIZE + h.nsymbt + nbytes
 
 
-def data_geometry(parsed: ParsedHeader, file_size: int, *, permissive=False) -> DataGeometry:
+def data_geometry(parsed: ParsedHeader, file_size: int, *, permissive=False, checked=False) -> DataGeometry:
     """Locate the data block, checking it against the file size before anything is allocated.
 
     ``permissive``: an extended header running past the end of the file, or a data block shorter
     than the header promises, give the whole sections present (maybe none), with a warning.  A
     file longer than the header declares is read, with a warning (both modes)."""
     h = parsed.header
-    check_structure(h)
+    if not checked:  # ``checked``: the caller ran check_structure on this header (open does, first)
+        check_structure(h)
     mode = mode_info(h.mode)
     offset = HEADER_SIZE + h.nsymbt
     nbytes = data_nbytes(h.mode, h.nx, h.ny, h.nz)
@@ -206,13 +236,13 @@ def data_geometry(parsed: ParsedHeader, file_size: int, *, permissive=False) -> 
         warnings.warn(f"{location('data', offset + nbytes)}: the file is {extra} bytes longer than the header "
                       f"declares (1024 + NSYMBT {h.nsymbt} + {nbytes} bytes of data); the rest is ignored",
                       MrcWarning, stacklevel=4)
-    dtype = stored_dtype(h.mode, parsed.byteorder, unsigned_bytes=h.mode == 0 and unsigned_bytes(parsed))
+    unsigned = h.mode == 0 and unsigned_bytes(parsed)
     shape = _array_shape(h, sections, permissive)
     row = ((h.nx + 1) // 2,) if mode.packed_4bit else (h.nx,)
     stored = shape[:-1] + row
     if mode.samples_per_pixel > 1:
         shape = stored = shape + (mode.samples_per_pixel,)
-    return DataGeometry(offset, dtype, stored, shape, nbytes, mode, sections)
+    return DataGeometry(offset, parsed.byteorder, unsigned, stored, shape, nbytes, mode, sections)
 
 
 def _array_shape(h, sections, permissive):

@@ -11,12 +11,14 @@ validation reports them (``MRC2014-MODE`` checks :data:`MODES` only).
 
 from __future__ import annotations
 
-from typing import Literal, cast
-
-import numpy as np
+import functools
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from .mrc2014 import header_error
 from .records import record
+
+if TYPE_CHECKING:  # numpy is imported when a dtype is asked for: reading a header needs none
+    import numpy as np
 
 #: a byte order as numpy spells it
 ByteOrder = Literal["<", ">"]
@@ -27,16 +29,28 @@ class Mode:
     """One data mode: its number, the numpy dtype of one stored item, and what it holds."""
 
     number: int
-    dtype: np.dtype  #: little-endian dtype of one stored element
+    dtype_spec: str | tuple  #: numpy's spelling of the little-endian dtype of one stored element
+    itemsize: int  #: bytes of one stored element
     doc: str
     samples_per_pixel: int = 1  #: 3 for RGB (an extra trailing axis)
     packed_4bit: bool = False  #: mode 101: two pixels per byte, rows padded to whole bytes
     name: str = ""  #: the type in a word or two, as ``dump`` shows it ("float32", "complex int16")
 
     @property
+    def dtype(self) -> np.dtype:
+        """The little-endian numpy dtype of one stored element (numpy imported now)."""
+        return _dtype(self.dtype_spec)
+
+    @property
+    def _kind_letter(self) -> str:
+        """numpy's kind letter of one stored value ("i", "u", "f", "c"), read from the spec without numpy."""
+        spec = self.dtype_spec[0][1] if isinstance(self.dtype_spec, tuple) else self.dtype_spec
+        return spec.lstrip("<>=|")[0]
+
+    @property
     def is_complex(self) -> bool:
         """Transforms (modes 3, 4): each value a complex number."""
-        return self.dtype.kind == "c" or self.dtype.names is not None
+        return isinstance(self.dtype_spec, tuple) or self._kind_letter == "c"
 
     @property
     def kind(self) -> str:
@@ -47,38 +61,44 @@ class Mode:
             return "rgb"
         if self.packed_4bit:
             return "packed"
-        return "float" if self.dtype.kind == "f" else "integer"
+        return "float" if self._kind_letter == "f" else "integer"
 
     @property
     def signed(self) -> bool:
         """Whether stored values carry a sign (mode 0: as MRC2014 says; see
         :func:`mrcschema.format.meaning.imod_unsigned_bytes` for IMOD's older files)."""
-        base = self.dtype[0] if self.dtype.names else self.dtype
-        return base.kind in "ifc"
+        return self._kind_letter in "ifc"
 
     @property
     def item_bytes(self) -> int:
         """Bytes of one stored value (a complex pair counts as one; RGB one sample)."""
-        return self.dtype.itemsize
+        return self.itemsize
+
+
+@functools.cache
+def _dtype(spec: str | tuple) -> np.dtype:
+    import numpy as np
+
+    return np.dtype(list(spec) if isinstance(spec, tuple) else spec)
 
 
 MODES = {
-    0: Mode(0, np.dtype("i1"), "8-bit signed integer (range -128 to 127)", name="int8"),
-    1: Mode(1, np.dtype("<i2"), "16-bit signed integer", name="int16"),
-    2: Mode(2, np.dtype("<f4"), "32-bit signed real", name="float32"),
-    3: Mode(3, np.dtype([("real", "<i2"), ("imag", "<i2")]), "transform: complex 16-bit integers", name="complex int16"),
-    4: Mode(4, np.dtype("<c8"), "transform: complex 32-bit reals", name="complex float32"),
-    6: Mode(6, np.dtype("<u2"), "16-bit unsigned integer", name="uint16"),
-    12: Mode(12, np.dtype("<f2"), "16-bit float (IEEE754 binary16)", name="float16"),
-    16: Mode(16, np.dtype("u1"), "IMOD RGB: three unsigned bytes per pixel (non-standard)", samples_per_pixel=3,
+    0: Mode(0, "i1", 1, "8-bit signed integer (range -128 to 127)", name="int8"),
+    1: Mode(1, "<i2", 2, "16-bit signed integer", name="int16"),
+    2: Mode(2, "<f4", 4, "32-bit signed real", name="float32"),
+    3: Mode(3, (("real", "<i2"), ("imag", "<i2")), 4, "transform: complex 16-bit integers", name="complex int16"),
+    4: Mode(4, "<c8", 8, "transform: complex 32-bit reals", name="complex float32"),
+    6: Mode(6, "<u2", 2, "16-bit unsigned integer", name="uint16"),
+    12: Mode(12, "<f2", 2, "16-bit float (IEEE754 binary16)", name="float16"),
+    16: Mode(16, "u1", 1, "IMOD RGB: three unsigned bytes per pixel (non-standard)", samples_per_pixel=3,
              name="RGB uint8"),
-    101: Mode(101, np.dtype("u1"), "4-bit data packed two per byte (read as uint8)", packed_4bit=True, name="4-bit packed"),
+    101: Mode(101, "u1", 1, "4-bit data packed two per byte (read as uint8)", packed_4bit=True, name="4-bit packed"),
 }
 
 #: modes outside MRC2014 that real files carry: read with a warning, never written
 NONSTANDARD_MODES = {
-    7: Mode(7, np.dtype("<i4"), "32-bit signed integer (not MRC2014: Priism/DeltaVision, mrcz)", name="int32"),
-    8: Mode(8, np.dtype("<u4"), "32-bit unsigned integer (not MRC2014: Priism/DeltaVision, mrcz)",
+    7: Mode(7, "<i4", 4, "32-bit signed integer (not MRC2014: Priism/DeltaVision, mrcz)", name="int32"),
+    8: Mode(8, "<u4", 4, "32-bit unsigned integer (not MRC2014: Priism/DeltaVision, mrcz)",
             name="uint32"),
 }
 #: IMOD's RGB mode (not MRC2014: validation warns)
@@ -88,11 +108,20 @@ MRC2014_MODES = tuple(number for number in MODES if number != IMOD_RGB_MODE)
 #: every mode this library reads
 READABLE_MODES = {**MODES, **NONSTANDARD_MODES}
 
-#: numpy dtype -> mode, for writing
-DTYPE_TO_MODE: dict[np.dtype, int] = {
-    np.dtype("i1"): 0, np.dtype("i2"): 1, np.dtype("f4"): 2, np.dtype("c8"): 4,
-    np.dtype("u2"): 6, np.dtype("f2"): 12,
-}
+if TYPE_CHECKING:
+    #: numpy dtype -> mode, for writing (made when first imported: it needs numpy)
+    DTYPE_TO_MODE: dict[np.dtype, int]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DTYPE_TO_MODE":
+        import numpy as np
+
+        table = {np.dtype("i1"): 0, np.dtype("i2"): 1, np.dtype("f4"): 2, np.dtype("c8"): 4,
+                 np.dtype("u2"): 6, np.dtype("f2"): 12}
+        globals()[name] = table
+        return table
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def mode_info(mode: int) -> Mode:
@@ -104,8 +133,32 @@ def mode_info(mode: int) -> Mode:
         raise header_error("mode", f"unknown mode {mode}, expected one of {known}") from None
 
 
+_NUMPY_NAMES = {"i": "int", "u": "uint", "f": "float", "c": "complex"}
+
+
+def dtype_text(mode: int, byteorder: str, *, unsigned_bytes: bool = False) -> str:
+    """``str(stored_dtype(...))`` from the mode table, without numpy: "float32" little-endian
+    (numpy's name), ">f4" big-endian; mode 3 as numpy writes its two fields."""
+    info = mode_info(mode)
+    if info.number == 0 and unsigned_bytes:
+        return "uint8"
+    order = "<" if byteorder == "<" else ">"
+
+    def one(spec: str) -> str:
+        kind, size = spec.lstrip("<>|=")[0], int(spec.lstrip("<>|=")[1:])
+        if size == 1 or order == "<":
+            return f"{_NUMPY_NAMES[kind]}{size * 8}"
+        return f">{kind}{size}"
+
+    if isinstance(info.dtype_spec, tuple):
+        return "[" + ", ".join(f"({name!r}, '{order}{spec.lstrip('<>')}')" for name, spec in info.dtype_spec) + "]"
+    return one(info.dtype_spec)
+
+
 def stored_dtype(mode: int, byteorder: str, *, unsigned_bytes: bool = False) -> np.dtype:
     """The dtype of one stored element in the file's byte order."""
+    import numpy as np
+
     info = mode_info(mode)
     if info.number == 0 and unsigned_bytes:
         return np.dtype("u1")
@@ -117,11 +170,13 @@ def data_nbytes(mode: int, nx: int, ny: int, nz: int) -> int:
     info = mode_info(mode)
     if info.packed_4bit:
         return nz * ny * ((nx + 1) // 2)
-    return nx * ny * nz * info.dtype.itemsize * info.samples_per_pixel
+    return nx * ny * nz * info.itemsize * info.samples_per_pixel
 
 
 def unpack_4bit(packed: np.ndarray, nx: int) -> np.ndarray:
     """Mode 101 -> uint8: the first pixel of each byte is in the low 4 bits (IMOD doc)."""
+    import numpy as np
+
     out = np.empty(packed.shape[:-1] + (packed.shape[-1] * 2,), dtype=np.uint8)
     out[..., 0::2] = packed & 0x0F
     out[..., 1::2] = packed >> 4
@@ -130,6 +185,8 @@ def unpack_4bit(packed: np.ndarray, nx: int) -> np.ndarray:
 
 def pack_4bit(values: np.ndarray) -> np.ndarray:
     """uint8 values 0-15 -> mode 101 bytes, rows padded to whole bytes."""
+    import numpy as np
+
     values = np.asarray(values, dtype=np.uint8)
     if values.shape[-1] % 2:
         values = np.concatenate([values, np.zeros(values.shape[:-1] + (1,), np.uint8)], axis=-1)
@@ -141,6 +198,8 @@ def imod_shifted_to_unsigned(values: np.ndarray) -> np.ndarray:
     bytes minus 128, so an IMOD mask reads as -128/-127.  An explicit step, since nothing in the
     header says a file was written so: ``imod_shifted_to_unsigned(f.data)`` gives the uint8 values
     (value + 128, exact, through the bit pattern: no widening)."""
+    import numpy as np
+
     values = np.asarray(values)
     if values.dtype != np.int8:
         raise ValueError(f"IMOD's shifted bytes are mode-0 int8 data, not {values.dtype}")

@@ -12,6 +12,12 @@ bytes 96-195 comes from "The MRC file format used by IMOD"
 from typing import Any
 
 from ..errors import MrcFormatError, location
+from ._generated import mrc2014 as _compiled
+from ._generated.mrc2014 import Cella as Cella
+from ._generated.mrc2014 import Cellb as Cellb
+from ._generated.mrc2014 import ImodExtra as ImodExtra
+from ._generated.mrc2014 import Mrc2014Header as Mrc2014Header
+from ._generated.mrc2014 import Origin as Origin
 from .engine import Layout, Schemas
 
 #: the text labels: how many a header holds and how long each is
@@ -103,8 +109,10 @@ def __getattr__(name: str) -> Any:
     return SCHEMAS.module_getattr(name)
 
 
-MRC2014_HEADER = Layout("mrc2014_header", SCHEMAS.ref("MRC2014_HEADER_SCHEMA"), doc="MRC2014 main header")
-IMOD_EXTRA = Layout("imod_extra", SCHEMAS.ref("IMOD_EXTRA_SCHEMA"), doc="IMOD fields in bytes 96-195")
+MRC2014_HEADER = Layout("mrc2014_header", _compiled.MRC2014_HEADER_SCHEMA, doc="MRC2014 main header",
+                        schema=lambda: SCHEMAS.build()["MRC2014_HEADER_SCHEMA"])
+IMOD_EXTRA = Layout("imod_extra", _compiled.IMOD_EXTRA_SCHEMA, doc="IMOD fields in bytes 96-195",
+                    schema=lambda: SCHEMAS.build()["IMOD_EXTRA_SCHEMA"])
 
 HEADER_SIZE = MRC2014_HEADER.size
 #: offset of the IMOD view inside the main header: where EXTRA begins
@@ -159,12 +167,6 @@ def field_bytes(raw: bytes, name: str) -> bytes:
     """The stored bytes of the top-level header field ``name`` in ``raw`` (a whole header)."""
     field = MRC2014_HEADER.field(name)
     return raw[field.offset:field.offset + field.size]
-
-
-def header_values(raw: bytes, byteorder: str):
-    """``raw`` (at least a whole header) as one numpy record of the header dtype, in ``byteorder``:
-    single fields read without building the header record (``header_values(raw, "<")["mode"]``)."""
-    return MRC2014_HEADER.parse_array(raw, byteorder, count=1)[0]
 
 
 assert HEADER_SIZE == 1024 and IMOD_EXTRA.size == 100

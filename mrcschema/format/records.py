@@ -1,19 +1,24 @@
-"""Frozen records that cost nothing to define: the classes a file is read into.
+"""Frozen records that cost nothing to define: the one class system of the package.
 
 attrs makes a class by generating and compiling its methods, and importing attrs takes longer
-than everything else a fresh process needs to open a file and read a pixel.  So the classes on
-the read path -- the header record and every record class a layout makes (:mod:`.engine`), the
-data geometry, the modes, the extended-header description, ``Vec3`` -- are *records*: slotted,
-frozen classes whose fields, equality, hash and repr are those attrs gives a frozen class.
+than everything else a fresh process needs to read a header.  So every record class of the
+package -- the compiled layouts' classes (``format/_generated/``), the data geometry, the modes,
+the extended-header description, ``Vec3``, the findings -- is a *record*: a slotted, frozen class
+whose fields, equality, hash and repr are those attrs gives a frozen class, defined at module
+level (so its instances pickle).
 
 attrs's functions accept them (``attrs.evolve``, ``attrs.asdict``, ``attrs.astuple``,
-``attrs.fields``, ``attrs.has``): a record class's ``__attrs_attrs__`` is made by attrs itself,
-from the same field names, defaults and metadata, when one of them first asks for it.  Assigning
-to a field raises ``attrs.exceptions.FrozenInstanceError``, as on a frozen attrs class.
+``attrs.fields``, ``attrs.has``, ``attrs.inspect``): a record class's ``__attrs_attrs__`` (and
+what ``attrs.inspect`` reads) is made by attrs itself, from the same field names, defaults and
+metadata, when one of them first asks for it.  Assigning to a field raises
+``attrs.exceptions.FrozenInstanceError``, as on a frozen attrs class.  A field holding a numpy
+array compares by dtype, shape and bytes, and hashes by them (a structured array of extended-header
+records included), where a tuple of arrays would raise.
 
+* :class:`Record` -- the base class; a subclass lists its fields in ``__slots__`` with an
+  annotation each (what the compiler writes);
 * :func:`record` -- a class decorator, used like ``@attrs.frozen`` (fields are the annotated
   names, in order; a class-level value is the default);
-* :func:`make_record_class` -- a record class from a list of field names (the engine's layouts);
 * :func:`evolve`, :func:`field_names`, :func:`is_record` -- without importing attrs.
 """
 
@@ -27,10 +32,26 @@ else:
     def dataclass_transform(**_kwargs):
         return lambda function: function
 
-__all__ = ["Record", "evolve", "field_names", "is_record", "make_record_class", "record"]
+__all__ = ["Record", "evolve", "field_names", "is_record", "record"]
 
 _T = TypeVar("_T")
 _R = TypeVar("_R", bound="Record")
+
+
+def _attrs_twin(owner):
+    """The frozen attrs class made from a record class's fields, defaults and metadata (kept on
+    the record class: its ``__attrs_attrs__`` and ``__attrs_props__`` are the twin's)."""
+    twin = owner.__dict__.get("_attrs_twin")
+    if twin is None:
+        import attrs
+
+        spec = {}
+        for name in owner._fields:
+            default = owner._defaults.get(name, attrs.NOTHING)
+            spec[name] = attrs.field(default=default, metadata=owner._metadata.get(name, {}))
+        twin = attrs.make_class(owner.__name__, spec, frozen=True, slots=True)
+        type.__setattr__(owner, "_attrs_twin", twin)
+    return twin
 
 
 class _AttrsAttributes:
@@ -40,16 +61,36 @@ class _AttrsAttributes:
     def __get__(self, instance, owner):
         if not owner._fields:
             return None  # Record itself is not a record class: attrs.has(Record) is False
-        import attrs
-
-        spec = {}
-        for name in owner._fields:
-            default = owner._defaults.get(name, attrs.NOTHING)
-            spec[name] = attrs.field(default=default, metadata=owner._metadata.get(name, {}))
-        made = attrs.make_class(owner.__name__, spec, frozen=True, slots=True)
-        value = made.__attrs_attrs__
+        value = _attrs_twin(owner).__attrs_attrs__
         type.__setattr__(owner, "__attrs_attrs__", value)
         return value
+
+
+class _AttrsProps:
+    """What ``attrs.inspect`` returns for a record class (it reads ``__attrs_props__`` from the
+    class's own ``__dict__``): the build parameters of the attrs twin, made when first read."""
+
+    __slots__ = ("_owner",)
+
+    def __init__(self, owner):
+        self._owner = owner
+
+    def __getattr__(self, name):
+        return getattr(_attrs_twin(self._owner).__attrs_props__, name)
+
+    def __repr__(self):
+        return repr(_attrs_twin(self._owner).__attrs_props__)
+
+
+def _is_array(value) -> bool:
+    return type(value).__module__ == "numpy" and hasattr(value, "tobytes") and hasattr(value, "shape")
+
+
+def _comparable(value):
+    """A field value as equality and hash see it: a numpy array as (dtype, shape, bytes)."""
+    if _is_array(value):
+        return ("ndarray", value.dtype, value.shape, value.tobytes())
+    return value
 
 
 def _frozen_error(record, name):
@@ -60,15 +101,30 @@ def _frozen_error(record, name):
     return error
 
 
+@dataclass_transform(frozen_default=True)
 class Record:
-    """Base of every record class: fields in ``_fields`` (one slot each), frozen."""
+    """Base of every record class: fields in ``_fields`` (one slot each), frozen.
+
+    A subclass written out (the compiler's) names its fields in ``__slots__`` and annotates each;
+    ``_metadata`` gives attrs's per-field metadata, ``_nested`` the record classes of nested
+    structs by field name."""
 
     __slots__ = ()
     _fields: ClassVar[tuple[str, ...]] = ()
     _defaults: ClassVar[dict[str, Any]] = {}
     _metadata: ClassVar[dict[str, dict]] = {}
+    _nested: ClassVar[dict[str, type]] = {}
     _setters: ClassVar[tuple] = ()
     __attrs_attrs__: ClassVar[Any] = _AttrsAttributes()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_fields" not in cls.__dict__:
+            slots = cls.__dict__.get("__slots__", ())
+            cls._fields = (slots,) if isinstance(slots, str) else tuple(slots)
+            type.__setattr__(cls, "__match_args__", cls._fields)
+        cls._setters = tuple(getattr(cls, name).__set__ for name in cls._fields)
+        type.__setattr__(cls, "__attrs_props__", _AttrsProps(cls))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         fields = self._fields
@@ -104,15 +160,15 @@ class Record:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self._values() == other._values()
+        theirs = other._values()
+        return [_comparable(v) for v in self._values()] == [_comparable(v) for v in theirs]
 
     def __ne__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() != other._values()
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
     def __hash__(self) -> int:
-        return hash((self.__class__.__qualname__, *self._values()))
+        return hash((self.__class__.__qualname__, *[_comparable(v) for v in self._values()]))
 
     def __repr__(self) -> str:
         inner = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
@@ -130,20 +186,6 @@ class Record:
     def __setstate__(self, state: tuple) -> None:
         for setter, value in zip(self._setters, state):
             setter(self, value)
-
-
-def _finish(cls):
-    cls._setters = tuple(getattr(cls, name).__set__ for name in cls._fields)
-    return cls
-
-
-def make_record_class(name: str, fields, metadata=None, *, doc: str = "", module: str | None = None) -> type[Record]:
-    """A record class called ``name`` with ``fields`` (names, in order, no defaults) and per-field
-    ``metadata`` (what ``attrs.fields(cls).<name>.metadata`` gives)."""
-    fields = tuple(fields)
-    namespace = {"__slots__": fields, "_fields": fields, "_defaults": {}, "_metadata": dict(metadata or {}),
-                 "__match_args__": fields, "__doc__": doc, "__module__": module or __name__}
-    return _finish(type(name, (Record,), namespace))
 
 
 @dataclass_transform(frozen_default=True)
@@ -166,7 +208,7 @@ def record(cls: type[_T]) -> type[_T]:
     bases = tuple(base for base in cls.__bases__ if base is not object) or ()
     made = type(cls.__name__, (*bases, Record), namespace)
     made.__qualname__ = cls.__qualname__
-    return _finish(made)
+    return cast(Any, made)
 
 
 def is_record(value: object) -> bool:

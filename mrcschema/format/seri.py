@@ -25,16 +25,22 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from ._generated import seri as _compiled
+from ._generated.seri import SeriRecord
 from .engine import Field, Layout, Schemas
 from .records import record
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # the item table needs no numpy; decoding records does
+    from .deferred import numpy as np
 
 __all__ = [
     "SERI",
     "SERI_ITEMS",
+    "SeriRecord",
     "SeriItem",
     "is_seri_header",
     "sem_shorts_to_float",
@@ -50,7 +56,7 @@ def _define_schemas() -> dict[str, Any]:
     from construct import Array, Bytes, Int16sl, Int16ul, Struct
 
     #: Every SerialEM item, in storage (flag) order; doc strings quoted from IMOD's mrc_format.txt.
-    SERI_SCHEMA = Struct(
+    SERI_RECORD = Struct(
         "tilt_angle" / Int16sl * "Tilt angle in degrees * 100",
         "piece_coordinates" / Array(3, Int16ul) * (
             "X, Y, Z piece coordinates for montage (unsigned, unlike the other shorts)"
@@ -68,10 +74,10 @@ def _define_schemas() -> dict[str, Any]:
         "reserved_1024" / Bytes(2) * "Reserved for 2-byte items",
     )
 
-    return {"SERI_SCHEMA": SERI_SCHEMA}
+    return {"SERI_RECORD": SERI_RECORD}
 
 
-#: the schema above, built when first asked for (``SERI_SCHEMA``)
+#: the schema above, built when first asked for (``SERI_RECORD``)
 SCHEMAS = Schemas(_define_schemas)
 
 
@@ -79,7 +85,7 @@ def __getattr__(name: str) -> Any:
     return SCHEMAS.module_getattr(name)
 
 
-SERI = Layout("seri", SCHEMAS.ref("SERI_SCHEMA"),
+SERI = Layout("seri", _compiled.SERI_RECORD, schema=lambda: SCHEMAS.build()["SERI_RECORD"],
               doc="every SerialEM item in flag order (a file's records hold those its NREAL flags announce)")
 
 
@@ -199,5 +205,5 @@ def seri_layout(nreal: int) -> Layout:
     items = seri_items(nreal)
     if not items:
         raise ValueError(f"NREAL {nreal} announces no SerialEM item")
-    return SERI.subset([item.name for item in items], f"seri_{nreal}",
+    return SERI.subset([item.name for item in items], f"seri_{nreal}", recipe=(__name__, "seri_layout", (nreal,)),
                        doc=f"SerialEM record for NREAL {nreal}: " + ", ".join(item.name for item in items))

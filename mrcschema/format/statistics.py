@@ -12,9 +12,14 @@ values) and marks DMIN, DMAX and DMEAN as undetermined; we do the same.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .records import record
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # imported with the validator, used only for data
+    from .deferred import numpy as np
 
 #: bytes of input per block: big enough to amortise Python overhead, small enough for the cache
 BLOCK_BYTES = 1 << 20

@@ -29,14 +29,19 @@ from __future__ import annotations
 
 import datetime
 import math
-
-import numpy as np
+import sys
+from typing import TYPE_CHECKING
 
 from .meaning import EM_VOLUME_ISPG, is_image_ispg, is_volume, is_volume_stack, space_group, stamp_name
 from .modes import READABLE_MODES
 from .mrc2014 import TEXT_FIELDS
 from .records import field_names, is_record
 from .spacegroups import space_group_symbol
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # showing header values needs no numpy; record arrays do
+    from .deferred import numpy as np
 
 __all__ = ["display", "header_values", "hex_text", "interpret", "is_printable", "iso_date", "ole_date",
            "plain", "record_columns", "show", "text_or_bytes", "typed"]
@@ -75,15 +80,16 @@ def typed(value, *, json: bool = True):
     """``value`` as JSON-ready data: records as dicts in field order, arrays as lists, raw bytes as
     ``{"hex": "..."}``, numpy scalars as Python numbers.  ``json``: floats JSON cannot hold (NaN,
     infinities) as the strings ``"nan"``, ``"inf"``, ``"-inf"``; without it they stay floats."""
+    numpy = sys.modules.get("numpy")  # without numpy imported, no value is a numpy one
     if isinstance(value, bytes):
         return {"hex": value.hex()}
-    if isinstance(value, np.void):
+    if numpy is not None and isinstance(value, numpy.void):
         return {"hex": value.tobytes().hex()}
     if _is_record(value):
         return {name: typed(getattr(value, name), json=json) for name in _field_names(value)}
-    if isinstance(value, (tuple, list, np.ndarray)):
+    if isinstance(value, (tuple, list)) or (numpy is not None and isinstance(value, numpy.ndarray)):
         return [typed(v, json=json) for v in value]
-    if isinstance(value, np.generic):
+    if numpy is not None and isinstance(value, numpy.generic):
         value = value.item()
     return _number(value, json)
 

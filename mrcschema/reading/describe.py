@@ -81,7 +81,7 @@ def describe(mrc) -> dict:
         },
     }
     if g is not None:  # None: a permissive open that could not locate the data (a warning says why)
-        out["data"].update({"offset": g.offset, "shape": list(g.shape), "dtype": str(g.dtype),
+        out["data"].update({"offset": g.offset, "shape": list(g.shape), "dtype": g.dtype_text,
                             "mode_name": g.mode.name, "mode_meaning": g.mode.doc,
                             "expected_file_size": g.offset + g.nbytes})
     if imod.imod_stamp == IMOD_STAMP or imod.nint or imod.nreal:

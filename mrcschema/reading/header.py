@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
+from typing import TYPE_CHECKING
 
 from ..format.byteorder import byteorder_argument
 from ..format.geometry import HEADER_SIZE, check_identity, parse_header
+from ..format.mrc2014 import Mrc2014Header
 from ..sources import compression_of_bytes, open_source
-from .mrc_file import MrcFile, Target
+
+if TYPE_CHECKING:  # an MrcFile exists only once its module is loaded: reading a header loads neither it nor numpy
+    from .mrc_file import MrcFile, Target
 
 #: non-blocking: a FIFO or a device must not block the open; only regular files are read here
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
@@ -36,7 +41,7 @@ def _plain_header(path) -> bytes | None:
 
 
 def read_header(path: Target | MrcFile, *, permissive: bool = False, byteorder: str | None = None,
-                storage_options: dict | None = None):
+                storage_options: dict | None = None) -> Mrc2014Header:
     """Read only the main header of ``path`` (plain or compressed) and return the record; for an
     open :class:`~mrcschema.MrcFile`, its header record as it is now.
 
@@ -47,7 +52,8 @@ def read_header(path: Target | MrcFile, *, permissive: bool = False, byteorder: 
     raise :class:`~mrcschema.MrcFormatError` (a warning with ``permissive=True``).  ``byteorder``
     as for :func:`mrcschema.open`.
     """
-    if isinstance(path, MrcFile):
+    mrc_file = sys.modules.get(f"{__package__}.mrc_file")
+    if mrc_file is not None and isinstance(path, mrc_file.MrcFile):
         return path.header
     raw = _plain_header(path) if storage_options is None else None
     if raw is None:

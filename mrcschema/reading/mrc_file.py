@@ -12,24 +12,31 @@ import math
 import os
 import typing
 import warnings
-
-import numpy as np
+from collections.abc import Iterator
 
 from ..errors import MrcFormatError, MrcWarning, location
 from ..format.byteorder import byteorder_argument
 from ..format.geometry import (
     HEADER_SIZE,
+    DataGeometry,
     check_identity,
     check_structure,
     data_geometry,
     parse_header,
 )
 from ..format.modes import pack_4bit, unpack_4bit
-from ..format.mrc2014 import MRC2014_HEADER, header_error
+from ..format.mrc2014 import MRC2014_HEADER, ImodExtra, Mrc2014Header, header_error
 from ..format.records import record
 from ..sources import Source, open_source
 from .labels import LabelList, read_only_error
 from .window import MEMMAP_MODES, read_into, read_window
+
+if typing.TYPE_CHECKING:
+    import numpy as np
+
+    from ..format.extended import ExtendedHeader
+else:  # opening a file and reading its header need no numpy; its data does
+    from ..format.deferred import numpy as np
 
 #: what names a file: a path as text or an ``os.PathLike``
 PathLike = str | os.PathLike[str]
@@ -45,17 +52,17 @@ class Vec3:
     y: float
     z: float
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[float]:
         return iter((self.x, self.y, self.z))
 
 
-def labels_of(header) -> list[str]:
+def labels_of(header: Mrc2014Header) -> list[str]:
     """The first NLABL (0 to 10) labels, each cut at its first NUL, trailing blanks stripped."""
     used = header.label[:max(0, min(header.nlabl, len(header.label)))]
     return [raw.split(b"\0", 1)[0].rstrip().decode("latin-1") for raw in used]
 
 
-def voxel_size_of(header) -> tuple[Vec3, tuple[str, ...]]:
+def voxel_size_of(header: Mrc2014Header) -> tuple[Vec3, tuple[str, ...]]:
     """(voxel size in Å, the axes where CELLA / N stood in for CELLA / M): CELLA / M where the
     sampling M is positive; CELLA / N where M is not but CELLA and N are; 0 otherwise."""
     values, fallback = [], []
@@ -82,7 +89,7 @@ class Sections:
         assert self._mrc.geometry is not None
         return self._mrc.geometry.sections
 
-    def __getitem__(self, index):
+    def __getitem__(self, index: int | slice) -> np.ndarray:
         mrc, g = self._mrc, self._mrc.geometry
         assert g is not None
         count = g.sections
@@ -104,9 +111,14 @@ class Sections:
 class MrcFile:
     """An open MRC file.  Use :func:`open`; close it (or use ``with``) to release the map.
 
-    Attributes: ``header`` (the attrs record; assign an evolved copy in ``"r+"`` mode),
+    Attributes: ``header`` (the header record; assign an evolved copy in ``"r+"`` mode),
     ``byteorder``, ``data``, ``extended_header``, ``voxel_size``, ``origin``, ``labels``.
     """
+
+    #: where the data is and its shape; None when a ``permissive`` open could not locate it
+    geometry: DataGeometry | None
+    #: bytes in the file (the inflated size of a compressed one)
+    file_size: int
 
     def __init__(self, path: Target, mode: str = "r", *, permissive: bool = False, byteorder: str | None = None,
                  storage_options: dict | None = None):
@@ -141,7 +153,7 @@ class MrcFile:
         try:
             check_structure(self._parsed.header)  # before a compressed file is inflated to learn its size
             self.file_size = self._source.size
-            self.geometry = data_geometry(self._parsed, self.file_size, permissive=permissive)
+            self.geometry = data_geometry(self._parsed, self.file_size, permissive=permissive, checked=True)
         except MrcFormatError as exc:
             if not permissive:
                 raise
@@ -162,7 +174,7 @@ class MrcFile:
 
     # -- header views --------------------------------------------------------
     @property
-    def header(self):
+    def header(self) -> Mrc2014Header:
         """The header record.  In ``"r+"`` mode assign an evolved copy; it is written on
         flush/close (with any change made through ``labels``)."""
         if self._labels is not None and self._labels != self._labels_base:
@@ -173,7 +185,7 @@ class MrcFile:
         return self._header
 
     @header.setter
-    def header(self, record):
+    def header(self, record: Mrc2014Header) -> None:
         if self.mode != "r+" or self.closed:
             raise read_only_error(self, "header")
         if not isinstance(record, MRC2014_HEADER.record_class):
@@ -186,12 +198,12 @@ class MrcFile:
             self._labels = None  # labels changed through the record: read them from it again
 
     @property
-    def byteorder(self):
+    def byteorder(self) -> str:
         """"<" (little-endian) or ">" (big-endian), from MACHST or the header's numbers."""
         return self._parsed.byteorder
 
     @property
-    def byteorder_source(self):
+    def byteorder_source(self) -> str:
         """How the byte order was decided: "stamp" (MACHST), "guessed" (from the numbers) or
         "given" (the ``byteorder`` argument)."""
         return self._parsed.byteorder_source
@@ -202,7 +214,7 @@ class MrcFile:
         return self._source
 
     @property
-    def compression(self):
+    def compression(self) -> str | None:
         """"gzip", "bzip2" or None."""
         return self._source.compressed
 
@@ -212,12 +224,12 @@ class MrcFile:
         return self._parsed.raw
 
     @property
-    def imod(self):
+    def imod(self) -> ImodExtra:
         """The IMOD fields in EXTRA: nint, nreal, imod_stamp, imod_flags, tilt angles..."""
         return self._parsed.imod
 
     @property
-    def voxel_size(self):
+    def voxel_size(self) -> Vec3:
         """Voxel size in Å: CELLA / (MX, MY, MZ).  Where the sampling M is not positive but CELLA
         is (mrcz writes CELLA = pixel size x N with M = 0), CELLA / N, with a warning; else 0."""
         size, fallback = voxel_size_of(self.header)
@@ -230,7 +242,7 @@ class MrcFile:
         return size
 
     @voxel_size.setter
-    def voxel_size(self, value):
+    def voxel_size(self, value: float | tuple[float, float, float]) -> None:
         """``"r+"`` only: one number or (x, y, z) in Å; sets CELLA = size x (MX, MY, MZ)."""
         if self.mode != "r+" or self.closed:
             raise read_only_error(self, "voxel_size")
@@ -239,13 +251,13 @@ class MrcFile:
         self.header = header_edits.with_voxel_size(self.header, value)
 
     @property
-    def origin(self):
+    def origin(self) -> Vec3:
         """ORIGIN (x, y, z): subvolume origin in Å (phase origin in pixels for modes 3/4)."""
         o = self.header.origin
         return Vec3(o.x, o.y, o.z)
 
     @origin.setter
-    def origin(self, value):
+    def origin(self, value: tuple[float, float, float]) -> None:
         """``"r+"`` only: (x, y, z)."""
         if self.mode != "r+" or self.closed:
             raise read_only_error(self, "origin")
@@ -254,7 +266,7 @@ class MrcFile:
         self.header = header_edits.with_origin(self.header, value)
 
     @property
-    def labels(self):
+    def labels(self) -> LabelList:
         """The NLABL labels in use, as mrcfile counts them, each cut at its first NUL and its
         trailing blanks stripped (``header.label`` keeps the raw ten).  A list; in ``"r+"`` mode
         changes to it (``f.labels.append("text")``) are written on flush/close."""
@@ -264,12 +276,12 @@ class MrcFile:
         return self._labels
 
     @property
-    def extended_header_bytes(self):
+    def extended_header_bytes(self) -> bytes:
         """The raw extended header (NSYMBT bytes after the main header)."""
         return self._source.read(HEADER_SIZE, self.header.nsymbt)
 
     @property
-    def extended(self):
+    def extended(self) -> ExtendedHeader:
         """The :class:`~mrcschema.format.extended.ExtendedHeader`: kind, records, record size, padding, notes."""
         if self._extended is None:
             from ..format.extended import parse_extended_header  # loaded for files whose extended header is asked for
@@ -279,7 +291,7 @@ class MrcFile:
         return self._extended
 
     @property
-    def extended_header(self):
+    def extended_header(self) -> np.ndarray:
         """The extended header as a numpy array: one structured record per section for record
         kinds (FEI1, FEI2, old FEI, SERI, AGAR), else its NSYMBT bytes as ``uint8``
         (``extended_header_bytes`` gives them as ``bytes``)."""
@@ -290,7 +302,7 @@ class MrcFile:
 
     # -- data -----------------------------------------------------------------
     @property
-    def data(self):
+    def data(self) -> np.ndarray | None:
         """The data block: a ``numpy.memmap`` in the file's byte order (in memory for
         compressed files and for mode 101, which is unpacked to uint8 and, in ``"r+"``,
         packed back on flush/close).  A source that cannot be mapped (a URL, a file object,
@@ -442,7 +454,7 @@ class MrcFile:
             raise ValueError(f"{self.path}: the data could not be located, so it has no sections")
         return Sections(self)
 
-    def to_dask(self, chunks: object = "auto"):
+    def to_dask(self, chunks: object = "auto") -> typing.Any:
         """The data as a dask array whose chunks read their own byte ranges when computed (memory
         maps for a local file, fetches for a URL; nothing is read now).  The graph names the file
         or URL, never its bytes, so it pickles small and computes on ``dask.distributed`` workers,
@@ -508,8 +520,8 @@ class MrcFile:
             return
         self.flush(update_stats)
         for array in (self._data, self._packed):
-            if isinstance(array, np.ndarray):
-                array.flags.writeable = False  # a reference kept by the caller no longer writes
+            if array is not None:  # an array (a reference kept by the caller no longer writes)
+                array.flags.writeable = False
         self._data = self._packed = None
         self.closed = True
         if self._source.mappable_path is None:
@@ -521,11 +533,11 @@ class MrcFile:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         state = "closed" if self.closed else f"mode {self.mode!r}"
         if self.geometry is None:
             return f"<MrcFile {self.path!r} {state} no data>"
-        return f"<MrcFile {self.path!r} {state} shape={self.geometry.shape} dtype={self.geometry.dtype}>"
+        return f"<MrcFile {self.path!r} {state} shape={self.geometry.shape} dtype={self.geometry.dtype_text}>"
 
 
 def open(path: Target, mode: str = "r", *, permissive: bool = False,  # noqa: A001 - mirrors builtins.open

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Literal
-
-import numpy as np
+from typing import TYPE_CHECKING, Literal
 
 from ..errors import MrcFormatError
 from ..sources import Source
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # opening a file needs no numpy; reading its data does
+    from ..format.deferred import numpy as np
 
 #: numpy.memmap modes for our open modes
 MEMMAP_MODES: dict[str, Literal["r", "r+", "c"]] = {"r": "r", "r+": "r+", "c": "c"}

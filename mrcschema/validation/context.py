@@ -8,8 +8,7 @@ from __future__ import annotations
 import os
 import re
 import warnings
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..errors import MrcFormatError, MrcWarning
 from ..format.extended import fei_record_size
@@ -20,14 +19,19 @@ from ..progress import progress
 from ..reading.window import read_into
 from ..sources.urls import basename
 
+if TYPE_CHECKING:
+    import numpy as np
+else:  # checking a header needs no numpy; checking data and records does
+    from ..format.deferred import numpy as np
+
 #: without ``full_data``, data blocks larger than this are not read to check the statistics
 STATS_SIZE_LIMIT = 1 << 30
 #: bytes of data mapped at a time by the statistics pass
 CHUNK_BYTES = 64 << 20
 
 #: modes MRC2014 does not define whose data can still be read: 32-bit integers (Priism/DeltaVision
-#: and mrcz write 7, mrcz 8), little-endian dtypes, from the format layer's mode table
-INT32_MODES = {number: mode.dtype for number, mode in NONSTANDARD_MODES.items()}
+#: and mrcz write 7, mrcz 8), from the format layer's mode table
+INT32_MODES = dict(NONSTANDARD_MODES)
 #: the FEI extended header is read up to this many bytes to decide the record size
 FEI_PROBE_BYTES = 4 << 20
 
@@ -324,7 +328,7 @@ class Context:
                 yield _numeric(flat[start:start + n])
             return
         if h.mode in INT32_MODES:  # not an MRC2014 mode: 4-byte integers right after the extended header
-            dtype, offset = INT32_MODES[h.mode].newbyteorder(self.byteorder), self.data_offset
+            dtype, offset = INT32_MODES[h.mode].dtype.newbyteorder(self.byteorder), self.data_offset
             count = h.nx * h.ny * h.nz
         else:
             with warnings.catch_warnings():

@@ -30,9 +30,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Callable, Iterable
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ..format.extended import count_records
 from ..format.exttyp import AGREED_EXTTYPS, HDF5_SIGNATURE, exttyp_text
@@ -52,6 +50,11 @@ from ..format.records import record
 from ..format.seri import is_seri_header, seri_record_nbytes
 from ..format.values import show
 from .context import INT32_MODES
+
+if TYPE_CHECKING:
+    import numpy as np
+else:  # checking a header needs no numpy; checking data and records does
+    from ..format.deferred import numpy as np
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITIES = (ERROR, WARNING, INFO)

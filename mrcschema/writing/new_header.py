@@ -10,6 +10,7 @@ from ..format.geometry import HEADER_SIZE
 from ..format.header_edits import label_fields, origin_tuple, voxel_size_tuple
 from ..format.meaning import EM_VOLUME_STACK_ISPG
 from ..format.mrc2014 import MRC2014_HEADER
+from ..format.records import evolve
 from ..format.statistics import UNDETERMINED
 
 #: the largest value of an int32 header field
@@ -54,12 +55,12 @@ def make_header(geo: Geometry, mode, byteorder="<", *, voxel_size=None, origin=N
     ox, oy, oz = origin_tuple(origin)
     label, nlabl = label_fields(labels)
     stats = dict(UNDETERMINED) if stats is None else stats
-    return attrs.evolve(
+    return evolve(
         blank, nx=geo.nx, ny=geo.ny, nz=geo.nz, mode=mode, nxstart=0, nystart=0, nzstart=0,
         mx=geo.nx, my=geo.ny, mz=geo.mz,
-        cella=attrs.evolve(blank.cella, x=vx * geo.nx, y=vy * geo.ny, z=vz * geo.mz),
-        cellb=attrs.evolve(blank.cellb, alpha=90.0, beta=90.0, gamma=90.0),
+        cella=evolve(blank.cella, x=vx * geo.nx, y=vy * geo.ny, z=vz * geo.mz),
+        cellb=evolve(blank.cellb, alpha=90.0, beta=90.0, gamma=90.0),
         mapc=1, mapr=2, maps=3, ispg=geo.ispg, nsymbt=nsymbt, exttyp=exttyp, nversion=NVERSION,
-        origin=attrs.evolve(blank.origin, x=ox, y=oy, z=oz), map=b"MAP ", machst=MACHINE_STAMP[byteorder],
+        origin=evolve(blank.origin, x=ox, y=oy, z=oz), map=b"MAP ", machst=MACHINE_STAMP[byteorder],
         nlabl=nlabl, label=label, **stats,
     )
