@@ -30,3 +30,17 @@ class MrcFormatError(ValueError):
 
 class MrcWarning(UserWarning):
     """A file departs from the specification in a way that can be read around."""
+
+
+def os_error_text(exc: OSError, path: object = None) -> str:
+    """What an ``OSError`` says, for a line that already names ``path``: the system's message
+    without the class name, the ``[Errno N]`` number or a repeat of the path
+    (``No such file or directory``); another file the error names is kept (``...: /other``)."""
+    if exc.strerror is None:
+        text = str(exc) or type(exc).__name__
+        for prefix in (f"{path}: ", f"{path} "):  # "PATH: reading failed ...", "PATH is a directory ..."
+            if path is not None and text.startswith(prefix):
+                return text[len(prefix):]
+        return text
+    others = [str(n) for n in (exc.filename, exc.filename2) if n is not None and str(n) != str(path)]
+    return exc.strerror + (": " + ", ".join(others) if others else "")

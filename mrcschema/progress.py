@@ -78,7 +78,8 @@ class Progress:
     def __init__(self, total: int, label: str = "", *, unit: str = "bytes", stream: TextIO | None = None,
                  enabled: bool | None = None):
         self.total = max(int(total), 0)
-        self.label = label
+        # the label may hold a file name: its control characters are drawn as escapes (\x1b), never sent raw
+        self.label = "".join(c if c.isprintable() else repr(c)[1:-1] for c in label)
         self.unit = unit
         self.stream = stream if stream is not None else sys.stderr
         if enabled is None:
@@ -137,6 +138,9 @@ class Progress:
             return shutil.get_terminal_size((80, 24)).columns
 
     def _draw(self, now: float) -> None:
+        if self._columns() <= 0:  # a terminal of no size (0 x 0: a bare pty, some CI runners) shows no bar
+            self.enabled = False
+            return
         try:
             self.stream.write("\r" + self.line(now) + "\x1b[K")
             self.stream.flush()

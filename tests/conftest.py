@@ -1,5 +1,8 @@
-"""Shared test fixtures: the corpus beside the repository and files written by mrcfile."""
+"""Shared test fixtures: the corpus beside the repository and files written by mrcfile; test
+modules that import a package the environment lacks are skipped as a whole (listed at the end)."""
 
+import ast
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -86,3 +89,65 @@ def varied_records(dtype, count, seed=1):
         elif kind == "V":
             records[name] = [bytes(rng.integers(1, 256, dtype[name].itemsize, dtype=np.uint8)) for _ in range(count)]
     return records
+
+
+# -- modules whose imports are missing: skipped, not errors ---------------------------------------------
+#: the optional packages test modules import at their top (the test extra installs them all)
+OPTIONAL_PACKAGES = frozenset({"hypothesis", "dask", "distributed", "napari", "npe2", "fsspec", "moto", "hyperspy",
+                               "rsciio", "mrcfile", "gemmi", "mrcz", "ncempy", "mrc", "PIL", "jsonschema", "s3fs",
+                               "aiohttp", "zarr", "matplotlib"})
+_SKIPPED_MODULES: dict[str, list[str]] = {}
+
+
+def _missing_imports(path: Path, seen: frozenset = frozenset()) -> list[str]:
+    """The optional packages a test module imports at its top level, itself or through a helper
+    module beside it or in ``tests/`` (``fuzzlib``, ``crafting``), that are not installed."""
+    try:
+        tree = ast.parse(path.read_text())
+    except (OSError, SyntaxError):
+        return []
+    roots = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    missing = {r for r in roots & OPTIONAL_PACKAGES if importlib.util.find_spec(r) is None}
+    for root in roots - OPTIONAL_PACKAGES - seen:
+        for helper in (path.parent / f"{root}.py", REPO / "tests" / f"{root}.py"):
+            if helper.exists() and helper != path:
+                missing.update(_missing_imports(helper, seen | {root}))
+    return sorted(missing)
+
+
+def pytest_ignore_collect(collection_path, config):
+    """A test module importing an optional package that is not installed is not collected (a
+    ``pip install .`` + pytest run skips the peers' tests instead of failing to import them)."""
+    if collection_path.suffix != ".py" or not collection_path.name.startswith("test_"):
+        return None
+    missing = _missing_imports(collection_path)
+    if missing:
+        _SKIPPED_MODULES[str(collection_path.relative_to(REPO))] = missing
+        return True
+    return None
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _SKIPPED_MODULES:
+        terminalreporter.write_line(f"{len(_SKIPPED_MODULES)} test modules not run, their packages missing "
+                                    '(pip install ".[test]" installs them):')
+        for module, missing in sorted(_SKIPPED_MODULES.items()):
+            terminalreporter.write_line(f"  {module}: {', '.join(missing)}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test that fails only because it imports an optional package that is not installed (inside
+    the test or a fixture) is reported as skipped, naming the package."""
+    outcome = yield
+    report = outcome.get_result()
+    error = call.excinfo.value if call.excinfo is not None else None
+    if (isinstance(error, ModuleNotFoundError) and not report.passed and error.name
+            and error.name.split(".")[0] in OPTIONAL_PACKAGES and importlib.util.find_spec(error.name.split(".")[0]) is None):
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"needs {error.name.split('.')[0]}, not installed")

@@ -212,6 +212,7 @@ def test_sigkill_after_the_commit_leaves_the_complete_file(tmp_path):
         assert f.header.dmax == LAST and tuple(f.voxel_size) == (1.5, 1.5, 1.5)
 
 
+@pytest.mark.slow
 def test_sigkill_at_measured_moments_of_an_uninstrumented_write(tmp_path):
     """No hook: kill after 10 %, 50 % and 90 % of a measured write.  Each time the folder holds the
     complete file or nothing (when the kill came first, as it does for the early moments)."""

@@ -61,6 +61,7 @@ def test_alternate_many_runs_every_side_each_round():
     assert calls == ["o", "a", "b", "o", "a", "b", "b", "a", "o"]
 
 
+@pytest.mark.slow
 def test_every_case_runs_in_smoke_mode(tmp_path):
     """``benchmarks/run.py --smoke`` (one sample per side, tiny files) runs every case of the table:
     each row is measured or skipped with a reason, none errors.  Speed is not looked at."""

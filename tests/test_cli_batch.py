@@ -250,6 +250,7 @@ def test_single_file_keeps_its_one_line_errors(tmp_path, capsys):
     assert captured.out == "" and len(captured.err.splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_a_batch_of_5000_names_in_one_process(tmp_path):
     """Thousands of files in one command (the issue's deposition): one process, a summary, fast."""
     for i in range(5000):

@@ -56,6 +56,7 @@ def test_threads_read_the_same_data(expected):
     assert all(result == expected for result in results)
 
 
+@pytest.mark.slow
 def test_processes_read_the_same_data(expected):
     with cf.ProcessPoolExecutor(max_workers=2, mp_context=SPAWN) as pool:
         results = list(pool.map(read_all, [FILES] * 4))
@@ -116,6 +117,7 @@ def reader(path, barrier, seconds, results, lazy):
     results.put(("reader", reads, problems))
 
 
+@pytest.mark.slow
 def test_writer_and_readers_in_separate_processes(tmp_path):
     path = write_file(tmp_path / "shared.mrc", valid_header(nx=NX, ny=NY, nz=NZ), original_data().tobytes())
     seconds = 1.5

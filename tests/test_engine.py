@@ -143,7 +143,8 @@ def test_value_renderers():
     assert interpret("mrc2014_header", "ispg", 0) == "image or image stack"
     assert interpret("fei2", "timestamp", 44138.73339) == "2020-11-03T17:36:04Z"
     assert interpret("fei2", "timestamp", 1e300) is None and interpret("fei2", "ht", 3e5) is None
-    assert show(b"MAP\0") == "b'MAP\\x00' (4D 41 50 00)" and show(0.1) == "0.1" and show(3) == "3"
+    assert show(b"MAP\0") == "'MAP' and 1 NUL byte" and show(b"\0\0\x1b\0") == "hex 00 00 1B 00"
+    assert show(0.1) == "0.1" and show(3) == "3"
     assert hex_text(b"\x01\x02") == "01 02" and hex_text(b"\x01\x02", "") == "0102"
     layout = small_layout()
     record = layout.parse(bytes(range(34)))

@@ -21,7 +21,7 @@ def open_error(path):
 def test_file_shorter_than_header(tmp_path):
     path = tmp_path / "short.mrc"
     path.write_bytes(b"\0" * 100)
-    assert open_error(path) == ("header at offset 0: file is 100 bytes long, "
+    assert open_error(path) == ("header at offset 0: not an MRC file: 100 bytes long, "
                                 "shorter than the 1024-byte MRC header")
     with pytest.raises(MrcFormatError, match="shorter than the 1024-byte"):
         mrcschema.read_header(path)
@@ -83,7 +83,7 @@ def test_non_mrc_file_is_a_format_error(tmp_path):
     path = tmp_path / "notes.mrc"
     path.write_text("hello " * 400)
     # the identity check comes first: a text file is "not MRC", not "an MRC file of unknown mode"
-    assert open_error(path) == ("map at offset 208: not an MRC file: MAP is b'o he', expected b'MAP ' "
+    assert open_error(path) == ("map at offset 208: not an MRC file: MAP is 'o he', expected 'MAP ' "
                                 "(and NX 1819043176, NY 1701322863, NZ 544173164, MODE 1819043176)")
 
 

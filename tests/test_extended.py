@@ -250,13 +250,13 @@ def test_dump_shows_extended_header_and_one_record(capsys):
     assert cli_main(["dump", str(path)]) == 0
     out = capsys.readouterr().out
     assert "extended header: FEI2, 909312 bytes" in out
-    assert "1 records of 888 bytes read (room for 1024), 908424 bytes of padding" in out
+    assert "1 record of 888 bytes read (room for 1024), 908424 bytes of padding" in out
     assert cli_main(["dump", "--record", "0", str(path)]) == 0
     out = capsys.readouterr().out
     ht = next(l for l in out.splitlines() if " ht " in l)
     assert ht.split()[:4] == ["1108", "float64", "ht", "300000"] and "High tension [V]" in ht
     assert cli_main(["dump", "--record", "5", str(path)]) == 2
-    assert "record 5 does not exist: the FEI2 extended header has 1 records" in capsys.readouterr().err
+    assert "record 5 does not exist: the FEI2 extended header has 1 record" in capsys.readouterr().err
 
 
 def test_dump_json_has_records(capsys):
@@ -329,8 +329,9 @@ def test_dump_shows_serialem_records_as_field_tables(tmp_path, capsys):
     assert lines[4].split()[:4] == ["2", "int16", "magnification", "190"]
     assert cli_main(["dump", "--record", "1", str(path)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "SERI record 1 (file offset, type, field, value, meaning):"
-    assert out[1].split()[:4] == ["1028", "int16", "tilt_angle", "4237"]
+    assert out[0] == f"file: {path}"
+    assert out[1] == "SERI record 1 (file offset, type, field, value, meaning):"
+    assert out[2].split()[:4] == ["1028", "int16", "tilt_angle", "4237"]
     assert cli_main(["dump", "--json", str(path)]) == 0
     ext = json.loads(capsys.readouterr().out)["extended_header"]
     assert ext["fields"] == {

@@ -119,7 +119,7 @@ def test_lazy_loading_without_dask_says_which_extra_to_install():
             "    print(exc)\n")
     out = subprocess.run([sys.executable, "-c", code, str(CORPUS / "mrcfile" / "EMD-3001.map")],
                          capture_output=True, text=True, cwd=REPO, check=True).stdout
-    assert out.startswith("lazy loading needs dask: pip install 'mrcschema[lazy]'")
+    assert out.startswith('lazy loading needs dask: pip install ".[lazy]" (from a checkout)')
 
 
 def test_a_truncated_volume_stack_warns_with_the_headers_nz(tmp_path):

@@ -405,6 +405,7 @@ def test_compressed_file_through_file_reader():
     np.testing.assert_array_equal(file_reader(path, lazy=True)[0]["data"].compute(), file_reader(plain)[0]["data"])
 
 
+@pytest.mark.slow
 def test_distributed_sum_on_two_process_workers(tmp_path, write_with_mrcfile):
     from dask.distributed import Client, LocalCluster
 

@@ -200,7 +200,7 @@ def test_cli_preview_errors_are_one_line(tmp_path):
 def test_preview_without_pillow_names_the_extra(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "PIL", None)
     assert main(["preview", str(CORPUS / "mrcfile" / "EMD-3197.map"), "-o", str(tmp_path / "x.png")]) == 2
-    assert "preview needs Pillow: pip install 'mrcschema[preview]'" in capsys.readouterr().err
+    assert 'preview needs Pillow: pip install ".[preview]" (from a checkout)' in capsys.readouterr().err
 
 
 def test_rgb_and_complex_data(tmp_path):

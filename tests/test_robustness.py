@@ -17,6 +17,7 @@ import mrcschema
 from mrcschema import MrcFormatError, MrcWarning
 from mrcschema.cli.main import main as cli_main
 from mrcschema.format.mrc2014 import MRC2014_HEADER
+from mrcschema.format.values import show
 from mrcschema.sources.compressed import DECOMPRESSION_MARGIN
 
 DATA = np.arange(24, dtype="<f4").tobytes() * 4  # 4 x 3 x 2 float32 = 96 bytes, four times
@@ -70,11 +71,11 @@ def test_bad_map_is_an_error_strict_and_a_warning_permissive(tmp_path, map_id):
     path = crafted(tmp_path, map=map_id)
     with pytest.raises(MrcFormatError) as err:
         mrcschema.open(path)
-    assert str(err.value).startswith(f"map at offset 208: not an MRC file: MAP is {map_id!r}, expected b'MAP '")
+    assert str(err.value).startswith(f"map at offset 208: not an MRC file: MAP is {show(map_id)}, expected 'MAP '")
     assert (err.value.field, err.value.offset) == ("map", 208)
     header, data, caught = open_all(path, permissive=True)
     assert [str(w.message).split(";")[0] for w in caught] == [
-        f"map at offset 208: not an MRC file: MAP is {map_id!r}, expected b'MAP ' (and NX 4, NY 3, NZ 2, MODE 2)"]
+        f"map at offset 208: not an MRC file: MAP is {show(map_id)}, expected 'MAP ' (and NX 4, NY 3, NZ 2, MODE 2)"]
     np.testing.assert_array_equal(data.ravel(), np.frombuffer(DATA[:96], "<f4"))
     with pytest.raises(MrcFormatError, match="map at offset 208: not an MRC file: MAP is"):
         mrcschema.read_header(path)  # the same identity check as open

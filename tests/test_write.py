@@ -547,6 +547,7 @@ voxel = st.integers(0, 4000).map(lambda k: k / 16)  # exact in float32 and after
        size=st.tuples(voxel, voxel, voxel), origin=st.tuples(voxel, voxel, voxel),
        labels=st.lists(st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), min_size=1,
                                max_size=80).filter(lambda t: t.strip() == t and t), max_size=10))
+@pytest.mark.slow
 def test_round_trip_property(tmp_path_factory, data, byteorder, volume, size, origin, labels):
     folder = tmp_path_factory.mktemp("prop")
     path = mrcschema.write(folder / "p.mrc", data, voxel_size=size, origin=origin, labels=labels,

@@ -29,6 +29,7 @@ from typing import Any
 
 from ..format.records import evolve, record
 from ..progress import Progress, suppressed
+from .text import escape
 
 #: the names a directory's MRC files have (compressed ones end in .gz or .bz2 after these)
 MRC_SUFFIXES = (".mrc", ".mrcs", ".map", ".st", ".ali", ".rec", ".preali", ".ccp4")
@@ -365,7 +366,7 @@ def run_batch(command: str, function: Callable, items: Sequence[Item], options: 
             result.outcomes.append(outcome)
             bar.clear()
             for message in outcome.messages:
-                print(f"mrcschema {command}: {outcome.name}: {message}", file=err)
+                print(f"mrcschema {command}: {escape(outcome.name)}: {escape(message)}", file=err)
             if outcome.doc is not None and single_dump and not outcome.doc.get("readable", True):
                 pass  # one file that cannot be read: its one line on stderr, nothing on stdout
             elif output == "jsonl" and outcome.doc is not None:

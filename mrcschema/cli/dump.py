@@ -8,7 +8,7 @@ ISO dates, printable bytes as text).
 
 from __future__ import annotations
 
-from ..format.values import display, interpret
+from ..format.values import counted, display, interpret
 from ..reading.describe import leaf_value
 from .text import Style, table, wrap
 
@@ -43,7 +43,7 @@ def render_text(info, width: int = 100, style: Style | None = None) -> str:
     """The ``describe`` dict as the text ``dump`` prints, every line at most ``width`` long."""
     style = style or Style(False)
     title = style.bold
-    lines = _lines([f"file: {info['file']}",
+    lines = _lines([f"file: {info['path']}",
                     f"byte order: {info['byteorder']} ({info['byteorder_source']})"
                     + (f", {info['compression']}-compressed" if info["compression"] else "")], width, "")
     lines += ["", title("main header (offset, type, field, value, meaning):")]
@@ -64,8 +64,8 @@ def render_text(info, width: int = 100, style: Style | None = None) -> str:
 def _extended_lines(ext, width, style):
     texts = []
     if "first_records" in ext:
-        texts.append(f"{ext['records']} records of {ext['record_size']} bytes read (room for {ext['capacity']}), "
-                     f"{ext['padding']} bytes of padding")
+        texts.append(f"{counted(ext['records'], 'record')} of {ext['record_size']} bytes read "
+                     f"(room for {ext['capacity']}), {counted(ext['padding'], 'byte')} of padding")
     texts += [f"symmetry: {line}" for line in ext.get("text", [])]
     if "json" in ext:
         import json  # only for a JSON extended header
@@ -123,6 +123,7 @@ def _interpreted_texts(m):
 def render_record(info, width: int = 100, style: Style | None = None) -> str:
     """One record (``describe_record``) as the text ``dump --record N`` prints."""
     style = style or Style(False)
-    lines = [style.bold(f"{info['kind']} record {info['index']} (file offset, type, field, value, meaning):")]
+    lines = [f"file: {info['path']}",
+             style.bold(f"{info['kind']} record {info['index']} (file offset, type, field, value, meaning):")]
     lines += table(field_rows(info["layout"], info["fields"], info["record"]), width, style)
     return "\n".join(lines)

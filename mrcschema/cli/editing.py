@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..errors import MrcFormatError
 from ..format.records import record
 from .batch import Outcome
-from .text import Style, wrap
+from .text import Style, escape, wrap
 
 EDIT_VERDICTS = ("changed", "unchanged", "unreadable")
 FIX_VERDICTS = ("fixed", "unchanged", "unfixed", "unreadable")
@@ -43,7 +43,7 @@ def fix_imports() -> None:
 def _failed(name, exc, schema):
     message = str(exc)
     doc = {"schema": schema, "file": name, "readable": False, "verdict": "unreadable", "error": message}
-    return Outcome(name, "unreadable", 2, doc=doc, messages=(message,))
+    return Outcome(name, "unreadable", 2, doc=doc, messages=(escape(message),))
 
 
 def _change_lines(changes, width, dry_run, style):
@@ -51,7 +51,7 @@ def _change_lines(changes, width, dry_run, style):
     lines = []
     for change in changes:
         where = f"{change.field}@{change.offset}" if change.offset is not None else change.field
-        lines += wrap(f"  {style(arrow, 'dim')} {where}: {str(change).split(': ', 1)[1]}", width, "", "      ")
+        lines += wrap(f"  {style(arrow, 'dim')} {where}: {escape(str(change).split(': ', 1)[1])}", width, "", "      ")
     return lines
 
 
@@ -69,7 +69,7 @@ def edit_one(name: str, options: EditOptions) -> Outcome:
     if options.output != "text":
         return Outcome(name, verdict, 0, doc=doc)
     style = Style(options.colour)
-    head = f"{name}: {'nothing to change' if not result.changes else ('would change' if options.dry_run else 'changed')}"
+    head = f"{escape(name)}: {'nothing to change' if not result.changes else ('would change' if options.dry_run else 'changed')}"
     text = "\n".join([head, *_change_lines(result.changes, options.width, options.dry_run, style)])
     return Outcome(name, verdict, 0, text=text)
 
@@ -93,13 +93,13 @@ def fix_one(name: str, options: EditOptions) -> Outcome:
     style = Style(options.colour)
     if result.fixed:
         what = "would fix" if options.dry_run else "fixed"
-        head = f"{name}: {what} {', '.join(result.fixed)}"
+        head = f"{escape(name)}: {what} {', '.join(result.fixed)}"
     else:
-        head = f"{name}: {'nothing to fix' if not left else 'nothing fixed'}"
+        head = f"{escape(name)}: {'nothing to fix' if not left else 'nothing fixed'}"
     lines = [*wrap(head, options.width, "", "    "), *_change_lines(result.changes, options.width, options.dry_run, style)]
     for s in left:
-        lines += wrap(f"  {style('left', 'yellow')} {s.rule} {s.field}: {s.message}", options.width, "", "      ")
-        lines += wrap(f"why: {s.reason}", options.width, "      ")
+        lines += wrap(f"  {style('left', 'yellow')} {s.rule} {s.field}: {escape(s.message)}", options.width, "", "      ")
+        lines += wrap(f"why: {escape(s.reason)}", options.width, "      ")
     return Outcome(name, verdict, code, text="\n".join(lines))
 
 
@@ -142,9 +142,6 @@ def edit_arguments(parser, add_batch_arguments) -> None:
 
 
 def fix_arguments(parser, add_batch_arguments) -> None:
-    parser.epilog = ("Repairs: MAP, machine stamp, NVERSION, EXTTYP from the records, NLABL and label order, an ISPG 0 "
-                     "volume, a DE movie's ISPG and CELLA, mrcz's MX/MY/MZ 0, statistics; each rule's repair is in "
-                     "docs/validation_rules.md and docs/editing.md.")
     add_batch_arguments(parser, "the repairs")
     parser.add_argument("-n", "--dry-run", action="store_true", help="say what would change (old -> new); write nothing")
     parser.add_argument("--full-data", action="store_true",

@@ -1,10 +1,13 @@
 """Command line: ``python -m mrcschema`` (also installed as ``mrcschema``).
 
+    mrcschema info FILE... [-r] [--jobs N] [--json | --jsonl]
     mrcschema dump FILE... [-r] [--jobs N] [--json | --jsonl] [--record N] [--color WHEN]
-    mrcschema validate FILE... [-r] [--jobs N] [--json | --jsonl] [--full-data] [-q] [--color WHEN]
+    mrcschema validate FILE... [-r] [--jobs N] [--json | --jsonl] [--full-data | --header-only] [-q]
+                       [--select RULE,...] [--ignore RULE,...] [--color WHEN]
+    mrcschema validate --explain RULE
     mrcschema edit FILE... [--voxel-size A[,Y,Z]] [--origin X,Y,Z] [--label TEXT] [--stats] ... [-n]
     mrcschema fix FILE... [-r] [--jobs N] [--json | --jsonl] [-n]
-    mrcschema preview FILE [-o OUT.png] [--section N] [--montage] [--frames N] [--percentiles LO HI]
+    mrcschema preview FILE... [-o OUT.png | -o DIR] [--section N] [--montage] [--frames N] [--percentiles LO HI]
     mrcschema --version
 
 FILE may be a file, a directory (with ``-r``), a glob pattern (:mod:`mrcschema.cli.batch`), a URL
@@ -35,16 +38,46 @@ _VERSION = f"mrcschema {__version__}"
 def _jobs(text):
     import argparse
 
-    jobs = int(text)
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--jobs takes a whole number of processes (0: one per CPU), not {text!r}") from None
     if jobs < 0:
         raise argparse.ArgumentTypeError(f"--jobs must be 0 (one per CPU) or more, not {jobs}")
     return jobs or (os.cpu_count() or 1)
 
 
-def _add_batch_arguments(parser, what):
-    parser.add_argument("files", nargs="+", metavar="FILE",
+def _rules(text):
+    """``--select``/``--ignore``: rule ids or prefixes, comma-separated; each must name a rule."""
+    import argparse
+
+    from ..validation.rules import RULES_BY_ID
+
+    codes = tuple(c.strip().upper() for c in text.split(",") if c.strip())
+    for code in codes:
+        stem = code.rstrip("-")
+        if not any(r == stem or r.startswith(stem + "-") for r in RULES_BY_ID):
+            raise argparse.ArgumentTypeError(f"no rule is {code} or starts with {stem}- (the rules: "
+                                             "docs/validation_rules.md, or validate --explain RULE)")
+    return codes
+
+
+def _size(text):
+    import argparse
+
+    try:
+        size = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--size takes a whole number of pixels, not {text!r}") from None
+    if size <= 0:
+        raise argparse.ArgumentTypeError(f"--size must be at least 1 pixel, not {size}")
+    return size
+
+
+def _add_batch_arguments(parser, what, files="+"):
+    parser.add_argument("files", nargs=files, metavar="FILE",
                         help="MRC files, directories (with -r), glob patterns, URLs (https://, s3://, ...: "
-                             "mrcschema[remote]) or - for standard input")
+                             "the remote extra) or - for standard input")
     parser.add_argument("-r", "--recursive", action="store_true",
                         help="read the MRC files of directories, all levels down (and ** in patterns)")
     parser.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
@@ -57,23 +90,35 @@ def _add_batch_arguments(parser, what):
     parser.add_argument("--version", action="version", version=_VERSION)
 
 
+def _info_arguments(info):
+    _add_batch_arguments(info, "the facts")
+
+
 def _dump_arguments(dump):
     _add_batch_arguments(dump, "the description")
     dump.add_argument("--record", type=int, default=None, metavar="N", help="show extended-header record N in full")
 
 
 def _validate_arguments(check):
-    _add_batch_arguments(check, "the reports")
-    check.add_argument("--full-data", action="store_true",
-                       help="compare the data statistics however large the file")
-    check.add_argument("--header-only", action="store_true", help="read the header and extended header only")
+    _add_batch_arguments(check, "the reports", files="*")
+    data = check.add_mutually_exclusive_group()
+    data.add_argument("--full-data", action="store_true",
+                      help="compare the data statistics however large the file")
+    data.add_argument("--header-only", action="store_true", help="read the header and extended header only")
+    check.add_argument("--select", type=_rules, default=(), metavar="RULE[,RULE]",
+                       help="check only these rules (ids, or prefixes ending at a hyphen: MRC2014, DE)")
+    check.add_argument("--ignore", type=_rules, default=(), metavar="RULE[,RULE]",
+                       help="do not report these rules (ids or prefixes, as --select)")
+    check.add_argument("--explain", metavar="RULE", default=None,
+                       help="print what RULE checks, its severity and its source, and exit")
     check.add_argument("-q", "--quiet", action="store_true", help="print only the files that are not valid")
 
 
 def _preview_arguments(preview):
-    preview.add_argument("file", metavar="FILE")
+    preview.add_argument("files", nargs="+", metavar="FILE", help="MRC files, or - for standard input")
     preview.add_argument("-o", "--output", metavar="OUT.png",
-                         help="where to write the PNG (default: FILE's name with .png, in this directory)")
+                         help="where to write the PNG (default: FILE's name with .png, in this directory; "
+                              "a directory: one PNG per FILE in it, as required for several files)")
     preview.add_argument("--section", type=int, default=None, metavar="N",
                          help="show section (or frame) N instead of the default choice")
     preview.add_argument("--montage", action="store_true", help="a volume as a montage of sections across it")
@@ -81,13 +126,40 @@ def _preview_arguments(preview):
                          help="how many sections or frames a montage shows (default 9 for a montage, 4 for a stack)")
     preview.add_argument("--percentiles", type=float, nargs=2, default=None, metavar=("LO", "HI"),
                          help="contrast: the data percentiles shown black and white (default 0.5 99.5)")
-    preview.add_argument("--size", type=int, default=None, metavar="PX",
-                         help="the longest side of one panel in pixels (default 768; larger images are sampled)")
+    preview.add_argument("--size", type=_size, default=None, metavar="PX",
+                         help="the longest side of one panel in pixels (default 768; larger images are sampled, "
+                              "smaller ones enlarged)")
     preview.add_argument("--version", action="version", version=_VERSION)
+
+
+#: each command's --help ends with these examples
+_EXAMPLES = {
+    "info": ["mrcschema info examples/tiny_volume.mrc", "mrcschema info -r -j 0 maps/",
+             "mrcschema info --jsonl 'movies/*.mrc' > facts.jsonl"],
+    "dump": ["mrcschema dump examples/tiny_volume.mrc", "mrcschema dump --record 0 movie.mrc",
+             "cat map.mrc | mrcschema dump --json -"],
+    "validate": ["mrcschema validate -r -q -j 0 maps/", "mrcschema validate --ignore DE-ISPG,MRC2014-STATS movie.mrc",
+                 "mrcschema validate --explain MRC2014-FILE-SIZE"],
+    "edit": ["mrcschema edit --voxel-size 1.06 map.mrc", "mrcschema edit --label 'recalibrated' --stats -r maps/",
+             "mrcschema edit --ispg volume-stack --mz 40 --dry-run stack.mrcs"],
+    "fix": ["mrcschema fix --dry-run motioncor2.mrc", "mrcschema fix -r -j 0 maps/",
+            "mrcschema fix --json movie.mrc > repairs.json"],
+    "preview": ["mrcschema preview examples/tiny_volume.mrc -o tiny.png", "mrcschema preview --montage --size 256 map.mrc",
+                "mrcschema preview a.mrc b.mrc -o previews/"],
+}
+
+
+def _epilog(name):
+    return "examples:\n" + "\n".join(f"  {example}" for example in _EXAMPLES[name])
 
 
 #: the subcommands: name -> (help, description, what adds its arguments)
 _COMMANDS = {
+    "info": ("one line per file: size, mode, physical size, extended header, size on disk, verdict",
+             "One line per file, as IMOD's header -brief: NX x NY x NZ, mode and dtype, the physical size per axis "
+             "(or unknown), the extended header's kind and records, the size on disk, and the verdict of a header "
+             "check (validate --header-only: valid, or the worst finding). Exit 0 valid, 1 invalid, 2 unreadable.",
+             _info_arguments),
     "dump": ("print every header field with offset, type, value and meaning",
              "Print every header field with offset, type, value and meaning, the labels, the extended header "
              "and a data summary (exit 0 read, 2 unreadable).", _dump_arguments),
@@ -99,10 +171,12 @@ _COMMANDS = {
              "(exit 0 changed or nothing to do, 2 unreadable or refused).",
              lambda parser: _edit_module().edit_arguments(parser, _add_batch_arguments)),
     "fix": ("repair what validate finds where the repair is safe (exit 0 fixed, 1 left, 2 unreadable)",
-            "Repair in place the findings of validate that have a safe, unambiguous repair; list those left "
-            "and why (exit 0 fixed or nothing to do, 1 something left unfixed, 2 unreadable).",
+            "Repair in place the findings of validate that have a safe, unambiguous repair (MAP, machine stamp, "
+            "NVERSION, EXTTYP from the records, NLABL and label order, an ISPG 0 volume, a DE movie's ISPG and "
+            "CELLA, mrcz's MX/MY/MZ 0, statistics: docs/editing.md); list those left and why (exit 0 fixed or "
+            "nothing to do, 1 something left unfixed, 2 unreadable).",
             lambda parser: _edit_module().fix_arguments(parser, _add_batch_arguments)),
-    "preview": ("write a PNG picture of the data (needs mrcschema[preview])",
+    "preview": ("write a PNG picture of the data (needs the preview extra: pip install '.[preview]')",
                 "Write a PNG of the data: the central section of a volume, the first frames of a stack, a "
                 "virtual image of a 4D-STEM scan; contrast from percentiles, a scale bar and the main facts as "
                 "a caption.", _preview_arguments),
@@ -125,7 +199,8 @@ def _parser():
     parser.add_argument("--version", action="version", version=_VERSION)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (help_text, description, add_arguments) in _COMMANDS.items():
-        add_arguments(sub.add_parser(name, help=help_text, description=description))
+        add_arguments(sub.add_parser(name, help=help_text, description=description, epilog=_epilog(name),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter))
     return parser
 
 
@@ -135,7 +210,8 @@ def _command_parser(name: str) -> argparse.ArgumentParser:
     import argparse
 
     _, description, add_arguments = _COMMANDS[name]
-    command = argparse.ArgumentParser(prog=f"mrcschema {name}", description=description)
+    command = argparse.ArgumentParser(prog=f"mrcschema {name}", description=description, epilog=_epilog(name),
+                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     add_arguments(command)
     return command
 
@@ -145,7 +221,7 @@ def _command_parser(name: str) -> argparse.ArgumentParser:
 PLAIN_DEFAULTS: dict[str, dict[str, object]] = {
     "dump": {"recursive": False, "jobs": 1, "json": False, "jsonl": False, "color": "auto", "record": None},
     "validate": {"recursive": False, "jobs": 1, "json": False, "jsonl": False, "color": "auto",
-                 "full_data": False, "header_only": False, "quiet": False},
+                 "full_data": False, "header_only": False, "quiet": False, "select": (), "ignore": (), "explain": None},
 }
 
 
@@ -172,17 +248,43 @@ def _options(args):
     output = "json" if args.json else "jsonl" if args.jsonl else "text"
     return Options(output=output, width=output_width(sys.stdout), colour=colour_wanted(sys.stdout, args.color),
                    record=getattr(args, "record", None), full_data=getattr(args, "full_data", False),
-                   quiet=getattr(args, "quiet", False), header_only=getattr(args, "header_only", False))
+                   quiet=getattr(args, "quiet", False), header_only=getattr(args, "header_only", False),
+                   select=getattr(args, "select", ()), ignore=getattr(args, "ignore", ()))
 
 
 def _batch(args, function, verdicts, prepare):
     from .batch import expand_inputs, run_batch
+    from .text import escape
 
     options = _options(args)
     items, batch = expand_inputs(args.files, args.recursive)
+    # a pattern that matches nothing is an error of the command line, not an unreadable file
+    unmatched = [item for item in items if item.error == NO_MATCH]
+    for item in unmatched:
+        print(f"mrcschema {args.command}: {escape(item.name)}: {NO_MATCH}", file=sys.stderr)
+    items = [item for item in items if item.error != NO_MATCH]
+    if not items:
+        return 2
     result = run_batch(args.command, function, items, options, jobs=args.jobs, output=options.output,
                        batch=batch, verdicts=verdicts, prepare=prepare)
-    return result.code
+    return max(result.code, 2 if unmatched and result.code != 130 else 0)
+
+
+#: what a batch says of a pattern that matches no file (:func:`mrcschema.cli.batch.expand_inputs`)
+NO_MATCH = "no file matches this pattern"
+
+
+def _preview_outputs(args) -> list[str | None]:
+    """Where each FILE's PNG goes: ``-o`` a file (one FILE), ``-o`` a directory (one PNG per FILE,
+    named after it; needed for several files), else the default beside here."""
+    if args.output is None:
+        return [None] * len(args.files)
+    if os.path.isdir(args.output) or args.output.endswith(os.sep) or len(args.files) > 1:
+        from ..preview.render import default_output
+
+        os.makedirs(args.output, exist_ok=True)
+        return [os.path.join(args.output, default_output("stdin" if f == "-" else f)) for f in args.files]
+    return [args.output]
 
 
 def _edit_batch(args):
@@ -205,29 +307,51 @@ def _preview(args):
 
     from ..errors import MrcWarning
     from ..preview.render import preview_file
+    from .commands import error_text, source_of
+    from .text import escape
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", MrcWarning)
-        try:
-            written = preview_file(args.file, args.output, section=args.section, montage=args.montage,
-                                   frames=args.frames, percentiles=args.percentiles, size=args.size)
-        except ValueError as exc:
-            if isinstance(exc, MrcFormatError):
-                raise
-            print(f"mrcschema preview: {args.file}: {exc}", file=sys.stderr)
-            return 2
-    for w in caught:
-        if issubclass(w.category, MrcWarning):
-            print(f"mrcschema preview: {args.file}: warning: {w.message}", file=sys.stderr)
-        else:
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    print(written)
-    return 0
+    code = 0
+    for name, output in zip(args.files, _preview_outputs(args)):
+        where = f"mrcschema preview: {escape(name)}"
+        if name == "-" and output is None:
+            output = "stdin.png"
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", MrcWarning)
+            try:
+                written = preview_file(source_of(name), output, section=args.section, montage=args.montage,
+                                       frames=args.frames, percentiles=args.percentiles, size=args.size)
+            except (ValueError, OSError) as exc:
+                print(f"{where}: {escape(error_text(exc, name))}", file=sys.stderr)
+                code = 2
+                continue
+        for w in caught:
+            if issubclass(w.category, MrcWarning):
+                print(f"{where}: warning: {escape(str(w.message))}", file=sys.stderr)
+            else:
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        print(escape(str(written)))
+    return code
 
 
 def main(argv=None):
     args = parse_arguments(argv)
     try:
+        if args.command == "validate" and getattr(args, "explain", None):
+            from .commands import explain
+
+            text = explain(args.explain)
+            if text is None:
+                print(f"mrcschema validate: no rule {args.explain} (the rules: docs/validation_rules.md)",
+                      file=sys.stderr)
+                return 2
+            print(text)
+            return 0
+        if args.command == "validate" and not args.files:
+            _command_parser("validate").error("the following arguments are required: FILE")
+        if args.command == "info":
+            from .info import INFO_VERDICTS, info_imports, info_one
+
+            return _batch(args, info_one, INFO_VERDICTS, info_imports)
         if args.command == "dump":
             from .commands import DUMP_VERDICTS, dump_imports, dump_one
 
@@ -250,8 +374,9 @@ def main(argv=None):
             pass
         return 0
     except (MrcFormatError, OSError, ModuleNotFoundError) as exc:
-        # preview's error is about its file; a batch's (a --jobs worker that died) about no one file
-        where = f"{args.file}: " if getattr(args, "file", None) else ""
-        print(f"mrcschema {args.command}: {where}{exc}", file=sys.stderr)
+        # a batch's error (a --jobs worker that died) or a missing extra: about no one file
+        from .text import escape
+
+        print(f"mrcschema {args.command}: {escape(str(exc))}", file=sys.stderr)
         return 2
     return 0

@@ -135,3 +135,43 @@ def _stacked(rows, width, style, fixed, right, name_column, indent):
         if row[-1]:
             lines += wrap(row[-1], width, " " * (indent + 4))
     return lines
+
+
+# -- what comes from a file never reaches the terminal raw ---------------------------------------------
+#: control characters (C0, DEL, C1) -> a visible escape: ``\x1b[31m`` in a label prints as ``\x1b[31m``,
+#: not as a colour change (nor a title, nor OSC 52 clipboard writes); a newline in a file name as ``\n``
+_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))} | {0x09: "\\t", 0x0A: "\\n", 0x0D: "\\r"}
+#: query parameters that carry a credential or a signature (presigned S3, Google Cloud, Azure SAS URLs)
+SECRET_PARAMETERS = ("x-amz-signature", "x-amz-credential", "x-amz-security-token", "x-goog-signature",
+                     "x-goog-credential", "signature", "sig", "token", "access_token")
+
+
+def redact_urls(text: str) -> str:
+    """``text`` with every URL's ``user:password@`` removed and the values of its signature and
+    credential query parameters (:data:`SECRET_PARAMETERS`) replaced by ``REDACTED``."""
+    if "://" not in text:
+        return text
+    import re
+
+    text = re.sub(r"([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]*@", r"\1", text)
+    names = "|".join(re.escape(n) for n in SECRET_PARAMETERS)
+    return re.sub(rf"([?&](?:{names})=)[^&#\s'\"]*", r"\1REDACTED", text, flags=re.IGNORECASE)
+
+
+def escape(text: str) -> str:
+    """``text`` safe for a terminal: control characters shown as escapes, URLs without credentials
+    or signatures (:func:`redact_urls`).  For every piece of text that comes from a file's content
+    or name; the output's own layout (newlines, colours) is added after."""
+    return redact_urls(text.translate(_ESCAPES))
+
+
+def escape_all(value, function=escape):
+    """``function`` (:func:`escape`; :func:`redact_urls` for JSON, which escapes control characters
+    itself) applied to every string inside ``value`` (dicts, lists, tuples)."""
+    if isinstance(value, str):
+        return function(value)
+    if isinstance(value, dict):
+        return {k: escape_all(v, function) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(escape_all(v, function) for v in value)
+    return value

@@ -36,6 +36,7 @@ from .exttyp import (
 )
 from .mrc2014 import HEADER_SIZE
 from .records import evolve, record
+from .values import counted as _counted
 
 if TYPE_CHECKING:
     import numpy as np
@@ -71,7 +72,7 @@ class ExtendedHeader:
                                  offset=HEADER_SIZE)
         count = len(self.records)
         if not 0 <= index < count:
-            raise IndexError(f"record {index} does not exist: the {self.kind} extended header has {count} records")
+            raise IndexError(f"record {index} does not exist: the {self.kind} extended header has {_counted(count, 'record')}")
         return self.layout.to_record(self.records[index])
 
     @property
@@ -202,8 +203,8 @@ class RecordCount:
     padding: int  #: bytes after the records read (size - count * record_size)
 
     def __str__(self):
-        return (f"{self.count} records of {self.record_size} bytes read (room for {self.capacity}), "
-                f"{self.padding} bytes of padding")
+        return (f"{_counted(self.count, 'record')} of {self.record_size} bytes read (room for {self.capacity}), "
+                f"{_counted(self.padding, 'byte')} of padding")
 
 
 def count_records(size: int, record_size: int, nz: int) -> RecordCount:
@@ -228,7 +229,7 @@ def _read_records(raw, kind, exttyp, layout, nz, byteorder, *, record_size=None,
     record_size = record_size or layout.size
     counted = count_records(len(raw), record_size, nz)
     if counted.count < nz:
-        _note(notes, f"{kind} extended header holds {counted.capacity} records of {record_size} bytes, "
+        _note(notes, f"{kind} extended header holds {_counted(counted.capacity, 'record')} of {record_size} bytes, "
                      f"fewer than NZ = {nz}; reading {counted.count}")
     records = np.frombuffer(raw, dtype=strided_dtype(layout, byteorder, record_size), count=counted.count)
     return _with_records(kind, exttyp, raw, records, layout, counted, notes)
@@ -251,7 +252,7 @@ def _read_seri(raw, exttyp, nz, imod, byteorder):
     layout = seri_layout(nreal)
     counted = count_records(len(raw), nint, nz)
     if counted.count < nz:
-        _note(notes, f"SERI extended header holds {counted.capacity} records of {nint} bytes, fewer than NZ = {nz}")
+        _note(notes, f"SERI extended header holds {_counted(counted.capacity, 'record')} of {nint} bytes, fewer than NZ = {nz}")
     records = layout.parse_array(raw, byteorder, count=counted.count)
     return _with_records("SERI", exttyp, raw, records, layout, counted, notes)
 

@@ -98,7 +98,7 @@ def parse_header(raw: bytes, byteorder=None, *, permissive=False) -> ParsedHeade
     permissive mode does)."""
     if len(raw) < HEADER_SIZE:
         raise MrcFormatError(
-            f"file is {len(raw)} bytes long, shorter than the {HEADER_SIZE}-byte MRC header",
+            f"not an MRC file: {len(raw)} bytes long, shorter than the {HEADER_SIZE}-byte MRC header",
             field="header", offset=0,
         )
     if type(raw) is not bytes or len(raw) != HEADER_SIZE:
@@ -145,7 +145,9 @@ def check_identity(parsed: ParsedHeader, *, permissive=False):
         raise header_error("creatid", f"a Priism/DeltaVision file (magic {PRIISM_MAGIC}), not MRC: its header "
                                       "has another layout; read it with a DeltaVision reader (e.g. the 'mrc' package)")
     if h.map[:3] != MAP_ID:
-        message = (f"not an MRC file: MAP is {h.map!r}, expected b'MAP ' (and NX {h.nx}, NY {h.ny}, NZ {h.nz}, "
+        from .values import show  # only for a file that is not MRC
+
+        message = (f"not an MRC file: MAP is {show(h.map)}, expected 'MAP ' (and NX {h.nx}, NY {h.ny}, NZ {h.nz}, "
                    f"MODE {h.mode})")
         if not permissive or not _plausible(h):
             raise header_error("map", message)

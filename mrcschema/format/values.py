@@ -59,6 +59,11 @@ def _field_names(value) -> tuple[str, ...]:
     return tuple(a.name for a in type(value).__attrs_attrs__)
 
 
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """``1 record``, ``2 records``: a count and its noun, singular or plural as the count needs."""
+    return f"{n} {word if n == 1 else (plural or word + 's')}"
+
+
 def hex_text(raw: bytes, sep: str = " ") -> str:
     """Bytes as hex digits, the pairs separated by ``sep`` (``""``: none)."""
     return raw.hex(sep) if sep else raw.hex()
@@ -245,10 +250,15 @@ def interpret(layout: str, field: str, value) -> str | None:
 
 
 def show(value) -> str:
-    """A value as a validation finding quotes it: bytes as their repr and upper-case hex, floats
-    short, anything else as its repr."""
+    """A value as a validation finding quotes it: bytes as quoted text when printable (trailing NUL
+    padding counted: ``'MAP' and 1 NUL byte``), else as upper-case hex (``hex 00 00 00 00``; never a
+    Python repr), floats short, anything else as its repr."""
     if isinstance(value, bytes):
-        return f"{value!r} ({hex_text(value).upper()})"
+        text = value.rstrip(b"\0")
+        if text and is_printable(text):
+            pad = len(value) - len(text)
+            return f"'{text.decode('ascii')}'" + (f" and {pad} NUL byte{'s' if pad != 1 else ''}" if pad else "")
+        return f"hex {hex_text(value).upper()}"
     if isinstance(value, float):
         return f"{value:g}"
     return repr(value)

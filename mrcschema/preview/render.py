@@ -85,7 +85,7 @@ def _require_pillow():
     try:
         from PIL import Image, ImageDraw, ImageFont
     except ModuleNotFoundError as exc:
-        raise ModuleNotFoundError(f"preview needs Pillow: pip install 'mrcschema[preview]' ({exc})",
+        raise ModuleNotFoundError(f'preview needs Pillow: pip install ".[preview]" (from a checkout) ({exc})',
                                   name=exc.name) from None
     return Image, ImageDraw, ImageFont
 
@@ -137,6 +137,10 @@ def _sections(mrc):
     h = mrc.header
     rgb = mrc.geometry.mode.samples_per_pixel > 1
     tail = data.shape[-3:] if rgb else data.shape[-2:]
+    if data.size == 0 and h.nx > 0 and h.ny > 0 and h.nz > 0:  # the header declares data the file lacks
+        raise PreviewError(f"no data to preview: none of the NZ {h.nz} sections is in the {mrc.file_size}-byte file "
+                           f"(the data block would start at offset {mrc.geometry.offset}: 1024 + NSYMBT {h.nsymbt})",
+                           field="data", offset=None)
     if data.size == 0:
         raise PreviewError(f"no data to preview: the data block is empty (NX {h.nx}, NY {h.ny}, NZ {h.nz})",
                            field="data", offset=None)
@@ -322,16 +326,17 @@ def _font(ImageFont, size=13):
         return ImageFont.load_default(), ascii_only
 
 
-def compose(panels, caption, percentiles=DEFAULT_PERCENTILES):
-    """The panels in a grid (each enlarged to at least :data:`MIN_PANEL` pixels), a scale bar from
-    the first panel with a pixel size, the caption lines under them."""
+def compose(panels, caption, percentiles=DEFAULT_PERCENTILES, size=None):
+    """The panels in a grid (each enlarged to at least :data:`MIN_PANEL` pixels, or by the whole
+    factor that brings it nearest ``size`` without passing it when a size is asked for), a scale
+    bar from the first panel with a pixel size, the caption lines under them."""
     Image, ImageDraw, ImageFont = _require_pillow()
     groups = {g: contrast_limits([p for p in panels if p.group == g], percentiles) for g in {p.group for p in panels}}
     limits = tuple(groups[p.group] for p in panels)
     rgb = any(p.image.ndim == 3 for p in panels)
     tiles = []
     for p, (lo, hi) in zip(panels, limits):
-        zoom = max(1, MIN_PANEL // max(p.image.shape[0], p.image.shape[1]))
+        zoom = max(1, (size or MIN_PANEL) // max(p.image.shape[0], p.image.shape[1]))
         tile = p.image if p.image.ndim == 3 else grey(p.image, lo, hi)
         if zoom > 1:
             tile = np.repeat(np.repeat(tile, zoom, axis=0), zoom, axis=1)
@@ -432,7 +437,7 @@ def render(mrc, *, section=None, montage=False, frames=None, percentiles=None, s
     panels, what = choose_panels(mrc, section=section, montage=montage, frames=frames, size=size or DEFAULT_SIZE)
     limits = [contrast_limits([p for p in panels if p.group == g], percentiles)
               for g in sorted({p.group for p in panels})]
-    return compose(panels, _caption(mrc, what, percentiles, limits), percentiles)
+    return compose(panels, _caption(mrc, what, percentiles, limits), percentiles, size)
 
 
 def default_output(path) -> str:
@@ -451,6 +456,7 @@ def write_png(picture: Picture, output) -> str:
     folder = os.path.dirname(os.path.abspath(output))
     handle, temporary = tempfile.mkstemp(prefix=".preview-", suffix=".png", dir=folder)
     try:
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes 0600: the PNG gets what open() would give it
         with os.fdopen(handle, "wb") as out:
             Image.fromarray(picture.pixels).save(out, format="PNG")
         os.replace(temporary, output)
@@ -460,11 +466,19 @@ def write_png(picture: Picture, output) -> str:
     return output
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it and setting it back: there is no call that only reads it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def preview_file(path, output=None, **options) -> str:
     """Write the preview PNG of the MRC file ``path`` (see :func:`render`); return where."""
     _require_pillow()
     output = os.fspath(output) if output is not None else default_output(path)
-    if os.path.exists(output) and os.path.samefile(output, path):
+    if isinstance(path, (str, os.PathLike)) and os.path.exists(output) and os.path.exists(path) \
+            and os.path.samefile(output, path):
         raise PreviewError(f"the preview would overwrite the file itself ({output})", field="file", offset=None)
     with mrc_file.open(path, permissive=True) as mrc:
         picture = render(mrc, **options)

@@ -13,11 +13,11 @@ from ..errors import MrcFormatError
 from ..format.meaning import data_kind, space_group
 from ..format.mrc2014 import HEADER_SIZE, IMOD_EXTRA, IMOD_EXTRA_OFFSET, IMOD_STAMP, MRC2014_HEADER
 from ..format.spacegroups import space_group_symbol
-from ..format.values import header_values, typed
+from ..format.values import counted, header_values, typed
 
 #: what ``dump --json`` documents say they are (``docs/json.md``); the version changes only when a
 #: key is removed or changes meaning, never when one is added
-DUMP_SCHEMA = "mrcschema-dump/1"
+DUMP_SCHEMA = "mrcschema-dump/2"
 #: extended-header records ``dump`` shows (``--record N`` shows any one)
 FIRST_RECORDS = 3
 
@@ -62,7 +62,7 @@ def describe(mrc) -> dict:
     ispg = space_group(h.ispg) or h.ispg
     out = {
         "schema": DUMP_SCHEMA,
-        "file": mrc.path,
+        "path": mrc.path,
         "readable": True,
         "byteorder": {"<": "little-endian", ">": "big-endian"}[mrc.byteorder],
         "byteorder_source": mrc.byteorder_source,
@@ -134,9 +134,9 @@ def describe_record(mrc, index: int) -> dict:
     ext = mrc.extended
     count = 0 if ext.records is None else len(ext.records)
     if not 0 <= index < count:
-        raise MrcFormatError(f"record {index} does not exist: the {ext.kind} extended header has {count} records",
+        raise MrcFormatError(f"record {index} does not exist: the {ext.kind} extended header has {counted(count, 'record')}",
                              field="extended header", offset=HEADER_SIZE)
     offset = HEADER_SIZE + index * ext.record_size
-    return {"schema": DUMP_SCHEMA, "file": mrc.path, "readable": True, "kind": ext.kind, "layout": ext.layout.name,
+    return {"schema": DUMP_SCHEMA, "path": mrc.path, "readable": True, "kind": ext.kind, "layout": ext.layout.name,
             "index": index, "offset": offset, "record": typed(ext.record(index)),
             "fields": field_table(ext.layout, offset), "warnings": []}

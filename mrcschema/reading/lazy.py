@@ -96,7 +96,7 @@ def import_dask():
     try:
         import dask.array
     except ModuleNotFoundError as exc:
-        raise ModuleNotFoundError(f"lazy loading needs dask: pip install 'mrcschema[lazy]' ({exc})",
+        raise ModuleNotFoundError(f'lazy loading needs dask: pip install ".[lazy]" (from a checkout) ({exc})',
                                   name=exc.name) from None
     return dask.array
 

@@ -30,7 +30,7 @@ from .base import FetchError, Progress, Source
 from .fileobj import StreamSource
 from .urls import protocol_of
 
-INSTALL_HINT = "pip install 'mrcschema[remote]'"
+INSTALL_HINT = 'pip install ".[remote]" (from a checkout)'
 #: seconds to wait for a connection, and for each read from it
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 60.0

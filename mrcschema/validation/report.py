@@ -73,4 +73,4 @@ class Report:
 def finding_of(rule: Rule, problem: Problem) -> Finding:
     """The finding of ``rule`` for one ``problem`` it found."""
     return Finding(rule.severity, rule.id, problem.field, problem.offset,
-                   f"{problem.found}; expected {rule.expected}", rule.spec)
+                   f"{problem.found}; expected {problem.expected or rule.expected}", rule.spec)

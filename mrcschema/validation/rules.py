@@ -48,6 +48,7 @@ from ..format.modes import IMOD_RGB_MODE, MRC2014_MODES
 from ..format.mrc2014 import HEADER_SIZE, field_offset
 from ..format.records import record
 from ..format.seri import is_seri_header, seri_record_nbytes
+from ..format.values import counted as plural
 from ..format.values import show
 from .context import INT32_MODES
 
@@ -199,6 +200,8 @@ class Problem:
     field: str
     offset: int | None
     found: str
+    #: what this file should have, where it is narrower than the rule's general text (None: the rule's)
+    expected: str | None = None
 
 
 @record
@@ -557,7 +560,8 @@ def _file_size(ctx):
     compressed = " (decompressed)" if ctx.compressed else ""
     yield Problem("file", None,
                   f"file{compressed} is {ctx.file_size} bytes, {abs(difference)} bytes {what} than the "
-                  f"{expected} the header implies (1024 + NSYMBT {h.nsymbt} + data {ctx.data_nbytes})")
+                  f"{expected} the header implies (1024 + NSYMBT {h.nsymbt} + data {ctx.data_nbytes})",
+                  _FILE_SIZE_TEXT if h.mode == 101 else _FILE_SIZE_TEXT.split(" (mode 101")[0])
 
 
 # -- data statistics -------------------------------------------------------------------------------------------
@@ -727,7 +731,7 @@ def _fei_records(ctx):
     h, counted = ctx.header, _fei_count(ctx)
     if counted.capacity < h.nz:
         yield Problem("nsymbt", field_offset("nsymbt"),
-                      f"NSYMBT {h.nsymbt} holds {counted.capacity} records of {counted.record_size} bytes "
+                      f"NSYMBT {h.nsymbt} holds {plural(counted.capacity, 'record')} of {counted.record_size} bytes "
                       f"for NZ {h.nz} sections")
 
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import os
 import warnings
 
-from ..errors import MrcFormatError, MrcWarning
+from ..errors import MrcFormatError, MrcWarning, os_error_text
 from ..format.geometry import HEADER_SIZE, parse_header
 from ..format.mrc2014 import MRC2014_HEADER
 from ..format.records import evolve
@@ -53,8 +53,9 @@ def _structure_report(path, exc):
 
 
 def _unreadable_report(path, exc):
-    """The report of a path that cannot be opened: one MRC-UNREADABLE error with the OSError text."""
-    message = f"{type(exc).__name__}: {exc}"
+    """The report of a path that cannot be opened: one MRC-UNREADABLE error with the system's
+    message (``No such file or directory``: the report names the path already)."""
+    message = os_error_text(exc, path)
     return Report(path, (finding_of(RULES_BY_ID["MRC-UNREADABLE"], Problem("file", None, message)),))
 
 

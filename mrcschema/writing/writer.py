@@ -114,6 +114,13 @@ def write(path: PathLike | typing.BinaryIO | typing.Any, data: ArrayLike, *,
     if stream_target:
         return _write_stream(path if name == "" else name, header, byteorder, ext, source, conv, file_dtype,
                              storage_options)
+    compressor = compressor_for(name)
+    if compressor is not None:  # map.mrc.gz: the file compressed as it is written, still atomically
+        with TempFile(name, overwrite) as temp:
+            with compressor(temp.file) as packed:
+                _write_stream(packed, header, byteorder, ext, source, conv, file_dtype, storage_options)
+            temp.commit()
+        return name
     with TempFile(name, overwrite) as temp:
         out = temp.file
         out.write(bytes(HEADER_SIZE))
@@ -147,6 +154,25 @@ def _header(geo, mode, byteorder, like, *, voxel_size, origin, labels, extended_
 
         header = apply_fields(header, fields)
     return header, ext
+
+
+#: file name suffixes written compressed (as mrcfile's ``compression=`` writes them, and as the reader reads them)
+COMPRESSED_SUFFIXES = (".gz", ".bz2")
+
+
+def compressor_for(name: str):
+    """A function wrapping a binary file object in a compressing writer, for a name ending in
+    ``.gz`` (gzip, no time stamp: the same data gives the same bytes) or ``.bz2``; None otherwise."""
+    lower = name.lower()
+    if lower.endswith(".gz"):
+        import gzip
+
+        return lambda raw: gzip.GzipFile(fileobj=raw, mode="wb", mtime=0)
+    if lower.endswith(".bz2"):
+        import bz2
+
+        return lambda raw: bz2.BZ2File(raw, "wb")
+    return None
 
 
 def _write_stream(target, header, byteorder, ext, source, conv, file_dtype, storage_options):
@@ -210,6 +236,9 @@ def new(path: PathLike, shape: Sequence[int], dtype: DTypeLike | int = np.float3
     if callable(getattr(path, "write", None)) or (isinstance(path, str) and is_url(path) and local_path_of(path) is None):
         raise TypeError("new() makes a memory-mapped local file; write(target, data) writes to a file object or a URL")
     path = os.fspath(path)
+    if compressor_for(path) is not None:
+        raise ValueError(f"{path}: new() makes a file whose data is filled in place, which a compressed file cannot "
+                         "be; write it uncompressed, or give the whole array to write(), which compresses by the suffix")
     check_destination(os.path.abspath(path), overwrite)
     geo = geometry_of(shape, volume)
     conv = new_conversion(dtype)

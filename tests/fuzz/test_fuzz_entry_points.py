@@ -10,8 +10,8 @@ damage to the compressed stream).  On each, :func:`fuzzlib.exercise` calls ``rea
 metadata), ``validate``, ``file_reader`` (lazy and not, data computed) and ``dump`` (text,
 JSON, ``--record 0``) and checks the contract of docs/robustness.md on every call.
 
-CI runs a fixed, derandomized set of examples per test; ``MRCSCHEMA_FUZZ=long`` runs many more,
-randomly (see fuzzlib).
+The tests are marked slow: ``python -m pytest -m slow`` (and CI, ``.ci/run``) runs a fixed,
+derandomized set of examples per test; ``MRCSCHEMA_FUZZ=long`` runs many more, randomly (see fuzzlib).
 """
 
 import tempfile
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import fuzzlib
 import hypothesis.strategies as st
+import pytest
 from fuzzlib import fuzz_settings
 from hypothesis import given
 
@@ -31,6 +32,7 @@ def _exercise_bytes(case):
         fuzzlib.exercise(path, fuzzlib.decompressed_size(data))
 
 
+@pytest.mark.slow
 @fuzz_settings(200)
 @given(case=fuzzlib.mutated_mrc())
 def test_fuzz_damaged_files(case):
@@ -38,6 +40,7 @@ def test_fuzz_damaged_files(case):
     _exercise_bytes(case)
 
 
+@pytest.mark.slow
 @fuzz_settings(100)
 @given(case=fuzzlib.mutated_mrc(kinds=fuzzlib.EXTENDED_KINDS, seed_names=fuzzlib.EXTENDED_SEEDS))
 def test_fuzz_extended_headers(case):
@@ -45,6 +48,7 @@ def test_fuzz_extended_headers(case):
     _exercise_bytes(case)
 
 
+@pytest.mark.slow
 @fuzz_settings(60)
 @given(case=fuzzlib.mutated_mrc(max_mutations=2, kinds=fuzzlib.LENGTH_KINDS))
 def test_fuzz_lengths(case):
@@ -52,6 +56,7 @@ def test_fuzz_lengths(case):
     _exercise_bytes(case)
 
 
+@pytest.mark.slow
 @fuzz_settings(40)
 @given(case=fuzzlib.mutated_mrc(max_mutations=2, compression="always", kinds=fuzzlib.ALL_KINDS + ("bomb",)))
 def test_fuzz_compressed(case):
@@ -60,6 +65,7 @@ def test_fuzz_compressed(case):
     _exercise_bytes(case)
 
 
+@pytest.mark.slow
 @fuzz_settings(100)
 @given(case=fuzzlib.mutated_de_set())
 def test_fuzz_de_acquisitions(case):
@@ -77,6 +83,7 @@ def test_fuzz_de_acquisitions(case):
 @given(text=st.one_of(st.just((fuzzlib.CORPUS / "rsciio" / "20241021_00405_info.txt").read_text()),
                       st.text(max_size=3000)).flatmap(fuzzlib.info_mutation),
        encoding=st.sampled_from(["utf-8", "latin-1", "utf-16"]))
+@pytest.mark.slow
 def test_fuzz_info_files(text, encoding):
     """read_info_file on damaged text never raises and types every declared value right."""
     from mrcschema.de.info import InfoType, lookup_key, read_info_file
@@ -100,6 +107,7 @@ def test_fuzz_info_files(text, encoding):
 @given(text=st.sampled_from(["Custom_scan_coordinates.csv", "ROI_Random_Scan_scan_coordinates.csv"]).map(
            lambda n: (fuzzlib.CORPUS / "rsciio" / n).read_text()).flatmap(fuzzlib.csv_mutation),
        scan_shape=st.one_of(st.none(), st.tuples(st.integers(-2, 10**6), st.integers(-2, 10**6))))
+@pytest.mark.slow
 def test_fuzz_scan_coordinates(text, scan_shape):
     """read_scan_coordinates and place_frames: MrcFormatError or a placement, never a grid
     allocated beyond the bound (a 10^6 x 10^6 scan is refused before anything is allocated)."""

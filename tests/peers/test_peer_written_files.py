@@ -371,7 +371,7 @@ def test_ncempy_files_lack_map_and_read_permissively(tmp_path, dtype, shape):
     path = tmp_path / "n.mrc"
     ncem.mrcWriter(str(path), data, (3.0, 2.0, 0.5))
     assert path.read_bytes()[208:212] == b"\0\0\0\0"
-    missing_map = (r"map at offset 208: not an MRC file: MAP is b'\x00\x00\x00\x00', expected b'MAP ' "
+    missing_map = ("map at offset 208: not an MRC file: MAP is hex 00 00 00 00, expected 'MAP ' "
                    f"(and NX 5, NY 4, NZ {shape[0]}, MODE {NCEM_DTYPES[dtype]})")
     with pytest.raises(MrcFormatError) as info:
         mrcschema.open(path)

@@ -77,6 +77,7 @@ def test_header_only_work_is_one_or_two_small_requests(http, big_file):
     assert len(http.log.take()) == 2
 
 
+@pytest.mark.slow
 def test_data_sections_and_lazy_chunks_fetch_their_own_ranges(http, big_file):
     url = http.url("files", big_file.name)
     section = BIG_SHAPE[1] * BIG_SHAPE[2] * 4

@@ -116,6 +116,7 @@ def test_write_to_s3_and_to_a_file_object(s3, tmp_path):
     log.take()
 
 
+@pytest.mark.slow
 def test_the_lazy_sum_on_a_distributed_cluster_is_fetched_by_the_workers(s3, cluster, big_file):
     from mrcschema.sources import remote
 
