@@ -126,7 +126,7 @@ def _sparse_file(path, side):
     import mrcschema
 
     _remove(path)
-    mrcschema.new(path, (45, side, side), np.float32, voxel_size=1.0).close(update_stats=False)
+    mrcschema.new(path, (45, side, side), np.float32, voxel_size=1.0, reserve=False).close(update_stats=False)
 
 
 def bench_add_fei2(folder, side, repeats):

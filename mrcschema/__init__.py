@@ -29,6 +29,7 @@ _EXPORTS = {
     "file_reader": "hyperspy.reader", "file_writer": "hyperspy.writer",
     "write": "writing.writer", "new": "writing.writer", "set_extended_header": "writing.extended_ranges",
     "edit": "writing.editing", "append": "writing.appending", "fix": "validation.fixes",
+    "recover": "writing.inplace",
     "validate": "validation.validator", "Finding": "validation.report", "Report": "validation.report",
 }
 
@@ -46,11 +47,12 @@ if TYPE_CHECKING:  # what the lazy loader below returns, for type checkers and I
     from .writing.appending import append
     from .writing.editing import edit
     from .writing.extended_ranges import set_extended_header
+    from .writing.inplace import recover
     from .writing.writer import new, write
 
 __all__ = [
     "Acquisition", "Finding", "MrcFile", "MrcFormatError", "MrcWarning", "Report", "Vec3", "__version__",
-    "acquisition", "file_reader", "file_writer", "new", "open", "read_header", "set_extended_header",
+    "acquisition", "file_reader", "file_writer", "new", "open", "read_header", "recover", "set_extended_header",
     "validate", "write", "ExtendedHeader", "edit", "fix", "append",
 ]
 

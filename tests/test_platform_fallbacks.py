@@ -47,9 +47,9 @@ def test_writes_without_o_tmpfile_use_a_named_temporary_file_and_leave_nothing(t
 
 
 def test_extended_header_changes_without_fallocate_rewrite_the_file(tmp_path, monkeypatch):
-    from mrcschema.writing import extended_ranges
+    from mrcschema.sources import journal
 
-    monkeypatch.setattr(extended_ranges, "_fallocate", lambda: None)
+    monkeypatch.setattr(journal, "_fallocate", lambda: None)
     path = tmp_path / "e.mrc"
     mrcschema.write(path, DATA)
     assert mrcschema.set_extended_header(path, bytes(range(256)) * 64, exttyp="MRCO") == "rewrite"

@@ -152,9 +152,9 @@ def test_scale_bar_follows_the_voxel_size(tmp_path):
 
 
 def test_a_100_gb_sparse_file_previews_in_the_time_of_a_small_one(tmp_path):
-    big = mrcschema.new(tmp_path / "big.mrc", (1600, 4096, 4096), "float32", volume=True)  # 100 GiB, a hole
+    big = mrcschema.new(tmp_path / "big.mrc", (1600, 4096, 4096), "float32", volume=True, reserve=False)  # a hole
     big.close(update_stats=False)
-    small = mrcschema.new(tmp_path / "small.mrc", (3, 4096, 4096), "float32", volume=True)
+    small = mrcschema.new(tmp_path / "small.mrc", (3, 4096, 4096), "float32", volume=True, reserve=False)
     small.close(update_stats=False)
     assert os.path.getsize(tmp_path / "big.mrc") > 100 << 30
 

@@ -19,11 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mrcschema
-import mrcschema.writing.extended_ranges as RANGES
 import mrcschema.writing.writer as W
 from mrcschema import MrcFormatError, MrcWarning
 from mrcschema.format.fei import FEI1, FEI2
 from mrcschema.format.statistics import data_stats
+from mrcschema.sources.journal import shift_range
 
 MODE_DTYPES = {0: "i1", 1: "i2", 2: "f4", 4: "c8", 6: "u2", 12: "f2"}
 SHAPES = {"image": ((5, 7), False, 0, 1), "stack": ((3, 5, 7), False, 0, 1),
@@ -418,9 +418,9 @@ def test_new_every_layout(tmp_path, shape, dtype, byteorder, volume):
     assert os.path.getsize(path) == 1024 + data.nbytes
 
 
-def test_new_is_sparse_and_holds_no_data(tmp_path):
+def test_new_with_reserve_false_is_sparse_and_holds_no_data(tmp_path):
     path = tmp_path / "big.mrc"
-    f = mrcschema.new(path, (16, 1024, 1024), np.float32)  # 64 MB
+    f = mrcschema.new(path, (16, 1024, 1024), np.float32, reserve=False)  # 64 MB
     assert os.path.getsize(path) == 1024 + 64 * 2**20
     assert os.stat(path).st_blocks * 512 < 2**20  # nothing written yet
     f.close(update_stats=False)
@@ -457,7 +457,7 @@ def insert_supported(folder):
     probe.write_bytes(b"\0" * 3 * 4096)
     fd = os.open(probe, os.O_RDWR)
     try:
-        return RANGES._fallocate_range(fd, RANGES._FALLOC_FL_INSERT_RANGE, os.stat(probe).st_blksize)
+        return shift_range(fd, "insert", os.stat(probe).st_blksize, str(probe))
     finally:
         os.close(fd)
         probe.unlink()

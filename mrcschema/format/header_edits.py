@@ -130,3 +130,28 @@ def label_fields(labels):
     if len(labels) > LABEL_COUNT:
         raise ValueError(f"an MRC header holds at most {LABEL_COUNT} labels, got {len(labels)}")
     return _label_block([check_label(text).encode("ascii") for text in labels])
+
+
+#: header edits are merged in units of this many bytes: every MRC2014 header field is a whole
+#: number of 4-byte words, aligned on one (ints, floats, EXTTYP, MAP, MACHST, each 80-byte label)
+EDIT_WORD = 4
+
+
+def merge_edits(base: bytes, edited: bytes, current: bytes) -> tuple[list[tuple[int, bytes]], bytes]:
+    """What an editor changes in a header and nothing else: the runs of 4-byte words in which
+    ``edited`` differs from ``base`` (the header as the editor read it), as ``(offset, bytes)``
+    writes, and ``current`` (the header on disk now, maybe changed by another process meanwhile,
+    e.g. an appender raising NZ) with those runs applied."""
+    writes: list[tuple[int, bytes]] = []
+    start = None
+    for at in range(0, len(edited) + EDIT_WORD, EDIT_WORD):
+        differs = at < len(edited) and edited[at:at + EDIT_WORD] != base[at:at + EDIT_WORD]
+        if differs and start is None:
+            start = at
+        elif not differs and start is not None:
+            writes.append((start, edited[start:at]))
+            start = None
+    merged = bytearray(current)
+    for offset, data in writes:
+        merged[offset:offset + len(data)] = data
+    return writes, bytes(merged)

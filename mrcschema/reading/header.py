@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from ..format.byteorder import byteorder_argument
 from ..format.geometry import HEADER_SIZE, check_identity, parse_header
 from ..format.mrc2014 import Mrc2014Header
-from ..sources import compression_of_bytes, open_source
+from ..sources import compression_of_bytes, journal, open_source
 
 if TYPE_CHECKING:  # an MrcFile exists only once its module is loaded: reading a header loads neither it nor numpy
     from .mrc_file import MrcFile, Target
@@ -56,7 +56,10 @@ def read_header(path: Target | MrcFile, *, permissive: bool = False, byteorder: 
     if mrc_file is not None and isinstance(path, mrc_file.MrcFile):
         return path.header
     raw = _plain_header(path) if storage_options is None else None
-    if raw is None:
+    if raw is not None:
+        if isinstance(path, (str, os.PathLike)):  # an interrupted change: read as recovery leaves it
+            raw = journal.consistent_header(os.fsdecode(path), raw)
+    else:
         with open_source(path, permissive=permissive, storage_options=storage_options) as source:
             raw = source.read_header(HEADER_SIZE)
     parsed = parse_header(raw, byteorder_argument(byteorder), permissive=permissive)

@@ -12,6 +12,7 @@ import math
 import os
 import typing
 import warnings
+import weakref
 from collections.abc import Iterator
 
 from ..errors import MrcFormatError, MrcWarning, location
@@ -27,7 +28,7 @@ from ..format.geometry import (
 from ..format.modes import pack_4bit, unpack_4bit
 from ..format.mrc2014 import MRC2014_HEADER, ImodExtra, Mrc2014Header, header_error
 from ..format.records import record
-from ..sources import Source, open_source
+from ..sources import Source, journal, open_source
 from .labels import LabelList, read_only_error
 from .window import MEMMAP_MODES, read_into, read_window
 
@@ -129,13 +130,52 @@ class MrcFile:
         self._source = open_source(path, permissive=permissive, storage_options=storage_options)
         self._storage_options = storage_options  # for the side files the physical model reads
         self.path = self._source.path
+        #: "r+": the descriptor every write goes through (never the path again), and the maps handed out
+        self._fd: int | None = None
+        self._maps: list[np.memmap] = []
+        self._discard_edits = False
         try:
+            self._settle_journal()
             self._open(byteorder)
         except BaseException as exc:
+            self._close_fd()
             self._source.close()
             if not (self._source.remote and isinstance(exc, MrcFormatError)):
                 raise
             raise MrcFormatError(f"{exc.message} ({self.path})", field=exc.field, offset=exc.offset) from None
+
+    def _settle_journal(self):
+        """A local file: in ``"r+"`` open the descriptor writes go through and finish an interrupted
+        in-place change (the journal beside the file); in ``"r"``/``"c"`` change nothing, read the file
+        as that recovery would leave it, and warn (:mod:`mrcschema.sources.journal`)."""
+        path = self._source.mappable_path
+        if path is None or self._source.compressed is not None:
+            return
+        if self.mode == "r+":
+            self._fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
+            self._fd_closer = weakref.finalize(self, os.close, self._fd)  # a file never closed: at collection
+            if os.path.lexists(journal.journal_path(path)):
+                journal.lock(self._fd)
+                try:
+                    outcome = journal.recover_fd(self._fd, path)
+                finally:
+                    journal.unlock(self._fd)
+                if outcome:
+                    warnings.warn(f"{path}: an interrupted in-place change was {outcome} "
+                                  f"(journal {journal.journal_path(path)})", MrcWarning, stacklevel=4)
+                self._source = type(self._source)(path)  # its size may have changed
+            return
+        if not os.path.lexists(journal.journal_path(path)):
+            return
+        pending = journal.pending_overlay(path)
+        if pending is not None:
+            self._source = journal.OverlaidFile(path, *pending)
+            journal.warn_pending(path)
+
+    def _close_fd(self):
+        if self._fd is not None:
+            self._fd_closer()
+            self._fd = None
 
     def _open(self, byteorder):
         mode, permissive = self.mode, self.permissive
@@ -353,9 +393,19 @@ class MrcFile:
             return None if data is None else np.array(data, dtype=data.dtype.newbyteorder("="))
         return read_into(path, g.offset, np.empty(g.stored_shape, dtype=native), g.dtype)
 
+    def _window(self, offset, dtype, shape):
+        """``read_window``, except in ``"r+"``: mapped through the descriptor opened at ``open`` (never
+        the path again) and remembered, so that :meth:`close` can seal it (:mod:`.seal`)."""
+        if self._fd is None or not all(shape):
+            return read_window(self._source, offset, dtype, shape, self.mode)
+        with builtins.open(self._fd, "r+b", closefd=False) as handle:
+            array = np.memmap(handle, dtype=dtype, mode="r+", offset=offset, shape=tuple(shape))
+        self._maps.append(array)
+        return array
+
     def _map_data(self):
         g = self.geometry
-        array = read_window(self._source, g.offset, g.dtype, g.stored_shape, self.mode)
+        array = self._window(g.offset, g.dtype, g.stored_shape)
         if not g.mode.packed_4bit:
             return array
         self._packed = array
@@ -374,8 +424,7 @@ class MrcFile:
         if self._data is not None and not g.mode.packed_4bit:
             return np.asarray(self._data).reshape((g.sections,) + per_section)[start:stop]
         section_bytes = math.prod(per_section) * g.dtype.itemsize
-        window = read_window(self._source, g.offset + start * section_bytes, g.dtype, (stop - start,) + per_section,
-                             self.mode)
+        window = self._window(g.offset + start * section_bytes, g.dtype, (stop - start,) + per_section)
         if g.mode.packed_4bit:
             return unpack_4bit(np.asarray(window).reshape(-1, per_section[-1]), h.nx).reshape(stop - start, h.ny, h.nx)
         return window
@@ -501,36 +550,92 @@ class MrcFile:
             return
         if self._packed is not None and self._data is not None:
             self._write_back_packed()
-        for array in (self._data, self._packed):
+        for array in (self._data, self._packed, *self._maps):
             if isinstance(array, np.memmap):
                 array.flush()
+        if self._discard_edits:
+            return
         if update_stats and self.statistics_stale:
             from ..format import header_edits
 
             self.header = header_edits.with_stats(self.header, self.data)  # the map stays writable: stale still
         if self.header != self._parsed.header:
-            raw = MRC2014_HEADER.build(self.header, self.byteorder)
-            with builtins.open(self.path, "r+b") as f:
-                f.write(raw)
-            self._parsed = parse_header(raw, self.byteorder)
+            self._write_header_edits()
+
+    def _write_header_edits(self):
+        """The header words this editor changed, and only those, written through the descriptor from
+        ``open`` under the in-place journal; the rest of the header as it is on disk now (another
+        process's edits meanwhile, e.g. NZ raised by an appender, survive)."""
+        from ..format import header_edits
+
+        assert self._fd is not None
+        path = self._source.mappable_path or self.path
+        self._warn_if_replaced(path)
+        edited = MRC2014_HEADER.build(self.header, self.byteorder)
+        journal.lock(self._fd)  # the read below and the write are one change
+        try:
+            current = os.pread(self._fd, HEADER_SIZE, 0)
+            writes, merged = header_edits.merge_edits(self._parsed.raw, edited, current)
+            journal.apply_in_place(self._fd, path, writes)
+        finally:
+            journal.unlock(self._fd)
+        self._parsed = parse_header(merged, self.byteorder)
+        self._header = self._parsed.header
+        self._labels = None
+
+    def _warn_if_replaced(self, path):
+        """Say so when ``path`` no longer names the file opened (replaced, moved, deleted): the edits
+        still go to the file opened, through its descriptor, never to whatever the path names now."""
+        opened = os.fstat(self._fd)
+        try:
+            named = os.stat(path)
+            same = (named.st_dev, named.st_ino) == (opened.st_dev, opened.st_ino)
+        except OSError:
+            same = False
+        if not same:
+            warnings.warn(f"{path} no longer names the file opened 'r+' (replaced, moved or deleted since): the "
+                          "changes are written to the file opened, the file now at that path is not touched",
+                          MrcWarning, stacklevel=4)
 
     def close(self, update_stats: bool = True) -> None:
         """Flush (``"r+"``; see :meth:`flush` for ``update_stats``) and release the memory map."""
         if self.closed:
             return
-        self.flush(update_stats)
+        try:
+            self.flush(update_stats)
+        finally:
+            self._seal_maps()
+            self._data = self._packed = None
+            self.closed = True
+            self._close_fd()
+            if self._source.mappable_path is None:
+                self._source.close()
+
+    def _seal_maps(self):
+        """Every shared map handed out ("r+") remapped private at its address (:mod:`.seal`): no view
+        kept past close writes to the file any more; the views we know of are made read-only too."""
+        if self._maps:
+            self._seal(self._maps)
         for array in (self._data, self._packed):
             if array is not None:  # an array (a reference kept by the caller no longer writes)
                 array.flags.writeable = False
-        self._data = self._packed = None
-        self.closed = True
-        if self._source.mappable_path is None:
-            self._source.close()
+        self._maps = []
+
+    def _seal(self, maps):
+        from .seal import seal  # "r+" only: reading loads no ctypes
+
+        for array in maps:
+            if not seal(array, self._fd) and self._fd is not None:
+                warnings.warn(f"{self.path}: views of the data kept past close() could still write to the file "
+                              "(its map cannot be made private here)", MrcWarning, stacklevel=4)
+                break
 
     def __enter__(self) -> MrcFile:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None and self.mode == "r+":
+            self._discard_edits = True  # the header edits made in the block are dropped (data in the map stays)
         self.close()
 
     def __repr__(self) -> str:

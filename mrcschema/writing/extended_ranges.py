@@ -3,11 +3,8 @@ moving its data where the file system allows (``fallocate`` insert/collapse rang
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import errno
 import os
-import sys
 
 import attrs
 
@@ -17,6 +14,7 @@ from ..format.geometry import HEADER_SIZE, data_geometry, parse_header
 from ..format.mrc2014 import MRC2014_HEADER
 from .atomic import TempFile
 from .extended import extended_bytes
+from .inplace import COLLAPSE, INSERT, apply_in_place, apply_shift
 from .new_header import INT32_MAX
 
 #: NSYMBT that RosettaSciIO takes for the legacy 1024 x 128-byte FEI header: padding avoids it
@@ -52,7 +50,6 @@ def set_extended_header(path: str | os.PathLike, extended_header: object, *, ext
         parsed = parse_header(raw)
         geometry = data_geometry(parsed, size)  # refuses a file whose data cannot be located
         old = parsed.header.nsymbt
-        old_ext = f.read(old)
     ext, code = extended_bytes(extended_header, exttyp, parsed.byteorder, parsed.header.nz)
     blksize = os.stat(path).st_blksize or 4096
 
@@ -61,35 +58,9 @@ def set_extended_header(path: str | os.PathLike, extended_header: object, *, ext
         return MRC2014_HEADER.build(header, parsed.byteorder) + ext.ljust(nsymbt, b"\0")
 
     if method != "rewrite":
-        if ext and len(ext) <= old:
-            with open(path, "r+b") as out:
-                out.write(header_block(old))
-                out.flush()
-                os.fsync(out.fileno())
-            return "in place"
-        if not ext and old == 0:
-            return "in place"
-        if ext:  # grow: insert whole blocks at offset 0, then overwrite header + extended header
-            grow = -(-(len(ext) - old) // blksize) * blksize
-            if old + grow == _RSCIIO_LEGACY_FEI_SIZE:
-                grow += blksize
-            flags, length, nsymbt = _FALLOC_FL_INSERT_RANGE, grow, old + grow
-        else:  # remove: collapse the first NSYMBT bytes, then write the header
-            flags, length, nsymbt = _FALLOC_FL_COLLAPSE_RANGE, old, 0
-        if nsymbt <= INT32_MAX and length % blksize == 0:
-            block = header_block(nsymbt)
-            fd = os.open(path, os.O_RDWR)
-            try:
-                if _fallocate_range(fd, flags, length):
-                    try:
-                        os.pwrite(fd, block, 0)
-                        os.fsync(fd)
-                    except BaseException:
-                        _undo_range(fd, flags, length, raw + old_ext)
-                        raise
-                    return "insert" if flags == _FALLOC_FL_INSERT_RANGE else "collapse"
-            finally:
-                os.close(fd)
+        done = _change_in_place(path, parsed, old, ext, header_block, blksize)
+        if done is not None:
+            return done
         if method == "insert":
             raise OSError(errno.EOPNOTSUPP, "cannot insert or collapse a range of this file here", path)
     with TempFile(path, overwrite=True) as temp, open(path, "rb") as src:
@@ -100,45 +71,33 @@ def set_extended_header(path: str | os.PathLike, extended_header: object, *, ext
     return "rewrite"
 
 
-_FALLOC_FL_INSERT_RANGE = 0x20
-_FALLOC_FL_COLLAPSE_RANGE = 0x08
-_UNSUPPORTED = {errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS, errno.ENODEV, errno.EPERM, errno.ETXTBSY}
-
-
-def _fallocate():
-    if not sys.platform.startswith("linux"):
+def _change_in_place(path, parsed, old, ext, header_block, blksize):
+    """The change made in the file itself, journaled (:mod:`.inplace`): the header block written over
+    the old one, or whole blocks inserted / collapsed at the start first.  None where the file system
+    cannot shift ranges (nothing changed: the caller rewrites)."""
+    if ext and len(ext) <= old:
+        kind, length, nsymbt = None, 0, old
+    elif not ext and old == 0:
+        return "in place"
+    elif ext:  # grow: insert whole blocks at offset 0, then overwrite header + extended header
+        length = -(-(len(ext) - old) // blksize) * blksize
+        if old + length == _RSCIIO_LEGACY_FEI_SIZE:
+            length += blksize
+        kind, nsymbt = INSERT, old + length
+    else:  # remove: collapse the first NSYMBT bytes, then write the header
+        kind, length, nsymbt = COLLAPSE, old, 0
+    if kind is not None and (nsymbt > INT32_MAX or length % blksize):
         return None
+    fd = os.open(path, os.O_RDWR | os.O_CLOEXEC)
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        fallocate = libc.fallocate64 if hasattr(libc, "fallocate64") else libc.fallocate
-    except (OSError, AttributeError):
-        return None
-    fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
-    fallocate.restype = ctypes.c_int
-    return fallocate
-
-
-def _fallocate_range(fd, flags, length):
-    """Insert / collapse ``length`` bytes at the start of the file without moving data; False if unsupported."""
-    fallocate = _fallocate()
-    if fallocate is None:
-        return False
-    if fallocate(fd, flags, 0, length) != 0:
-        err = ctypes.get_errno()
-        if err in _UNSUPPORTED:
-            return False
-        raise OSError(err, os.strerror(err))
-    return True
-
-
-def _undo_range(fd, flags, length, old_start):
-    """Best effort after a failed header write: shift back and restore the old first bytes."""
-    undo = _FALLOC_FL_COLLAPSE_RANGE if flags == _FALLOC_FL_INSERT_RANGE else _FALLOC_FL_INSERT_RANGE
-    try:
-        if _fallocate_range(fd, undo, length):
-            os.pwrite(fd, old_start, 0)
-    except OSError:
-        pass
+        if kind is None:
+            apply_in_place(fd, path, [(0, header_block(nsymbt))])
+            return "in place"
+        if parsed.raw != os.pread(fd, HEADER_SIZE, 0):
+            raise OSError(errno.EAGAIN, "the file changed while its extended header was being set", path)
+        return kind if apply_shift(fd, path, kind, length, [(0, header_block(nsymbt))]) else None
+    finally:
+        os.close(fd)
 
 
 def _copy_range(src, dst, offset, length):

@@ -46,6 +46,7 @@ from ..format.mrc2014 import MRC2014_HEADER
 from ..format.statistics import BLOCK_BYTES, StatsAccumulator, iter_blocks
 from ..progress import progress as progress_bar
 from ..reading.mrc_file import MrcFile, PathLike
+from ..sources.journal import reserve as reserve_blocks
 from ..sources.urls import is_url, local_path_of
 from .atomic import TempFile, check_destination
 from .conversion import convert_block, integer_target, new_conversion, target_mode
@@ -224,11 +225,16 @@ def _write_data(out, source, conv, file_dtype, bar=None):
 def new(path: PathLike, shape: Sequence[int], dtype: DTypeLike | int = np.float32, *,
         voxel_size: float | Sequence[float] | None = None, origin: Sequence[float] | None = None,
         labels: str | Iterable[str] = (), extended_header: object = None, exttyp: str | bytes | None = None,
-        overwrite: bool = False, byteorder: str | None = "<", volume: bool = False, like: object = None) -> MrcFile:
+        overwrite: bool = False, byteorder: str | None = "<", volume: bool = False, reserve: bool = True,
+        like: object = None) -> MrcFile:
     """Create an MRC file of ``shape`` and ``dtype`` (or a mode number) and open it ``"r+"``.
 
-    The file is made at full size as a sparse file (reading as zeros) without any data in
-    memory; fill ``f.data`` (a writable memmap) in place.  DMIN/DMAX/DMEAN/RMS are computed
+    The file is made at full size, reading as zeros, without any data in memory; fill ``f.data``
+    (a writable memmap) in place.  ``reserve`` (default): its blocks are reserved on disk first
+    (``fallocate``, which writes nothing), so a disk too small for it fails here, with ``OSError``
+    ENOSPC naming the path and nothing left behind, rather than later with SIGBUS while ``f.data``
+    is filled; where the file system cannot reserve without writing, and with ``reserve=False``,
+    the file is sparse (blocks allocated as they are written).  DMIN/DMAX/DMEAN/RMS are computed
     block by block when the file is flushed or closed.  Other arguments (``like``: a template file)
     as for :func:`write`.
     """
@@ -249,7 +255,10 @@ def new(path: PathLike, shape: Sequence[int], dtype: DTypeLike | int = np.float3
     with TempFile(path, overwrite) as temp:
         temp.file.write(raw)
         temp.file.write(ext)
-        temp.file.truncate(HEADER_SIZE + len(ext) + nbytes)  # a hole: no data written or held
+        temp.file.flush()
+        total = HEADER_SIZE + len(ext) + nbytes
+        if not (reserve and reserve_blocks(temp.file.fileno(), total, os.path.abspath(path))):
+            temp.file.truncate(total)  # a hole: no data written or held
         temp.commit()
     try:
         mrc = MrcFile(path, "r+")
