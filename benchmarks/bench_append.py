@@ -68,7 +68,7 @@ def append_case(ctx):
     return Result(f"append {frames.nbytes / 2**20:.0f} MiB of sections", "mrcschema.append(p, frames)",
                   "os.write of the same bytes + fsync", 1.10, ours_times=o, peer_times=p,
                   goal_text="within 10 % of os.write (issue 22)",
-                  notes=["ours: the in-place change (stand-in or journal) and merged statistics included"],
+                  notes=["ours: the journaled in-place change and the statistics (a pass over the new sections)"],
                   extra={"read_back_equal": bool(correct)})
 
 

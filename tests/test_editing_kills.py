@@ -2,9 +2,9 @@
 (SIGKILL, or interrupted with SIGINT) at seeded random moments during the change; after
 ``recover`` the file is byte for byte the old file or the new one, and opens with its data intact.
 
-These need the crash-safe mechanism of issue 19 (``mrcschema/writing/inplace.py`` with its
-journal); while that module is the stand-in (pwrite + fsync, no journal), a kill between the
-sections and the header leaves the sections after the old data, so the tests are skipped.
+Both go through the crash-safe mechanism of issue 19 (``mrcschema/writing/inplace.py`` and its
+journal).  Run against a plain pwrite + fsync in its place, the append case fails (a kill between
+the sections and the header leaves the sections after the old data): the test can fail.
 ``MRCSCHEMA_KILLS=N`` sets the number of kills per case (default 4).
 """
 
@@ -22,9 +22,6 @@ from conftest import REPO
 
 import mrcschema
 from mrcschema.writing import inplace
-
-STAND_IN = "STAND-IN" in (inplace.__doc__ or "")
-pytestmark = pytest.mark.skipif(STAND_IN, reason="mrcschema/writing/inplace.py is the stand-in (no journal yet)")
 
 KILLS = int(os.environ.get("MRCSCHEMA_KILLS", "4"))
 
