@@ -725,6 +725,14 @@ def write_overwrite(ctx):
     return _write_case(ctx, overwrite_existing=True)
 
 
+def append_sections(ctx):
+    """Appending sections against os.write of the same bytes (``benchmarks/bench_append.py``)."""
+    module = _bench_module("bench_append")
+    if module is None:
+        return skipped("append sections", "mrcschema.append", "os.write", 1.10, "bench_append does not import")
+    return [module.append_case(ctx), module.edit_flat_case(ctx)]
+
+
 def remote_cases(ctx):
     """The remote-source figures of issue 13 (``benchmarks/bench_remote.py``, its
     ``remote_cases(quick)``), in this table when that file is in the tree."""
@@ -790,6 +798,7 @@ CASES = [
     *_batch_cases(),
     write_new,
     write_overwrite,
+    append_sections,
     remote_cases,
 ]
 

@@ -67,7 +67,20 @@ def render():
         lines += [f"| `{r.id}` | {r.severity} | `{_cell(r.field)}` | {_offset(r)} | {_cell(_when(r))} | "
                   f"{_cell(r.expected)} | {_cell(r.spec)} | {_cell(r.mrcfile)} |" for r in rules]
         lines.append("")
-    return "\n".join(lines)
+    return "\n".join(lines + _repairs())
+
+
+def _repairs():
+    """The repairs ``mrcschema fix`` makes, by the rule that names them (``Rule.fix``)."""
+    from mrcschema.validation.fixes import FIXES
+
+    lines = ["## Repairs (`mrcschema fix`)", "",
+             "The rules whose findings `mrcschema fix` repairs, and how (`Rule.fix` names the repair in",
+             "`mrcschema/validation/fixes.py`; `docs/editing.md` has the details). Every other finding is left,",
+             "with the reason.", "",
+             "| rule | repair |", "|---|---|"]
+    lines += [f"| `{r.id}` | {_cell(FIXES[r.fix].text)} |" for r in RULES if r.fix is not None]
+    return lines + [""]
 
 
 if __name__ == "__main__":

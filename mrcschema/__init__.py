@@ -28,6 +28,7 @@ _EXPORTS = {
     "ExtendedHeader": "format.extended",
     "file_reader": "hyperspy.reader", "file_writer": "hyperspy.writer",
     "write": "writing.writer", "new": "writing.writer", "set_extended_header": "writing.extended_ranges",
+    "edit": "writing.editing", "append": "writing.appending", "fix": "validation.fixes",
     "recover": "writing.inplace",
     "validate": "validation.validator", "Finding": "validation.report", "Report": "validation.report",
 }
@@ -40,8 +41,11 @@ if TYPE_CHECKING:  # what the lazy loader below returns, for type checkers and I
     from .reading.header import read_header
     from .reading.metadata import Acquisition, acquisition
     from .reading.mrc_file import MrcFile, Vec3, open
+    from .validation.fixes import fix
     from .validation.report import Finding, Report
     from .validation.validator import validate
+    from .writing.appending import append
+    from .writing.editing import edit
     from .writing.extended_ranges import set_extended_header
     from .writing.inplace import recover
     from .writing.writer import new, write
@@ -49,7 +53,7 @@ if TYPE_CHECKING:  # what the lazy loader below returns, for type checkers and I
 __all__ = [
     "Acquisition", "Finding", "MrcFile", "MrcFormatError", "MrcWarning", "Report", "Vec3", "__version__",
     "acquisition", "file_reader", "file_writer", "new", "open", "read_header", "recover", "set_extended_header",
-    "validate", "write", "ExtendedHeader",
+    "validate", "write", "ExtendedHeader", "edit", "fix", "append",
 ]
 
 

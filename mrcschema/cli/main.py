@@ -5,6 +5,8 @@
     mrcschema validate FILE... [-r] [--jobs N] [--json | --jsonl] [--full-data | --header-only] [-q]
                        [--select RULE,...] [--ignore RULE,...] [--color WHEN]
     mrcschema validate --explain RULE
+    mrcschema edit FILE... [--voxel-size A[,Y,Z]] [--origin X,Y,Z] [--label TEXT] [--stats] ... [-n]
+    mrcschema fix FILE... [-r] [--jobs N] [--json | --jsonl] [-n]
     mrcschema preview FILE... [-o OUT.png | -o DIR] [--section N] [--montage] [--frames N] [--percentiles LO HI]
     mrcschema --version
 
@@ -12,7 +14,8 @@ FILE may be a file, a directory (with ``-r``), a glob pattern (:mod:`mrcschema.c
 (``https://``, ``s3://``, ...: ``mrcschema[remote]``) or ``-`` for standard input.
 Exit codes: the worst file's. ``dump``: 0 read, 2 unreadable (missing, a directory, not MRC).
 ``validate``: 0 all valid, 1 any invalid (a file that is not MRC is invalid), 2 any unreadable.
-``preview``: 0 written, 2 the file cannot be read or shown.  130 after Ctrl-C.
+``edit``: 0 changed or nothing to change, 2 unreadable or refused.  ``fix``: 0 fixed or nothing to
+fix, 1 a finding left unfixed, 2 unreadable.  ``preview``: 0 written, 2 the file cannot be read or shown.  130 after Ctrl-C.
 Errors are one line on stderr, never a traceback.
 """
 
@@ -137,6 +140,10 @@ _EXAMPLES = {
              "cat map.mrc | mrcschema dump --json -"],
     "validate": ["mrcschema validate -r -q -j 0 maps/", "mrcschema validate --ignore DE-ISPG,MRC2014-STATS movie.mrc",
                  "mrcschema validate --explain MRC2014-FILE-SIZE"],
+    "edit": ["mrcschema edit --voxel-size 1.06 map.mrc", "mrcschema edit --label 'recalibrated' --stats -r maps/",
+             "mrcschema edit --ispg volume-stack --mz 40 --dry-run stack.mrcs"],
+    "fix": ["mrcschema fix --dry-run motioncor2.mrc", "mrcschema fix -r -j 0 maps/",
+            "mrcschema fix --json movie.mrc > repairs.json"],
     "preview": ["mrcschema preview examples/tiny_volume.mrc -o tiny.png", "mrcschema preview --montage --size 256 map.mrc",
                 "mrcschema preview a.mrc b.mrc -o previews/"],
 }
@@ -159,11 +166,27 @@ _COMMANDS = {
     "validate": ("check files against MRC2014 (exit 0 valid, 1 invalid, 2 unreadable)",
                  "Check files against MRC2014 and the conventions around it (exit 0 all valid, 1 any invalid, "
                  "2 any unreadable).", _validate_arguments),
+    "edit": ("change header fields in place (voxel size, origin, labels, ISPG, statistics...)",
+             "Change header fields of files in place, writing only the bytes that change, crash-safe "
+             "(exit 0 changed or nothing to do, 2 unreadable or refused).",
+             lambda parser: _edit_module().edit_arguments(parser, _add_batch_arguments)),
+    "fix": ("repair what validate finds where the repair is safe (exit 0 fixed, 1 left, 2 unreadable)",
+            "Repair in place the findings of validate that have a safe, unambiguous repair (MAP, machine stamp, "
+            "NVERSION, EXTTYP from the records, NLABL and label order, an ISPG 0 volume, a DE movie's ISPG and "
+            "CELLA, mrcz's MX/MY/MZ 0, statistics: docs/editing.md); list those left and why (exit 0 fixed or "
+            "nothing to do, 1 something left unfixed, 2 unreadable).",
+            lambda parser: _edit_module().fix_arguments(parser, _add_batch_arguments)),
     "preview": ("write a PNG picture of the data (needs the preview extra: pip install '.[preview]')",
                 "Write a PNG of the data: the central section of a volume, the first frames of a stack, a "
                 "virtual image of a 4D-STEM scan; contrast from percentiles, a scale bar and the main facts as "
                 "a caption.", _preview_arguments),
 }
+
+
+def _edit_module():
+    from . import editing
+
+    return editing
 
 
 def _parser():
@@ -264,6 +287,21 @@ def _preview_outputs(args) -> list[str | None]:
     return [args.output]
 
 
+def _edit_batch(args):
+    from .batch import expand_inputs, run_batch
+    from .editing import EDIT_VERDICTS, FIX_VERDICTS, edit_imports, edit_one, edit_options, fix_imports, fix_one
+
+    options = edit_options(args, _options(args))
+    if args.command == "edit" and not options.changes:
+        print("mrcschema edit: nothing to change: give at least one change (mrcschema edit --help)", file=sys.stderr)
+        return 2
+    function, verdicts, prepare = ((edit_one, EDIT_VERDICTS, edit_imports) if args.command == "edit"
+                                   else (fix_one, FIX_VERDICTS, fix_imports))
+    items, batch = expand_inputs(args.files, args.recursive)
+    return run_batch(args.command, function, items, options, jobs=args.jobs, output=options.output, batch=batch,
+                     verdicts=verdicts, prepare=prepare).code
+
+
 def _preview(args):
     import warnings
 
@@ -322,6 +360,8 @@ def main(argv=None):
             from .commands import VALIDATE_VERDICTS, validate_imports, validate_one
 
             return _batch(args, validate_one, VALIDATE_VERDICTS, validate_imports)
+        if args.command in ("edit", "fix"):
+            return _edit_batch(args)
         if args.command == "preview":
             return _preview(args)
     except KeyboardInterrupt:

@@ -571,6 +571,24 @@ class MrcFile:
         shape = g.stored_shape
         return lazy_memmap(locator, g.offset, g.dtype, shape, chunks, signal_ndim=min(2, len(shape)))
 
+    # -- sections added --------------------------------------------------------------
+    def append(self, frames, *, extended_header=None):
+        """``"r+"``: add ``frames`` after the data (one crash-safe change; pending edits are flushed
+        first); the file then has the new sections.  See :func:`mrcschema.append` (it lives in the
+        writing layer, loaded here by name as the package loads its public names)."""
+        import importlib
+
+        return importlib.import_module("mrcschema.writing.appending").append(self, frames,
+                                                                         extended_header=extended_header)
+
+    def _reopen_after_append(self):
+        """The header, size and map again, after sections were added to the file."""
+        for array in (self._data, self._packed):
+            if isinstance(array, np.ndarray):
+                array.flags.writeable = False  # a view of the old map no longer writes
+        self._source.size = os.stat(self.path).st_size
+        self._open(self._parsed.byteorder)
+
     # -- life cycle -------------------------------------------------------------
     def flush(self, update_stats: bool = True) -> None:
         """In ``"r+"`` mode, write the header record and any data changes to disk.

@@ -304,6 +304,9 @@ class Rule:
     mrcfile: str = "not checked"  #: what ``mrcfile.validate`` 1.5.4 does about it
     scope: str = "main header"  #: "main header", "file", "data", "extended header", "DE file set"
     final: bool = False  #: when this rule finds a problem, no later rule is evaluated
+    #: the repair ``mrcschema fix`` makes for it: a key of :data:`mrcschema.validation.fixes.FIXES`
+    #: (None: no safe, unambiguous repair)
+    fix: str | None = None
 
     def applies(self, ctx):
         return self.when is None or bool(self.when(ctx))
@@ -870,27 +873,32 @@ RULES: tuple[Rule, ...] = (
                   "or more that is not MRC is a list of header errors"),
     _rule("MRC2014-MAP", ERROR, "map", EachField(("map",), OneOf((b"MAP ", b"MAP\0"))),
           "'MAP ' identifying the file type ('MAP\\0' is MRC2014-MAP-PADDING)", f"{CCPEM}, word 53 (MAP)",
-          mrcfile="error ('Map ID string is incorrect')"),
+          mrcfile="error ('Map ID string is incorrect')",
+          fix="map"),
     _rule("MRC2014-MAP-PADDING", WARNING, "map", EachField(("map",), OneOf((b"MAP ",))),
           "'MAP ' with a trailing space, not NUL (MotionCor2 writes 'MAP\\0'; mrcfile reads it since 1.2)",
           f"{CCPEM}, word 53 (MAP); CCP4 maplib; {IMOD_DOC}", when=FieldIs("map", OneOf((b"MAP\0",))),
-          mrcfile="error ('Map ID string is incorrect')"),
+          mrcfile="error ('Map ID string is incorrect')",
+          fix="map"),
     _rule("MRC2014-BYTEORDER", ERROR, "machst", Relation(_byteorder),
           "a byte order that can be told: from MACHST, else from a known MODE and positive NX, NY, NZ; and a "
           "MACHST that does not contradict them (the header is then checked in the order that reads)",
           f"{CCPEM}, note 11 (MACHST)",
-          mrcfile="error ('Invalid machine stamp'); a stamp contradicting MODE passes (it swaps, with a warning)"),
+          mrcfile="error ('Invalid machine stamp'); a stamp contradicting MODE passes (it swaps, with a warning)",
+          fix="machine stamp"),
     _rule("MRC2014-MACHST", ERROR, "machst", Relation(_machst),
           "44 44 00 00 or 44 41 00 00 (little-endian), 11 11 00 00 (big-endian); real-world variants are "
           "MRC2014-MACHST-VARIANT", f"{CCPEM}, note 11 (MACHST)",
           when=Condition(_byteorder_readable, "the byte order can be told (MRC2014-BYTEORDER holds)"),
-          mrcfile="error ('Invalid machine stamp')"),
+          mrcfile="error ('Invalid machine stamp')",
+          fix="machine stamp"),
     _rule("MRC2014-MACHST-VARIANT", WARNING, "machst", Relation(_machst_variants),
           "a standard stamp, not a zeroed one (cryoDRGN before 2023) or one whose first byte alone is right "
           "(SerialEM before 2018: 44 00 00 00; EMDB: 44 11 00 00; IMOD exports: 44 20 20 20)",
           f"{CCPEM}, note 11 (MACHST); mrcfile issues 4, 7, 47; cryoDRGN issue 248",
           when=Condition(_byteorder_readable, "the byte order can be told (MRC2014-BYTEORDER holds)"),
-          mrcfile="error ('Invalid machine stamp') unless the first two bytes are 44 44, 44 41 or 11 11"),
+          mrcfile="error ('Invalid machine stamp') unless the first two bytes are 44 44, 44 41 or 11 11",
+          fix="machine stamp"),
     _rule("MRC2014-MODE", ERROR, "mode", Relation(_mode),
           "a mode MRC2014 defines: 0, 1, 2, 3, 4, 6, 12, 101 (16, IMOD RGB, is IMOD-MODE-16); 7 and 8 (32-bit "
           "integers: Priism/DeltaVision, mrcz) are not MRC2014 modes, but their data is still checked",
@@ -904,7 +912,8 @@ RULES: tuple[Rule, ...] = (
           mrcfile="error for negative values (a traceback: the data cannot be shaped); 0 passes"),
     _rule("MRC2014-SAMPLING", ERROR, "mx, my, mz", Relation(_sampling),
           "MX, MY, MZ > 0 (the voxel size is CELLA / M)", f"{CCPEM}, words 8-10 and note 3",
-          mrcfile="error for negative values only ('Header field ... is negative'); 0 passes"),
+          mrcfile="error for negative values only ('Header field ... is negative'); 0 passes",
+          fix="sampling"),
     _rule("PHYSICAL-FALLBACK", INFO, "cella", Relation(_physical_fallbacks),
           "voxel sizes the physical model takes from the header as it stands (CELLA / M along each axis)",
           "docs/user_guide.md, Physical coordinates", offset=field_offset("cella.x"),
@@ -912,7 +921,8 @@ RULES: tuple[Rule, ...] = (
     _rule("MRC2014-CELLA", ERROR, "cella", Relation(_cella),
           "CELLA >= 0 Å, finite (DE-Server writes -10 Å x the size for 'pixel size unknown'; the finding says so "
           "for a DE file)", f"{CCPEM}, words 11-13 (CELLA)",
-          offset=field_offset("cella.x"), mrcfile="error ('Cell dimension ... is negative'); NaN passes"),
+          offset=field_offset("cella.x"), mrcfile="error ('Cell dimension ... is negative'); NaN passes",
+          fix="de cella"),
     _rule("MRC2014-AXES", ERROR, "mapc, mapr, maps", Relation(_axes), "MAPC, MAPR, MAPS a permutation of 1, 2, 3",
           f"{CCPEM}, words 17-19 and note 4", mrcfile="error ('Invalid axis mapping')"),
     _rule("MRC2014-AXES-IMAGE", WARNING, "mapc, mapr, maps",
@@ -930,7 +940,8 @@ RULES: tuple[Rule, ...] = (
           mrcfile="error ('Error in dimensions for volume stack'); MZ 0 is a division by zero"),
     _rule("MRC2014-IMAGE-MZ", WARNING, "mz", FieldValues((("mz", 1),)),
           "MZ = 1 for images and image stacks (ISPG 0), as mrcfile writes", f"{CCPEM}, note 3 ('For images, MZ = 1')",
-          when=AllOf((FieldIs("ispg", OneOf((IMAGE_ISPG,))), FieldIs("mz", Above(0)))), mrcfile="not checked"),
+          when=AllOf((FieldIs("ispg", OneOf((IMAGE_ISPG,))), FieldIs("mz", Above(0)))), mrcfile="not checked",
+          fix="image mz"),
     _rule("MRC2014-NSYMBT", ERROR, "nsymbt", EachField(("nsymbt",), AtLeast(0)),
           "NSYMBT >= 0 (bytes of extended header)", f"{CCPEM}, note 7 (NSYMBT)",
           mrcfile="not checked (a negative NSYMBT is a traceback)"),
@@ -949,19 +960,24 @@ RULES: tuple[Rule, ...] = (
     _rule("MRC2014-EXTTYP-MISSING", WARNING, "exttyp", EachField(("exttyp",), NotBlank()),
           "an EXTTYP naming the kind of extended header present (pre-2014 files have none)",
           f"{CCPEM}, note 8", when=FieldIs("nsymbt", Above(0)),
-          mrcfile="error ('Extended header type is undefined or unrecognised')"),
+          mrcfile="error ('Extended header type is undefined or unrecognised')",
+          fix="exttyp"),
     _rule("MRC2014-NVERSION", ERROR, "nversion", EachField(("nversion",), OneOf((*MRC2014_NVERSIONS, PRE2014_NVERSION))),
           "20140 or 20141 (0, a pre-2014 file, is MRC2014-NVERSION-PRE2014)", f"{CCPEM}, note 9 (NVERSION); {CCPEM_20141}",
-          mrcfile="error ('File does not declare MRC format version 20140 or 20141')"),
+          mrcfile="error ('File does not declare MRC format version 20140 or 20141')",
+          fix="nversion"),
     _rule("MRC2014-NVERSION-PRE2014", WARNING, "nversion", EachField(("nversion",), Not(OneOf((0,)))),
           "20140 or 20141, not 0 (0: a file older than MRC2014, as EMDB's pre-2014 maps)",
           f"{CCPEM}, note 9 (NVERSION); {IMOD_DOC} ('otherwise 0')",
-          mrcfile="error ('File does not declare MRC format version 20140 or 20141')"),
+          mrcfile="error ('File does not declare MRC format version 20140 or 20141')",
+          fix="nversion"),
     _rule("MRC2014-NLABL", ERROR, "nlabl", Relation(_nlabl), "NLABL = the number of labels holding text",
-          f"{CCPEM}, word 56 (NLABL)", mrcfile="error ('Error in header labels: nlabl is ...')"),
+          f"{CCPEM}, word 56 (NLABL)", mrcfile="error ('Error in header labels: nlabl is ...')",
+          fix="labels"),
     _rule("MRC2014-LABEL-ORDER", ERROR, "label", Relation(_label_order),
           "the labels in use first, no blank label before one holding text", f"{CCPEM}, words 57-256 (LABEL)",
-          mrcfile="error ('empty labels appear between text-containing labels')"),
+          mrcfile="error ('empty labels appear between text-containing labels')",
+          fix="labels"),
     _rule("MRC2014-LABEL-TEXT", WARNING, "label", Relation(_label_bytes),
           "printable ASCII text (0x20-0x7E), then only padding: no NUL or other byte inside the text",
           f"{CCPEM}, words 57-256 (LABEL); {IMOD_DOC}",
@@ -976,7 +992,8 @@ RULES: tuple[Rule, ...] = (
           "(if RMS >= 0); for complex data DMIN/DMAX/DMEAN are compared with the amplitudes |z|",
           f"{CCPEM}, words 20-22, 55 and note 5", when=_STATS_CLAIMED, scope="data",
           mrcfile="error, same tolerances without the ulps term ('Data statistics appear to be inaccurate'); "
-                  "NaN voxels make every statistic NaN; complex DMIN/DMAX compared with complex values"),
+                  "NaN voxels make every statistic NaN; complex DMIN/DMAX compared with complex values",
+          fix="statistics"),
     _rule("MRC2014-STATS-NAN", WARNING, "data", Relation(_stats_nan),
           "no NaN voxels (with NaN, the statistics are compared without them, as gemmi computes them)",
           f"{CCPEM}, note 5; gemmi Ccp4Map.update_ccp4_header", offset=None, when=_STATS_CLAIMED, scope="data",
@@ -985,7 +1002,8 @@ RULES: tuple[Rule, ...] = (
           "DMIN/DMAX/DMEAN of complex data (modes 3, 4) marked undetermined: MRC2014 does not define them "
           "(IMOD stores those of the amplitudes |z|, and they are then accepted as this warning)",
           f"{CCPEM}, note 5; IMOD mrcslice.c sliceMMM", when=_STATS_CLAIMED, scope="data",
-          mrcfile="compares DMIN/DMAX with the complex minimum/maximum: invalid"),
+          mrcfile="compares DMIN/DMAX with the complex minimum/maximum: invalid",
+          fix="statistics"),
     _rule("MRC2014-STATS-SKIPPED", INFO, "data", Relation(_stats_skipped),
           "the data statistics compared in full (full_data=True always does)", f"{CCPEM}, note 5",
           offset=None, when=_STATS_CLAIMED, scope="data",
@@ -1045,7 +1063,8 @@ RULES: tuple[Rule, ...] = (
           when=Condition(_de_is_movie, "the file is a DE movie with an info file"), scope="DE file set"),
     _rule("DE-ISPG", WARNING, "ispg", FieldValues((("ispg", 0),)),
           "ISPG 0 for a movie (a stack of frames); DE-Server writes 1", f"{CCPEM}, note 6; {DE_OBSERVED}",
-          when=Condition(_de_is_movie, "the file is a DE movie with an info file"), scope="DE file set"),
+          when=Condition(_de_is_movie, "the file is a DE movie with an info file"), scope="DE file set",
+          fix="de ispg"),
 )
 
 RULES_BY_ID = {rule.id: rule for rule in RULES}

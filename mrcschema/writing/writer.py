@@ -70,7 +70,8 @@ def write(path: PathLike | typing.BinaryIO | typing.Any, data: ArrayLike, *,
           voxel_size: float | Sequence[float] | None = None,
           origin: Sequence[float] | None = None, labels: str | Iterable[str] = (), extended_header: object = None,
           exttyp: str | bytes | None = None, overwrite: bool = False, byteorder: str | None = "<",
-          volume: bool = False, storage_options: dict | None = None, progress: bool | None = None) -> str:
+          volume: bool = False, storage_options: dict | None = None, progress: bool | None = None,
+          like: object = None) -> str:
     """Write ``data`` as a new MRC2014 file at ``path``.
 
     ``data``: 2D (ny, nx) image, 3D (nz, ny, nx) image stack (``volume=True``: a volume),
@@ -85,6 +86,10 @@ def write(path: PathLike | typing.BinaryIO | typing.Any, data: ArrayLike, *,
     ``path`` may also be an open binary file object (written from its current position, in one
     pass, never seeked) or a URL (``s3://...``: fsspec with ``storage_options``; ``overwrite`` is not
     checked there, the object is replaced): see the module doc; neither is atomic.
+
+    ``like``: another MRC file (a path or an open file) whose header is the template: its voxel
+    size, origin, start, labels, extended header... as far as they stay valid for ``data``
+    (:mod:`mrcschema.writing.template`; what is dropped is said in one warning).
     """
     byteorder = byteorder_argument(byteorder, NATIVE)
     stream_target = callable(getattr(path, "write", None))
@@ -103,9 +108,8 @@ def write(path: PathLike | typing.BinaryIO | typing.Any, data: ArrayLike, *,
     conv = target_mode(source.dtype)
     if conv.check == "range":
         conv = integer_target(source, np.dtype(source.dtype))
-    ext, exttyp = extended_bytes(extended_header, exttyp, byteorder, geo.nz)
-    header = make_header(geo, conv.mode, byteorder, voxel_size=voxel_size, origin=origin, labels=labels,
-                         nsymbt=len(ext), exttyp=exttyp)
+    header, ext = _header(geo, conv.mode, byteorder, like, voxel_size=voxel_size, origin=origin, labels=labels,
+                          extended_header=extended_header, exttyp=exttyp)
     MRC2014_HEADER.build(header, byteorder)  # fail on a bad field before creating anything
     file_dtype = conv.dtype.newbyteorder(cast(ByteOrder, byteorder)) if conv.dtype.itemsize > 1 else conv.dtype
     if stream_target:
@@ -130,6 +134,27 @@ def write(path: PathLike | typing.BinaryIO | typing.Any, data: ArrayLike, *,
         out.write(MRC2014_HEADER.build(header, byteorder))
         temp.commit()
     return name
+
+
+def _header(geo, mode, byteorder, like, *, voxel_size, origin, labels, extended_header, exttyp) -> tuple:
+    """The header and extended header of new data, from the arguments and the template ``like``."""
+    fields: dict = {}
+    if like is not None:
+        from .template import template_from, warn_dropped
+
+        template = template_from(like, geo, byteorder, voxel_size=voxel_size, origin=origin, labels=labels,
+                                 extended_header=extended_header, exttyp=exttyp)
+        warn_dropped(template, getattr(like, "path", like), stacklevel=4)
+        voxel_size, origin, labels = template.voxel_size, template.origin, template.labels
+        extended_header, exttyp, fields = template.extended_header, template.exttyp, template.fields
+    ext, exttyp = extended_bytes(extended_header, exttyp, byteorder, geo.nz)
+    header = make_header(geo, mode, byteorder, voxel_size=voxel_size, origin=origin, labels=labels,
+                         nsymbt=len(ext), exttyp=exttyp)
+    if fields:
+        from .template import apply_fields
+
+        header = apply_fields(header, fields)
+    return header, ext
 
 
 #: file name suffixes written compressed (as mrcfile's ``compression=`` writes them, and as the reader reads them)
@@ -200,7 +225,8 @@ def _write_data(out, source, conv, file_dtype, bar=None):
 def new(path: PathLike, shape: Sequence[int], dtype: DTypeLike | int = np.float32, *,
         voxel_size: float | Sequence[float] | None = None, origin: Sequence[float] | None = None,
         labels: str | Iterable[str] = (), extended_header: object = None, exttyp: str | bytes | None = None,
-        overwrite: bool = False, byteorder: str | None = "<", volume: bool = False, reserve: bool = True) -> MrcFile:
+        overwrite: bool = False, byteorder: str | None = "<", volume: bool = False, reserve: bool = True,
+        like: object = None) -> MrcFile:
     """Create an MRC file of ``shape`` and ``dtype`` (or a mode number) and open it ``"r+"``.
 
     The file is made at full size, reading as zeros, without any data in memory; fill ``f.data``
@@ -209,7 +235,8 @@ def new(path: PathLike, shape: Sequence[int], dtype: DTypeLike | int = np.float3
     ENOSPC naming the path and nothing left behind, rather than later with SIGBUS while ``f.data``
     is filled; where the file system cannot reserve without writing, and with ``reserve=False``,
     the file is sparse (blocks allocated as they are written).  DMIN/DMAX/DMEAN/RMS are computed
-    block by block when the file is flushed or closed.  Other arguments as for :func:`write`.
+    block by block when the file is flushed or closed.  Other arguments (``like``: a template file)
+    as for :func:`write`.
     """
     byteorder = byteorder_argument(byteorder, NATIVE)
     if callable(getattr(path, "write", None)) or (isinstance(path, str) and is_url(path) and local_path_of(path) is None):
@@ -221,9 +248,8 @@ def new(path: PathLike, shape: Sequence[int], dtype: DTypeLike | int = np.float3
     check_destination(os.path.abspath(path), overwrite)
     geo = geometry_of(shape, volume)
     conv = new_conversion(dtype)
-    ext, exttyp = extended_bytes(extended_header, exttyp, byteorder, geo.nz)
-    header = make_header(geo, conv.mode, byteorder, voxel_size=voxel_size, origin=origin, labels=labels,
-                         nsymbt=len(ext), exttyp=exttyp)
+    header, ext = _header(geo, conv.mode, byteorder, like, voxel_size=voxel_size, origin=origin, labels=labels,
+                          extended_header=extended_header, exttyp=exttyp)
     raw = MRC2014_HEADER.build(header, byteorder)
     nbytes = geo.nx * geo.ny * geo.nz * conv.dtype.itemsize
     with TempFile(path, overwrite) as temp:

@@ -27,7 +27,7 @@ ALLOWED = {
     "reading": {"errors", "format", "sources", "de"},
     "de": {"errors", "format", "sources"},
     "writing": {"errors", "format", "sources", "reading", "progress"},
-    "validation": {"errors", "format", "sources", "reading", "de", "progress"},
+    "validation": {"errors", "format", "sources", "reading", "de", "progress", "writing"},  # fix writes repairs
     "hyperspy": {"errors", "format", "sources", "reading", "de", "writing"},
     "preview": {"errors", "format", "sources", "reading", "de", "progress"},
     "napari": {"errors", "format", "sources", "reading", "de", "hyperspy"},
