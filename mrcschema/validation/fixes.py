@@ -17,6 +17,7 @@ to one header record, and writes the bytes that differ in one crash-safe in-plac
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 from collections.abc import Callable
@@ -230,7 +231,9 @@ INFO_REASON = "information, not a fault"
 NO_FIX_REASON = "no safe repair: the value the file should hold cannot be told from the file alone"
 
 
+@contextlib.contextmanager
 def _context(path, full_data, info_file):
+    """The file as the rules see it, for as long as the rules read it (its descriptor open)."""
     from ..sources import open_source
     from .context import read_de_files
     from .validator import _context_for_source  # the header read as validate reads it
@@ -242,8 +245,8 @@ def _context(path, full_data, info_file):
             raise MrcFormatError(f"{source.path}: only an uncompressed local file can be repaired in place",
                                  field="file", offset=0)
         ctx = _context_for_source(source, full_data, False)
-    ctx.de = read_de_files(ctx.path, info_file)
-    return ctx
+        ctx.de = read_de_files(ctx.path, info_file)
+        yield ctx
 
 
 def fix(path: str | os.PathLike, *, dry_run: bool = False, full_data: bool = False,
@@ -267,9 +270,8 @@ def fix(path: str | os.PathLike, *, dry_run: bool = False, full_data: bool = Fal
         from ..writing.editing import NotRegularFileError
 
         raise NotRegularFileError(f"{path} is not a regular file (a FIFO, socket or device): not changed")
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _context(path, full_data, info_file) as ctx:
         warnings.simplefilter("ignore", MrcWarning)
-        ctx = _context(path, full_data, info_file)
         ctx.progress = progress
         findings = []
         for rule in RULES:
