@@ -28,10 +28,13 @@ _EXPORTS = {
     "ExtendedHeader": "format.extended",
     "file_reader": "hyperspy.reader", "file_writer": "hyperspy.writer",
     "write": "writing.writer", "new": "writing.writer", "set_extended_header": "writing.extended_ranges",
+    "to_ome_zarr": "convert.omezarr", "to_references": "convert.references",
     "validate": "validation.validator", "Finding": "validation.report", "Report": "validation.report",
 }
 
 if TYPE_CHECKING:  # what the lazy loader below returns, for type checkers and IDEs
+    from .convert.omezarr import to_ome_zarr
+    from .convert.references import to_references
     from .errors import MrcFormatError, MrcWarning
     from .format.extended import ExtendedHeader
     from .hyperspy.reader import file_reader
@@ -47,7 +50,7 @@ if TYPE_CHECKING:  # what the lazy loader below returns, for type checkers and I
 __all__ = [
     "Acquisition", "Finding", "MrcFile", "MrcFormatError", "MrcWarning", "Report", "Vec3", "__version__",
     "acquisition", "file_reader", "file_writer", "new", "open", "read_header", "set_extended_header",
-    "validate", "write", "ExtendedHeader",
+    "to_ome_zarr", "to_references", "validate", "write", "ExtendedHeader",
 ]
 
 

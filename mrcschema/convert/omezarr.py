@@ -1,0 +1,318 @@
+"""``mrcschema.to_ome_zarr`` / ``mrcschema convert``: an MRC file written as an OME-NGFF 0.4 image.
+
+What is written (``docs/convert.md``): a Zarr v2 group whose ``multiscales`` attribute (built and
+validated by :mod:`.ngff`) names the axes (``t``, ``c``, then ``z, y, x``), one array per pyramid
+level (``0``, ``1``, ...), scale and translation in angstrom from :func:`.axes.array_axes`, and the
+header, labels and extended header under the ``mrcschema`` attribute.
+
+Memory stays bounded whatever the input's size: level 0 is written in slabs of whole chunks along
+the axis the file's sections run along, read with ``f.sections`` (a few sections at a time, never
+the whole block); each further level is made from the one before, read back from the store in slabs
+of two chunks' depth.  ``jobs`` threads read, compress and write slabs concurrently (numcodecs
+releases the GIL), at most ``jobs`` slabs in memory at once.
+
+An interrupted run leaves no store that looks complete: the group's ``.zattrs`` and ``.zgroup``
+(which make it an image) are written after every chunk.  A local output is also built in a
+``OUT.partPID`` folder beside it and renamed into place, so OUT is either absent, the old store, or
+the new one complete.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import math
+import os
+import shutil
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from ..progress import progress
+from ..reading.mrc_file import open as open_mrc
+from .axes import Axis, array_axes
+from .metadata import file_attributes
+from .ngff import multiscales
+from .pyramid import downsample, halved_shape
+
+#: the default chunk edge of a volume (z, y, x) and of an image or stack's sections (y, x)
+VOLUME_CHUNK = 64
+IMAGE_CHUNK = 512
+#: a default chunk is made thinner along the section axis when a slab would hold more than this
+SLAB_BYTES = 256 << 20
+COMPRESSORS = ("zstd", "blosc", "gzip", "none")
+_SPACE_ORDER = "zyx"
+
+
+def _compressor(name: str):
+    import numcodecs
+
+    if name == "zstd":
+        return numcodecs.Zstd(level=3)
+    if name == "blosc":
+        return numcodecs.Blosc(cname="zstd", clevel=5, shuffle=numcodecs.Blosc.BITSHUFFLE)
+    if name == "gzip":
+        return numcodecs.GZip(level=6)
+    if name == "none":
+        return None
+    raise ValueError(f"compressor must be one of {', '.join(COMPRESSORS)}, not {name!r}")
+
+
+def output_order(axes: list[Axis]) -> list[int]:
+    """The stored axes in NGFF order: time, channel, then space as z, y, x."""
+    rank = {"time": 0, "channel": 1}
+    return sorted(range(len(axes)), key=lambda i: (rank.get(axes[i].type, 2),
+                                                   _SPACE_ORDER.index(axes[i].name) if axes[i].type == "space" else 0))
+
+
+def _is_stack(f, axes: list[Axis]) -> bool:
+    """An image stack (ISPG 0 with several sections: a tilt series, movie frames, a 4D-STEM scan's
+    patterns): its sections are not slices of one volume, so the pyramid halves only y and x."""
+    return f.header.ispg == 0 and sum(a.type == "space" for a in axes) == 3
+
+
+def default_chunks(out_axes: list[Axis], stack: bool, section_axis: int | None, section_bytes: int) -> list[int]:
+    chunks = []
+    for i, axis in enumerate(out_axes):
+        if axis.type == "time":
+            chunks.append(1)
+        elif axis.type == "channel":
+            chunks.append(axis.size)
+        elif len([a for a in out_axes if a.type == "space"]) == 3 and not stack:
+            chunks.append(VOLUME_CHUNK)
+        elif axis.name == "z" or (stack and i == section_axis):
+            chunks.append(1)
+        else:
+            chunks.append(IMAGE_CHUNK)
+    if section_axis is not None:
+        chunks[section_axis] = max(1, min(chunks[section_axis], SLAB_BYTES // max(1, section_bytes)))
+    return chunks
+
+
+class _Store:
+    """Where the image goes: a local folder (built beside it under a temporary name, renamed into
+    place) or an fsspec URL (written in place, metadata last)."""
+
+    def __init__(self, output, storage_options: dict | None, overwrite: bool):
+        import zarr
+
+        self.output = os.fspath(output)
+        self.remote = "://" in self.output or "::" in self.output
+        self.overwrite = overwrite
+        if self.remote:
+            self.store = zarr.storage.FSStore(self.output, key_separator="/", mode="w", dimension_separator="/",
+                                              **(storage_options or {}))
+            present = any(key in self.store for key in (".zgroup", ".zattrs", ".zarray", "0/.zarray"))
+            if present and not overwrite:
+                raise FileExistsError(f"{self.output} exists (give overwrite=True / --overwrite to replace it)")
+            if present:
+                for key in (".zgroup", ".zattrs"):  # first, so it stops looking complete at once
+                    if key in self.store:
+                        del self.store[key]
+                self.store.rmdir("")
+            self.staging = self.output
+        else:
+            if os.path.lexists(self.output) and not overwrite:
+                raise FileExistsError(f"{self.output} exists (give overwrite=True / --overwrite to replace it)")
+            parent = os.path.dirname(os.path.abspath(self.output))
+            if not os.path.isdir(parent):
+                raise FileNotFoundError(f"{self.output}: folder {parent} does not exist")
+            self.staging = f"{self.output.rstrip(os.sep)}.part{os.getpid()}"
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.store = zarr.DirectoryStore(self.staging, dimension_separator="/")
+
+    def finish(self, attributes: dict) -> None:
+        """The group's metadata, last; then (locally) the folder renamed into place."""
+        self.store[".zattrs"] = json.dumps(attributes, indent=1, allow_nan=False, default=_json_default).encode()
+        self.store[".zgroup"] = json.dumps({"zarr_format": 2}).encode()
+        if self.remote:
+            return
+        old = None
+        if os.path.lexists(self.output):
+            old = f"{self.output.rstrip(os.sep)}.old{os.getpid()}"
+            os.replace(self.output, old)
+        os.replace(self.staging, self.output)
+        if old is not None:
+            shutil.rmtree(old) if os.path.isdir(old) and not os.path.islink(old) else os.unlink(old)
+
+    def abandon(self) -> None:
+        if not self.remote:
+            shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _json_default(value):
+    if isinstance(value, (np.integer, np.floating)):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def _finite(value):
+    """NaN and infinities (a header's RMS -1 is fine, NaN is not JSON) as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _run(tasks: Iterator[Callable[[], int]], jobs: int, bar) -> None:
+    """Run ``tasks`` (each returns the bytes it wrote) on ``jobs`` threads, at most ``jobs`` at once."""
+    if jobs <= 1:
+        for task in tasks:
+            bar.update(task())
+        return
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        running: set = set()
+        for task in tasks:
+            if len(running) >= jobs:
+                done, running = concurrent.futures.wait(running, return_when=concurrent.futures.FIRST_COMPLETED)
+                for future in done:
+                    bar.update(future.result())
+            running.add(pool.submit(task))
+        for future in concurrent.futures.as_completed(running):
+            bar.update(future.result())
+
+
+def to_ome_zarr(source, output, *, levels: int = 1, chunks: list[int] | tuple[int, ...] | None = None,
+                compressor: str = "zstd", jobs: int = 1, overwrite: bool = False,
+                storage_options: dict | None = None, output_storage_options: dict | None = None,
+                name: str | None = None) -> str:
+    """Write the MRC file ``source`` (a path, URL, file object or bytes: whatever :func:`mrcschema.open`
+    takes; ``storage_options`` for its fsspec) as an OME-NGFF 0.4 image at ``output`` (a folder or an
+    fsspec URL; ``output_storage_options`` for it).  ``levels``: resolution levels (1: no pyramid),
+    each the one before area-averaged by 2 along x, y and, for volumes, z.  ``chunks``: chunk edge
+    along each spatial axis, slowest first (default 64 along z, y, x for a volume; 1 x 512 x 512 for
+    an image stack).  ``compressor``: "zstd" (default, level 3), "blosc", "gzip" or "none".
+    ``jobs``: threads writing chunks.  Returns ``output``.
+
+    Complex data (modes 3 and 4, Fourier transforms) is refused: NGFF images are real."""
+    import zarr
+
+    if levels < 1:
+        raise ValueError(f"levels must be 1 or more, not {levels}")
+    codec = _compressor(compressor)
+    with open_mrc(source, storage_options=storage_options) as f:
+        g = f.geometry
+        if g.dtype.kind == "c" or g.dtype.fields:
+            raise ValueError(f"{f.path}: mode {g.mode.number} ({g.mode.name}) is a Fourier transform; OME-NGFF "
+                             "images are real-valued, so it is not converted")
+        axes = array_axes(f)
+        order = output_order(axes)
+        out_axes = [axes[i] for i in order]
+        stack = _is_stack(f, axes)
+        dtype = g.dtype.newbyteorder("=") if g.dtype.itemsize > 1 else g.dtype
+        if g.mode.packed_4bit:
+            dtype = np.dtype("u1")
+        spatial = [i for i, a in enumerate(axes) if a.type == "space"]
+        section_stored = spatial[0] if len(spatial) == 3 else None  # the stored axis the sections run along
+        section_out = order.index(section_stored) if section_stored is not None else None
+        # the pyramid halves every spatial axis, except a stack's sections (frames, tilts: not a length)
+        halve = tuple(a.type == "space" and not (stack and i == section_stored) for i, a in enumerate(axes))
+        halve_out = tuple(halve[i] for i in order)
+        section_bytes = int(np.prod([a.size for a in axes if a.name not in ("t",)], dtype=np.int64)) * dtype.itemsize
+        if section_stored is not None:
+            section_bytes //= max(1, axes[section_stored].size)
+        if chunks is None:
+            out_chunks = default_chunks(out_axes, stack, section_out, section_bytes)
+        else:
+            space_out = [i for i, a in enumerate(out_axes) if a.type == "space"]
+            if len(chunks) != len(space_out) or any(int(c) < 1 for c in chunks):
+                raise ValueError(f"chunks must give {len(space_out)} positive sizes (one per spatial axis "
+                                 f"{', '.join(out_axes[i].name for i in space_out)}), not {list(chunks)}")
+            out_chunks = default_chunks(out_axes, stack, None, section_bytes)
+            for i, c in zip(space_out, chunks):
+                out_chunks[i] = int(c)
+        out_shape = [a.size for a in out_axes]
+        out_chunks = [max(1, min(c, n)) for c, n in zip(out_chunks, out_shape)]
+        attributes = multiscales(out_axes, halve_out, levels, name or _stem(f.path))
+        attributes.update(_finite(file_attributes(f, axes)))
+        attributes["mrcschema"]["ome_zarr"] = {"levels": levels, "chunks": out_chunks, "compressor": compressor,
+                                               "stack": stack}
+        store = _Store(output, output_storage_options, overwrite)
+        try:
+            shapes = [tuple(out_shape)]
+            for _ in range(1, levels):
+                shapes.append(halved_shape(shapes[-1], halve_out))
+            arrays = [zarr.create(shape=shape, chunks=[min(c, n) for c, n in zip(out_chunks, shape)], dtype=dtype,
+                                  compressor=codec, fill_value=0, store=store.store, path=str(level),
+                                  dimension_separator="/", overwrite=True)
+                      for level, shape in enumerate(shapes)]
+            total = sum(math.prod(shape) for shape in shapes) * dtype.itemsize
+            with progress(total, "convert") as bar:
+                tasks = _level0_tasks(f, axes, order, section_stored, out_chunks, arrays[0])
+                _run(tasks, jobs, bar)
+                for level in range(1, levels):
+                    _run(_level_tasks(arrays[level - 1], arrays[level], halve_out), jobs, bar)
+            store.finish(attributes)
+        except BaseException:
+            store.abandon()
+            raise
+    return os.fspath(output)
+
+
+def _stem(path: str) -> str:
+    base = os.path.basename(str(path).rstrip("/")) or str(path)
+    for suffix in (".gz", ".bz2", ".mrc", ".map", ".mrcs", ".st", ".rec", ".ali"):
+        if base.lower().endswith(suffix):
+            base = base[: -len(suffix)]
+    return base
+
+
+def _level0_tasks(f, axes: list[Axis], order: list[int], section_stored: int | None, out_chunks: list[int],
+                  target) -> Iterator[Callable[[], int]]:
+    """Slabs of level 0: a chunk's depth of sections (of each volume of a volume stack), read,
+    reordered to the output's axes and written as whole chunks."""
+    volumes = axes[0].size if axes[0].type == "time" else 1
+    if section_stored is None:  # one image: one section
+        def image() -> int:
+            block = f.sections[0:1][0]
+            out = np.ascontiguousarray(block.transpose(order))
+            target[...] = out
+            return out.nbytes
+        yield image
+        return
+    depth = out_chunks[order.index(section_stored)]
+    per_volume = axes[section_stored].size
+    for volume in range(volumes):
+        for start in range(0, per_volume, depth):
+            stop = min(per_volume, start + depth)
+            yield _slab_task(f, axes, order, section_stored, target, volume, start, stop, volumes > 1 or
+                             axes[0].type == "time")
+
+
+def _slab_task(f, axes, order, section_stored, target, volume, start, stop, has_volumes):
+    def task() -> int:
+        first = volume * axes[section_stored].size
+        block = np.asarray(f.sections[first + start:first + stop])
+        if has_volumes:
+            block = block[np.newaxis]
+        out = np.ascontiguousarray(block.transpose(order))
+        region = []
+        for stored in order:
+            if axes[stored].type == "time":
+                region.append(slice(volume, volume + 1))
+            elif stored == section_stored:
+                region.append(slice(start, stop))
+            else:
+                region.append(slice(None))
+        target[tuple(region)] = out
+        return out.nbytes
+    return task
+
+
+def _level_tasks(previous, current, halve: tuple[bool, ...]) -> Iterator[Callable[[], int]]:
+    """Slabs of a pyramid level: along its first axis, a chunk's depth at a time (two of the level
+    before, read back from the store), downsampled."""
+    depth = current.chunks[0]
+    factor = 2 if halve[0] else 1
+    for start in range(0, current.shape[0], depth):
+        stop = min(current.shape[0], start + depth)
+
+        def task(start=start, stop=stop) -> int:
+            block = previous[start * factor:min(previous.shape[0], stop * factor)]
+            out = downsample(block, halve)
+            current[start:stop] = out
+            return out.nbytes
+        yield task
