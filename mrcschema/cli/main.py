@@ -232,7 +232,8 @@ def _preview(args):
 def _convert(args):
     from ..convert.omezarr import to_ome_zarr
 
-    to_ome_zarr(args.file, args.output, levels=args.levels, chunks=args.chunks, compressor=args.compressor,
+    source = sys.stdin.buffer if args.file == "-" else args.file  # a pipe: read whole (small files)
+    to_ome_zarr(source, args.output, levels=args.levels, chunks=args.chunks, compressor=args.compressor,
                 jobs=args.jobs, overwrite=args.overwrite)
     print(args.output)
     return 0
