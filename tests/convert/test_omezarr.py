@@ -16,7 +16,7 @@ import pytest
 import mrcschema
 from mrcschema.convert import omezarr
 from mrcschema.convert.axes import array_axes
-from tests.conftest import CORPUS, CORPUS_MRC
+from tests.conftest import CORPUS_MRC
 from tests.convert.conftest import EMD_3001, crafted
 
 zarr = pytest.importorskip("zarr")
