@@ -761,6 +761,12 @@ def _peer_cases():
     return bench_peers.CASES
 
 
+def _convert_cases():
+    import bench_convert
+
+    return bench_convert.CASES
+
+
 def _batch_cases():
     import bench_batch
 
@@ -791,6 +797,7 @@ CASES = [
     write_new,
     write_overwrite,
     remote_cases,
+    *_convert_cases(),
 ]
 
 
