@@ -90,6 +90,25 @@ def test_emd_3001_comes_out_in_x_y_z(tmp_path):
     scale, translation = (t[k] for t, k in zip(ms["datasets"][0]["coordinateTransformations"], ("scale", "translation")))
     assert scale == pytest.approx([vz, vy, vx], rel=1e-6)
     assert translation == pytest.approx([0.0, -12 * vy, -21 * vx], rel=1e-6)
+    gemmi = pytest.importorskip("gemmi")  # gemmi reorders the box to X, Y, Z as well: the same voxels
+    ccp4 = gemmi.read_ccp4_map(str(EMD_3001))
+    ccp4.setup(float("nan"), gemmi.MapSetup.ReorderOnly)
+    assert np.array_equal(group["0"][...], np.array(ccp4.grid, copy=False).transpose(2, 1, 0))
+
+
+@pytest.mark.parametrize("dtype, layout", [("float32", "volume"), ("int8", "volume"), ("uint16", "stack"),
+                                           ("float16", None), ("int16", "stack")])
+def test_files_mrcfile_writes_convert_with_their_voxel_size(write_with_mrcfile, tmp_path, dtype, layout):
+    data = (np.arange(5 * 6 * 7) % 100).astype(dtype).reshape(5, 6, 7)
+    if layout is None:
+        data = data[0]
+    path = write_with_mrcfile(data, layout=layout, voxel_size=(1.5, 2.5, 3.5))
+    group, ms = read_back(omezarr.to_ome_zarr(path, tmp_path / "p.ome.zarr", levels=2))
+    assert group["0"].dtype == np.dtype(dtype) and np.array_equal(group["0"][...], data)
+    scale = ms["datasets"][0]["coordinateTransformations"][0]["scale"]
+    # a stack from mrcfile has MZ 1: its Z spacing is CELLA.Z / 1 = 3.5; the pyramid keeps its sections
+    assert scale == [3.5, 2.5, 1.5][-data.ndim:]
+    assert group["1"].shape == ((5 if layout == "stack" else 3, 3, 4) if data.ndim == 3 else (3, 4))
 
 
 def test_origin_and_nxstart_place_the_first_voxel(volume, tmp_path):
