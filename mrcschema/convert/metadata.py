@@ -3,6 +3,8 @@ values ``mrcschema dump --json`` shows, without the field tables)."""
 
 from __future__ import annotations
 
+import math
+
 from ..reading.describe import describe
 from ..version import __version__
 from .axes import Axis
@@ -27,4 +29,15 @@ def file_attributes(f, axes: list[Axis]) -> dict:
     }
     if "imod" in info:
         kept["imod"] = info["imod"]
-    return {"mrcschema": kept}
+    return {"mrcschema": finite(kept)}
+
+
+def finite(value):
+    """``value`` with NaN and infinities (a float32 header field can hold them; JSON cannot) as text."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    return value

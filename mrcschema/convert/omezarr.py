@@ -20,6 +20,7 @@ the new one complete.
 from __future__ import annotations
 
 import concurrent.futures
+import importlib
 import json
 import math
 import os
@@ -42,6 +43,16 @@ IMAGE_CHUNK = 512
 SLAB_BYTES = 256 << 20
 COMPRESSORS = ("zstd", "blosc", "gzip", "none")
 _SPACE_ORDER = "zyx"
+
+
+def _require_extra() -> None:
+    """zarr, numcodecs and ome-zarr-models (the ``convert`` extra), or one clear error."""
+    for module in ("zarr", "numcodecs", "ome_zarr_models"):
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise ModuleNotFoundError(f"OME-Zarr export needs {module}: pip install 'mrcschema[convert]' ({exc})",
+                                      name=module) from None
 
 
 def _compressor(name: str):
@@ -146,17 +157,6 @@ def _json_default(value):
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-def _finite(value):
-    """NaN and infinities (a header's RMS -1 is fine, NaN is not JSON) as text."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def _run(tasks: Iterator[Callable[[], int]], jobs: int, bar) -> None:
     """Run ``tasks`` (each returns the bytes it wrote) on ``jobs`` threads, at most ``jobs`` at once."""
     if jobs <= 1:
@@ -188,6 +188,7 @@ def to_ome_zarr(source, output, *, levels: int = 1, chunks: list[int] | tuple[in
     ``jobs``: threads writing chunks.  Returns ``output``.
 
     Complex data (modes 3 and 4, Fourier transforms) is refused: NGFF images are real."""
+    _require_extra()
     import zarr
 
     if levels < 1:
@@ -227,7 +228,7 @@ def to_ome_zarr(source, output, *, levels: int = 1, chunks: list[int] | tuple[in
         out_shape = [a.size for a in out_axes]
         out_chunks = [max(1, min(c, n)) for c, n in zip(out_chunks, out_shape)]
         attributes = multiscales(out_axes, halve_out, levels, name or _stem(f.path))
-        attributes.update(_finite(file_attributes(f, axes)))
+        attributes.update(file_attributes(f, axes))
         attributes["mrcschema"]["ome_zarr"] = {"levels": levels, "chunks": out_chunks, "compressor": compressor,
                                                "stack": stack}
         store = _Store(output, output_storage_options, overwrite)

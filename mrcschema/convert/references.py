@@ -80,7 +80,7 @@ def to_references(target, *, storage_options: dict | None = None, url: str | Non
               "fill_value": None, "order": "C", "dimension_separator": "."}
     refs: dict[str, object] = {
         ".zgroup": json.dumps({"zarr_format": 2}),
-        ".zattrs": json.dumps(attributes),
+        ".zattrs": json.dumps(attributes, allow_nan=False),
         f"{ARRAY}/.zarray": json.dumps(zarray),
         f"{ARRAY}/.zattrs": json.dumps({"_ARRAY_DIMENSIONS": [axis.name for axis in axes]}),
     }

@@ -138,6 +138,30 @@ def test_pyramid_of_an_image_stack_keeps_its_sections_and_rounds_integers(tmp_pa
         "coordinateTransformations"][0]["scale"][0]
 
 
+def test_volume_stacks_rgb_and_4bit_data_take_t_and_c_axes_and_unpacked_bytes(tmp_path):
+    volumes = np.arange(2 * 2 * 3 * 5, dtype=np.float32).reshape(2, 2, 3, 5)  # 2 volumes of 2 sections (MZ 2)
+    path = crafted(tmp_path / "vs.mrc", volumes.reshape(4, 3, 5), 2, mz=2, ispg=401)
+    group, ms = read_back(omezarr.to_ome_zarr(path, tmp_path / "vs.ome.zarr", levels=2))
+    assert [(a["name"], a["type"]) for a in ms["axes"]] == [("t", "time"), ("z", "space"), ("y", "space"),
+                                                            ("x", "space")]
+    assert np.array_equal(group["0"][...], volumes) and group["0"].chunks[0] == 1
+    assert group["1"].shape == (2, 1, 2, 3)  # the volume axis is not averaged
+    assert ms["datasets"][1]["coordinateTransformations"][0]["scale"][0] == 1.0
+
+    rgb = np.arange(2 * 3 * 4 * 3, dtype=np.uint8).reshape(2, 3, 4, 3)
+    path = crafted(tmp_path / "rgb.mrc", rgb, 16, ispg=1)
+    group, ms = read_back(omezarr.to_ome_zarr(path, tmp_path / "rgb.ome.zarr"))
+    assert [a["name"] for a in ms["axes"]] == ["c", "z", "y", "x"]
+    assert np.array_equal(group["0"][...], rgb.transpose(3, 0, 1, 2))
+
+    packed = np.array([[[0x21, 0x43], [0x65, 0x87]]], dtype=np.uint8)  # 4-bit values, low nibble first
+    path = crafted(tmp_path / "4bit.mrc", packed, 101, nx=4)
+    group, _ = read_back(omezarr.to_ome_zarr(path, tmp_path / "4bit.ome.zarr"))
+    assert group["0"].dtype == np.uint8
+    with mrcschema.open(path) as f:
+        assert np.array_equal(group["0"][...], f.read()) and f.read().max() == 8
+
+
 def test_complex_data_is_refused(tmp_path):
     path = crafted(tmp_path / "c.mrc", np.zeros((1, 2, 2), np.complex64), 4)
     with pytest.raises(ValueError, match="mode 4 .*Fourier transform"):
