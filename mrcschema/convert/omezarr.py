@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from ..progress import progress
+from ..progress import progress as progress_bar
 from ..reading.mrc_file import open as open_mrc
 from .axes import Axis, array_axes
 from .metadata import file_attributes
@@ -178,14 +178,15 @@ def _run(tasks: Iterator[Callable[[], int]], jobs: int, bar) -> None:
 def to_ome_zarr(source, output, *, levels: int = 1, chunks: list[int] | tuple[int, ...] | None = None,
                 compressor: str = "zstd", jobs: int = 1, overwrite: bool = False,
                 storage_options: dict | None = None, output_storage_options: dict | None = None,
-                name: str | None = None) -> str:
+                name: str | None = None, progress: bool | None = None) -> str:
     """Write the MRC file ``source`` (a path, URL, file object or bytes: whatever :func:`mrcschema.open`
     takes; ``storage_options`` for its fsspec) as an OME-NGFF 0.4 image at ``output`` (a folder or an
     fsspec URL; ``output_storage_options`` for it).  ``levels``: resolution levels (1: no pyramid),
     each the one before area-averaged by 2 along x, y and, for volumes, z.  ``chunks``: chunk edge
     along each spatial axis, slowest first (default 64 along z, y, x for a volume; 1 x 512 x 512 for
     an image stack).  ``compressor``: "zstd" (default, level 3), "blosc", "gzip" or "none".
-    ``jobs``: threads writing chunks.  Returns ``output``.
+    ``jobs``: threads writing chunks.  ``progress``: a bar on stderr (None: when stderr is a terminal
+    and the data exceeds 256 MiB; True: always; False: never).  Returns ``output``.
 
     Complex data (modes 3 and 4, Fourier transforms) is refused: NGFF images are real."""
     _require_extra()
@@ -241,7 +242,7 @@ def to_ome_zarr(source, output, *, levels: int = 1, chunks: list[int] | tuple[in
                                   dimension_separator="/", overwrite=True)
                       for level, shape in enumerate(shapes)]
             total = sum(math.prod(shape) for shape in shapes) * dtype.itemsize
-            with progress(total, "convert") as bar:
+            with progress_bar(total, "convert", setting=progress) as bar:
                 tasks = _level0_tasks(f, axes, order, section_stored, out_chunks, arrays[0])
                 _run(tasks, jobs, bar)
                 for level in range(1, levels):

@@ -162,6 +162,14 @@ def test_volume_stacks_rgb_and_4bit_data_take_t_and_c_axes_and_unpacked_bytes(tm
         assert np.array_equal(group["0"][...], f.read()) and f.read().max() == 8
 
 
+def test_progress_bar_counts_every_level(volume, tmp_path, capsys):
+    path, _ = volume
+    omezarr.to_ome_zarr(path, tmp_path / "v.ome.zarr", levels=2, progress=True)
+    bar = capsys.readouterr().err
+    total = (7 * 6 * 5 + 4 * 3 * 3) * 4  # levels 0 and 1, float32
+    assert "convert" in bar and f"{total} B/{total} B" in bar and "100%" in bar
+
+
 def test_complex_data_is_refused(tmp_path):
     path = crafted(tmp_path / "c.mrc", np.zeros((1, 2, 2), np.complex64), 4)
     with pytest.raises(ValueError, match="mode 4 .*Fourier transform"):
