@@ -239,3 +239,28 @@ def test_convert_command_reads_standard_input_and_reports_errors(tmp_path):
                           capture_output=True, text=True, env=env)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "exists" in done.stderr
     assert json.loads((out / ".zattrs").read_text())["mrcschema"]["source"] == "<stdin>"
+
+
+@pytest.mark.parametrize("delay", [0.3, 1.0, 2.0])
+def test_a_killed_conversion_leaves_the_image_complete_or_absent(tmp_path, delay):
+    """SIGKILL at any moment: OUT is absent or a complete image equal to the data (never a partial one)."""
+    import signal
+    import time
+
+    f = mrcschema.new(tmp_path / "in.mrc", (32, 512, 512), np.float32, volume=True)
+    f.data[...] = np.arange(512, dtype=np.float32)
+    f.close()
+    out = tmp_path / "out.ome.zarr"
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    child = subprocess.Popen([sys.executable, "-m", "mrcschema", "convert", str(tmp_path / "in.mrc"), str(out),
+                              "--levels", "3", "--chunks", "4", "64", "64"], env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(delay)
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    if out.exists():
+        group, ms = read_back(out)
+        assert len(ms["datasets"]) == 3 and np.array_equal(group["2"][...][0, 0], np.arange(1.5, 512, 4))
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name.startswith("out.ome.zarr.part")]
+    for name in leftovers:  # the staging folder of the killed run: never an image
+        assert not (tmp_path / name / ".zgroup").exists() and not (tmp_path / name / ".zattrs").exists()
