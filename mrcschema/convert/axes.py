@@ -8,6 +8,7 @@ This is the one place the converters take geometry from.  It reads ``f.voxel_siz
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 #: the physical axis of MAPC/MAPR/MAPS values 1, 2, 3
@@ -36,10 +37,10 @@ def array_axes(f) -> list[Axis]:
 
     Sections, rows and columns run along the physical axes MAPS, MAPR, MAPC name.  The voxel size
     along X, Y, Z is ``f.voxel_size`` (CELLA / M); where it is not positive it is unknown (scale 1,
-    no unit).  The first voxel's position is ``ORIGIN + NXSTART x voxel size`` along each axis (in
-    practice one of the two is zero: EMDB maps set NXSTART, subvolumes cut by IMOD set ORIGIN), in
-    Å, or NXSTART in voxels where the voxel size is unknown.  A volume stack's volume index is
-    axis ``t`` and an RGB file's samples are axis ``c``."""
+    no unit).  The first voxel is at ORIGIN where any of ORIGIN is non-zero (and all finite), else at
+    NXSTART/NYSTART/NZSTART x voxel size (ChimeraX's and Mol*'s precedence, the one the physical
+    model of the file takes), in Å; NXSTART in voxels where the voxel size is unknown.  A volume
+    stack's volume index is axis ``t`` and an RGB file's samples are axis ``c``."""
     g = f.geometry
     shape = tuple(g.shape)
     rgb = g.mode.samples_per_pixel > 1
@@ -47,6 +48,7 @@ def array_axes(f) -> list[Axis]:
     order = f.axis_order  # (MAPC, MAPR, MAPS), a permutation of 1, 2, 3 (else MrcFormatError)
     voxel = dict(zip("xyz", f.voxel_size))
     origin = dict(zip("xyz", f.origin))
+    use_origin = any(origin.values()) and all(math.isfinite(v) for v in origin.values())
     start = dict(zip("xyz", f.start_xyz))
     physical = [_XYZ[order[2]], _XYZ[order[1]], _XYZ[order[0]]][-min(spatial, 3):]  # sections, rows, columns
     axes = []
@@ -55,8 +57,11 @@ def array_axes(f) -> list[Axis]:
     for name, size in zip(physical, shape[spatial - len(physical):spatial]):
         known = voxel[name] > 0
         scale = float(voxel[name]) if known else 1.0
-        axes.append(Axis(name, "space", int(size), scale, "angstrom" if known else None,
-                         float(origin[name]) + start[name] * scale if known else float(start[name]), known))
+        if use_origin:
+            position = float(origin[name]) if known else 0.0
+        else:
+            position = start[name] * scale  # in voxels (scale 1) where the voxel size is unknown
+        axes.append(Axis(name, "space", int(size), scale, "angstrom" if known else None, float(position), known))
     if rgb:
         axes.append(Axis("c", "channel", shape[-1]))
     return axes

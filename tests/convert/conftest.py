@@ -36,7 +36,7 @@ def crafted(path, data, mode, *, byteorder="<", **changes):
 @pytest.fixture
 def volume(tmp_path):
     """A 7 x 6 x 5 float32 volume (odd sizes), voxel 2 x 3 x 4 Å (x, y, z), ORIGIN (10, 20, 30) Å and
-    NXSTART, NYSTART, NZSTART 1, 2, 3."""
+    NXSTART, NYSTART, NZSTART 1, 2, 3 (ORIGIN places it: it is set)."""
     data = np.arange(7 * 6 * 5, dtype=np.float32).reshape(7, 6, 5) * 0.5
     path = crafted(tmp_path / "volume.mrc", data, 2, cella=(10.0, 18.0, 28.0), origin=(10.0, 20.0, 30.0),
                    nxstart=1, nystart=2, nzstart=3, ispg=1)

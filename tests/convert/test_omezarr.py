@@ -116,12 +116,12 @@ def test_origin_and_nxstart_place_the_first_voxel(volume, tmp_path):
     group, ms = read_back(omezarr.to_ome_zarr(path, tmp_path / "v.ome.zarr", levels=2))
     scale, translation = (t[k] for t, k in zip(ms["datasets"][0]["coordinateTransformations"], ("scale", "translation")))
     assert scale == [4.0, 3.0, 2.0]  # z, y, x: CELLA 28/7, 18/6, 10/5
-    assert translation == [30.0 + 3 * 4.0, 20.0 + 2 * 3.0, 10.0 + 1 * 2.0]  # ORIGIN + NXSTART x voxel
+    assert translation == [30.0, 20.0, 10.0]  # ORIGIN (z, y, x) wins over NXSTART x voxel where it is set
     assert np.array_equal(group["0"][...], data)
     # level 1: twice the voxel, its first voxel centred on the 2 x 2 x 2 block it averages
     level1 = ms["datasets"][1]["coordinateTransformations"]
     assert level1[0]["scale"] == [8.0, 6.0, 4.0]
-    assert level1[1]["translation"] == [42.0 + 2.0, 26.0 + 1.5, 12.0 + 1.0]
+    assert level1[1]["translation"] == [30.0 + 2.0, 20.0 + 1.5, 10.0 + 1.0]
     padded = np.pad(data, [(0, 1), (0, 0), (0, 1)], mode="edge")  # 7 -> 8, 6, 5 -> 6
     expected = padded.reshape(4, 2, 3, 2, 3, 2).mean(axis=(1, 3, 5))
     assert group["1"].shape == (4, 3, 3)
