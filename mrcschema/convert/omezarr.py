@@ -26,6 +26,7 @@ import math
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -82,16 +83,71 @@ def _is_stack(f, axes: list[Axis]) -> bool:
     return f.header.ispg == 0 and sum(a.type == "space" for a in axes) == 3
 
 
-def default_chunks(out_axes: list[Axis], stack: bool, section_axis: int | None, section_bytes: int) -> list[int]:
+@dataclass(frozen=True)
+class Layout:
+    """How a file becomes the image: its axes, their order in the image, the chunks and the levels."""
+
+    axes: list[Axis]  #: the file's array axes, stored order
+    order: list[int]  #: the stored axis of each image axis (NGFF order)
+    section_axis: int | None  #: the stored axis the sections run along (None for a single image)
+    stack: bool  #: an image stack: the pyramid keeps its sections
+    halve: tuple[bool, ...]  #: per image axis, whether the pyramid halves it
+    chunks: list[int]  #: image order
+    shapes: list[tuple[int, ...]]  #: per level, image order
+    dtype: np.dtype  #: native byte order (4-bit data unpacked to uint8)
+
+    @property
+    def image_axes(self) -> list[Axis]:
+        return [self.axes[i] for i in self.order]
+
+
+def layout_of(f, levels: int, chunks=None) -> Layout:
+    """The :class:`Layout` of the open file ``f`` for ``levels`` levels and the spatial ``chunks``
+    asked for (None: :func:`default_chunks`)."""
+    g = f.geometry
+    axes = array_axes(f)
+    order = output_order(axes)
+    image_axes = [axes[i] for i in order]
+    stack = _is_stack(f, axes)
+    dtype = np.dtype("u1") if g.mode.packed_4bit else g.dtype.newbyteorder("=")
+    spatial = [i for i, a in enumerate(axes) if a.type == "space"]
+    section_axis = spatial[0] if len(spatial) == 3 else None
+    halve = tuple(axes[i].type == "space" and not (stack and i == section_axis) for i in order)
+    section_bytes = math.prod(a.size for a in axes if a.type != "time") * dtype.itemsize
+    if section_axis is not None:
+        section_bytes //= max(1, axes[section_axis].size)
+    if chunks is None:
+        sizes = default_chunks(image_axes, stack, order.index(section_axis) if section_axis is not None else None,
+                               section_bytes)
+    else:
+        space = [i for i, a in enumerate(image_axes) if a.type == "space"]
+        if len(chunks) != len(space) or any(int(c) < 1 for c in chunks):
+            raise ValueError(f"chunks must give {len(space)} positive sizes (one per spatial axis "
+                             f"{', '.join(image_axes[i].name for i in space)}), not {list(chunks)}")
+        sizes = default_chunks(image_axes, stack, None, section_bytes)
+        for i, c in zip(space, chunks):
+            sizes[i] = int(c)
+    shapes = [tuple(a.size for a in image_axes)]
+    for _ in range(1, levels):
+        shapes.append(halved_shape(shapes[-1], halve))
+    sizes = [max(1, min(c, n)) for c, n in zip(sizes, shapes[0])]
+    return Layout(axes, order, section_axis, stack, halve, sizes, shapes, dtype)
+
+
+def default_chunks(image_axes: list[Axis], stack: bool, section_axis: int | None, section_bytes: int) -> list[int]:
+    """64 along z, y, x for a volume; 1 x 512 x 512 for a stack, 512 x 512 for an image; 1 along
+    ``t``, all of ``c``; thinner along ``section_axis`` (image order) where a slab of that many
+    sections would exceed :data:`SLAB_BYTES`."""
+    volume = sum(a.type == "space" for a in image_axes) == 3 and not stack
     chunks = []
-    for i, axis in enumerate(out_axes):
+    for i, axis in enumerate(image_axes):
         if axis.type == "time":
             chunks.append(1)
         elif axis.type == "channel":
             chunks.append(axis.size)
-        elif len([a for a in out_axes if a.type == "space"]) == 3 and not stack:
+        elif volume:
             chunks.append(VOLUME_CHUNK)
-        elif axis.name == "z" or (stack and i == section_axis):
+        elif stack and i == section_axis:
             chunks.append(1)
         else:
             chunks.append(IMAGE_CHUNK)
@@ -200,53 +256,22 @@ def to_ome_zarr(source, output, *, levels: int = 1, chunks: list[int] | tuple[in
         if g.dtype.kind == "c" or g.dtype.fields:
             raise ValueError(f"{f.path}: mode {g.mode.number} ({g.mode.name}) is a Fourier transform; OME-NGFF "
                              "images are real-valued, so it is not converted")
-        axes = array_axes(f)
-        order = output_order(axes)
-        out_axes = [axes[i] for i in order]
-        stack = _is_stack(f, axes)
-        dtype = g.dtype.newbyteorder("=") if g.dtype.itemsize > 1 else g.dtype
-        if g.mode.packed_4bit:
-            dtype = np.dtype("u1")
-        spatial = [i for i, a in enumerate(axes) if a.type == "space"]
-        section_stored = spatial[0] if len(spatial) == 3 else None  # the stored axis the sections run along
-        section_out = order.index(section_stored) if section_stored is not None else None
-        # the pyramid halves every spatial axis, except a stack's sections (frames, tilts: not a length)
-        halve = tuple(a.type == "space" and not (stack and i == section_stored) for i, a in enumerate(axes))
-        halve_out = tuple(halve[i] for i in order)
-        section_bytes = int(np.prod([a.size for a in axes if a.name not in ("t",)], dtype=np.int64)) * dtype.itemsize
-        if section_stored is not None:
-            section_bytes //= max(1, axes[section_stored].size)
-        if chunks is None:
-            out_chunks = default_chunks(out_axes, stack, section_out, section_bytes)
-        else:
-            space_out = [i for i, a in enumerate(out_axes) if a.type == "space"]
-            if len(chunks) != len(space_out) or any(int(c) < 1 for c in chunks):
-                raise ValueError(f"chunks must give {len(space_out)} positive sizes (one per spatial axis "
-                                 f"{', '.join(out_axes[i].name for i in space_out)}), not {list(chunks)}")
-            out_chunks = default_chunks(out_axes, stack, None, section_bytes)
-            for i, c in zip(space_out, chunks):
-                out_chunks[i] = int(c)
-        out_shape = [a.size for a in out_axes]
-        out_chunks = [max(1, min(c, n)) for c, n in zip(out_chunks, out_shape)]
-        attributes = multiscales(out_axes, halve_out, levels, name or _stem(f.path))
-        attributes.update(file_attributes(f, axes))
-        attributes["mrcschema"]["ome_zarr"] = {"levels": levels, "chunks": out_chunks, "compressor": compressor,
-                                               "stack": stack}
+        layout = layout_of(f, levels, chunks)
+        attributes = multiscales(layout.image_axes, layout.halve, levels, name or _stem(f.path))
+        attributes.update(file_attributes(f, layout.axes))
+        attributes["mrcschema"]["ome_zarr"] = {"levels": levels, "chunks": layout.chunks, "compressor": compressor,
+                                               "stack": layout.stack}
         store = _Store(output, output_storage_options, overwrite)
         try:
-            shapes = [tuple(out_shape)]
-            for _ in range(1, levels):
-                shapes.append(halved_shape(shapes[-1], halve_out))
-            arrays = [zarr.create(shape=shape, chunks=[min(c, n) for c, n in zip(out_chunks, shape)], dtype=dtype,
-                                  compressor=codec, fill_value=0, store=store.store, path=str(level),
-                                  dimension_separator="/", overwrite=True)
-                      for level, shape in enumerate(shapes)]
-            total = sum(math.prod(shape) for shape in shapes) * dtype.itemsize
+            arrays = [zarr.create(shape=shape, chunks=[min(c, n) for c, n in zip(layout.chunks, shape)],
+                                  dtype=layout.dtype, compressor=codec, fill_value=0, store=store.store,
+                                  path=str(level), dimension_separator="/", overwrite=True)
+                      for level, shape in enumerate(layout.shapes)]
+            total = sum(math.prod(shape) for shape in layout.shapes) * layout.dtype.itemsize
             with progress_bar(total, "convert", setting=progress) as bar:
-                tasks = _level0_tasks(f, axes, order, section_stored, out_chunks, arrays[0])
-                _run(tasks, jobs, bar)
+                _run(_level0_tasks(f, layout, arrays[0]), jobs, bar)
                 for level in range(1, levels):
-                    _run(_level_tasks(arrays[level - 1], arrays[level], halve_out), jobs, bar)
+                    _run(_level_tasks(arrays[level - 1], arrays[level], layout.halve), jobs, bar)
             store.finish(attributes)
         except BaseException:
             store.abandon()
@@ -262,40 +287,39 @@ def _stem(path: str) -> str:
     return base
 
 
-def _level0_tasks(f, axes: list[Axis], order: list[int], section_stored: int | None, out_chunks: list[int],
-                  target) -> Iterator[Callable[[], int]]:
+def _level0_tasks(f, layout: Layout, target) -> Iterator[Callable[[], int]]:
     """Slabs of level 0: a chunk's depth of sections (of each volume of a volume stack), read,
-    reordered to the output's axes and written as whole chunks."""
-    volumes = axes[0].size if axes[0].type == "time" else 1
-    if section_stored is None:  # one image: one section
+    reordered to the image's axes and written as whole chunks."""
+    axes, order, section_axis = layout.axes, layout.order, layout.section_axis
+    if section_axis is None:  # one image: one section
         def image() -> int:
-            block = f.sections[0:1][0]
-            out = np.ascontiguousarray(block.transpose(order))
+            out = np.ascontiguousarray(f.sections[0:1][0].transpose(order))
             target[...] = out
             return out.nbytes
         yield image
         return
-    depth = out_chunks[order.index(section_stored)]
-    per_volume = axes[section_stored].size
-    for volume in range(volumes):
+    has_volumes = axes[0].type == "time"
+    depth = layout.chunks[order.index(section_axis)]
+    per_volume = axes[section_axis].size
+    for volume in range(axes[0].size if has_volumes else 1):
         for start in range(0, per_volume, depth):
-            stop = min(per_volume, start + depth)
-            yield _slab_task(f, axes, order, section_stored, target, volume, start, stop, volumes > 1 or
-                             axes[0].type == "time")
+            yield _slab_task(f, layout, target, volume, start, min(per_volume, start + depth))
 
 
-def _slab_task(f, axes, order, section_stored, target, volume, start, stop, has_volumes):
+def _slab_task(f, layout: Layout, target, volume: int, start: int, stop: int) -> Callable[[], int]:
     def task() -> int:
-        first = volume * axes[section_stored].size
+        axes, section_axis = layout.axes, layout.section_axis
+        assert section_axis is not None  # a single image is written by _level0_tasks itself
+        first = volume * axes[section_axis].size
         block = np.asarray(f.sections[first + start:first + stop])
-        if has_volumes:
+        if axes[0].type == "time":
             block = block[np.newaxis]
-        out = np.ascontiguousarray(block.transpose(order))
+        out = np.ascontiguousarray(block.transpose(layout.order))
         region = []
-        for stored in order:
+        for stored in layout.order:
             if axes[stored].type == "time":
                 region.append(slice(volume, volume + 1))
-            elif stored == section_stored:
+            elif stored == section_axis:
                 region.append(slice(start, stop))
             else:
                 region.append(slice(None))
