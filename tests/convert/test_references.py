@@ -112,6 +112,9 @@ def test_refs_command_writes_json_whole_or_not_at_all(tmp_path):
     assert done.stderr.strip() == f"{out}: 25 chunks"
     assert json.loads(out.read_text()) == to_references(EMD_3001)
     assert sorted(os.listdir(tmp_path)) == ["refs.json"]  # the temporary file is gone
+    done = subprocess.run([sys.executable, "-m", "mrcschema", "refs", str(EMD_3001)], capture_output=True, text=True,
+                          env=env)
+    assert done.returncode == 0 and json.loads(done.stdout) == to_references(EMD_3001)
     done = subprocess.run([sys.executable, "-m", "mrcschema", "refs", str(CORPUS / "mrcfile" / "emd_3001.map.gz")],
                           capture_output=True, text=True, env=env)
     assert done.returncode == 2 and done.stdout == ""
