@@ -7,9 +7,9 @@ header, labels and extended header under the ``mrcschema`` attribute.
 
 Memory stays bounded whatever the input's size: level 0 is written in slabs of whole chunks along
 the axis the file's sections run along, read with ``f.sections`` (a few sections at a time, never
-the whole block); each further level is made from the one before, read back from the store in slabs
-of two chunks' depth.  ``jobs`` threads read, compress and write slabs concurrently (numcodecs
-releases the GIL), at most ``jobs`` slabs in memory at once.
+the whole block); each further level is made from the one before, read back from the store in
+blocks two chunks deep along every axis but the last.  ``jobs`` threads read, compress and write
+slabs concurrently, at most ``jobs`` slabs in memory at once.
 
 An interrupted run leaves no store that looks complete: the group's ``.zattrs`` and ``.zgroup``
 (which make it an image) are written after every chunk.  A local output is also built in a
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import importlib
+import itertools
 import json
 import math
 import os
@@ -329,16 +330,18 @@ def _slab_task(f, layout: Layout, target, volume: int, start: int, stop: int) ->
 
 
 def _level_tasks(previous, current, halve: tuple[bool, ...]) -> Iterator[Callable[[], int]]:
-    """Slabs of a pyramid level: along its first axis, a chunk's depth at a time (two of the level
-    before, read back from the store), downsampled."""
-    depth = current.chunks[0]
-    factor = 2 if halve[0] else 1
-    for start in range(0, current.shape[0], depth):
-        stop = min(current.shape[0], start + depth)
-
-        def task(start=start, stop=stop) -> int:
-            block = previous[start * factor:min(previous.shape[0], stop * factor)]
-            out = downsample(block, halve)
-            current[start:stop] = out
+    """Blocks of a pyramid level: one chunk deep along every axis but the last (whole along it), each
+    read from the level before (twice as deep along the halved axes, read back from the store) and
+    downsampled: a block is a few chunks' worth, whatever the image's size."""
+    ranges = []
+    for axis in range(current.ndim - 1):
+        depth = current.chunks[axis]
+        ranges.append([(start, min(current.shape[axis], start + depth)) for start in range(0, current.shape[axis], depth)])
+    factors = [2 if h else 1 for h in halve]
+    for corner in itertools.product(*ranges):
+        def task(corner=corner) -> int:
+            source = tuple(slice(a * f, min(n, b * f)) for (a, b), f, n in zip(corner, factors, previous.shape))
+            out = downsample(previous[source], halve)
+            current[tuple(slice(a, b) for a, b in corner)] = out
             return out.nbytes
         yield task
