@@ -35,7 +35,8 @@ def test_ome_zarr_from_http_to_s3(http, s3):
 
     _, options, _ = s3
     url = f"s3://{BUCKET}/out/emd.ome.zarr"
-    to_ome_zarr(http.url("files", "EMD-3001.map"), url, levels=2, output_storage_options=options)
+    to_ome_zarr(http.url("files", "EMD-3001.map"), url, levels=2, chunks=[16, 8, 16], jobs=2,
+                output_storage_options=options)
     store = zarr.storage.FSStore(url, **options)
     group = zarr.open_group(store, mode="r")
     with mrcschema.open(CORPUS / "mrcfile" / "EMD-3001.map") as f:
