@@ -291,7 +291,8 @@ def main(argv=None):
 def _error(args, exc):
     """One line on stderr, exit code 2.  preview's, convert's and refs's error is about their file
     (unless the message names it already); a batch's (a --jobs worker that died) about no one file."""
-    file = getattr(args, "file", None)
-    where = f"{file}: " if file and not str(exc).startswith(str(file)) else ""
+    file, message = getattr(args, "file", None), str(exc)
+    named = [str(name) for name in (file, getattr(args, "output", None)) if name]
+    where = f"{file}: " if file and not any(name in message for name in named) else ""
     print(f"mrcschema {args.command}: {where}{exc}", file=sys.stderr)
     return 2

@@ -268,6 +268,8 @@ def to_ome_zarr(source, output, *, levels: int = 1, chunks: list[int] | tuple[in
                                   dtype=layout.dtype, compressor=codec, fill_value=0, store=store.store,
                                   path=str(level), dimension_separator="/", overwrite=True)
                       for level, shape in enumerate(layout.shapes)]
+            if ".zgroup" in store.store:  # zarr 2 makes the parent group with the first array: it comes last
+                del store.store[".zgroup"]
             total = sum(math.prod(shape) for shape in layout.shapes) * layout.dtype.itemsize
             with progress_bar(total, "convert", setting=progress) as bar:
                 _run(_level0_tasks(f, layout, arrays[0]), jobs, bar)

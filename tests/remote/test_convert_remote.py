@@ -47,3 +47,20 @@ def test_ome_zarr_from_http_to_s3(http, s3):
     to_ome_zarr(CORPUS / "mrcfile" / "EMD-3197.map", url, overwrite=True, output_storage_options=options)
     group = zarr.open_group(zarr.storage.FSStore(url, **options), mode="r")
     assert group["0"].shape == (20, 20, 20) and "1" not in group
+
+
+def test_an_interrupted_export_to_s3_leaves_no_group_metadata(s3, monkeypatch):
+    from mrcschema.convert import omezarr
+
+    _, options, _ = s3
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(omezarr, "downsample", interrupted)
+    url = f"s3://{BUCKET}/out/interrupted.ome.zarr"
+    with pytest.raises(KeyboardInterrupt):
+        omezarr.to_ome_zarr(CORPUS / "mrcfile" / "EMD-3001.map", url, levels=2, output_storage_options=options)
+    store = zarr.storage.FSStore(url, **options)
+    assert "0/.zarray" in store  # level 0 was written ...
+    assert ".zattrs" not in store and ".zgroup" not in store  # ... but nothing makes it a group or an image
