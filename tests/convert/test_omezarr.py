@@ -264,8 +264,10 @@ def test_a_killed_conversion_leaves_the_image_complete_or_absent(tmp_path, delay
     child.wait()
     staging = [p for p in tmp_path.iterdir() if p.name.startswith("out.ome.zarr.part")]
     for store in [out] * out.exists() + staging:  # the staging folder: killed before its rename or not yet done
-        if store == out or (store / ".zattrs").exists():
+        if (store / ".zgroup").exists():  # what zarr opens as a group: complete (its .zgroup is written last)
             group, ms = read_back(store)
             assert len(ms["datasets"]) == 3 and np.array_equal(group["2"][...][0, 0], np.arange(1.5, 512, 4))
-        else:  # not an image: neither the group nor its metadata is there
-            assert not (store / ".zgroup").exists()
+        else:
+            assert store != out
+            with pytest.raises(zarr.errors.GroupNotFoundError):
+                zarr.open_group(str(store), mode="r")
