@@ -11,7 +11,7 @@ import mrcschema
 
 #: corpus files where RosettaSciIO's axes are right (positive CELLA; no DE sidecars)
 RIGHT_FILES = [p for p in CORPUS_MRC if p.name in ("HAADFscan.mrc", "fei-extended.mrc", "epu2.9_example.mrc",
-                                                      "EMD-3197.map", "EMD-3001.map")]
+                                                      "EMD-3197.map")]
 
 
 def peer_load(path, **kwargs):

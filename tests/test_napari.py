@@ -104,7 +104,7 @@ def test_stacks_and_compressed_files(tmp_path, plugin):
     mrcschema.write(tmp_path / "frames.mrcs", stack, voxel_size=3.0)
     ((layer, kwargs, _),) = read(tmp_path / "frames.mrcs", plugin)
     np.testing.assert_array_equal(layer, stack)
-    assert kwargs["axis_labels"] == ("frame", "y", "x") and kwargs["scale"] == (1.0, 3.0, 3.0)
+    assert kwargs["axis_labels"] == ("frame", "y", "x") and kwargs["scale"] == (3.0, 3.0, 3.0)  # CELLA.z / MZ
     ((layer, kwargs, _),) = read(CORPUS / "mrcfile" / "emd_3001.map.gz", plugin)
     assert layer.shape == (25, 43, 73) and kwargs["name"] == "emd_3001"
 

@@ -81,12 +81,36 @@ def test_stack_shows_its_first_frames_and_large_frames_are_sampled(tmp_path):
     mrcschema.write(path, data, voxel_size=2.0)
     png, picture = write_picture(path, tmp_path)
     step = picture.panels[0].step
-    assert step == 3  # 2 x 2 panels in 768 px: every 3rd pixel of 1000
-    frames = [data[i, ::step, ::step] for i in range(4)]
+    assert step == 3  # 2 x 2 panels in 768 px: 3 x 3 blocks of 1000
+    frames = [block_means(data[i], step) for i in range(4)]
     lo, hi = limits_of(*frames)
     for tile, frame in zip(panels_of(png, picture), frames):
         np.testing.assert_array_equal(tile, expected_grey(frame, lo, hi))
-    assert "shown: frames 0-3 of 10, every 3th pixel" in picture.caption
+    assert "shown: frames 0-3 of 10, 3 x 3 pixels averaged" in picture.caption
+
+
+def block_means(image, step):
+    """The reference reduction: the mean of each whole step x step block."""
+    rows, columns = image.shape[0] // step, image.shape[1] // step
+    blocks = image[:rows * step, :columns * step].astype(np.float64)
+    return blocks.reshape(rows, step, columns, step).mean(axis=(1, 3))
+
+
+def test_a_large_image_is_reduced_by_area_averaging_not_decimation(tmp_path):
+    """EPU 4096^2 shown at 683^2: the preview matches 6 x 6 block means (the particles), while every
+    6th pixel alone is shot noise, nearly uncorrelated with them."""
+    path = CORPUS / "mrcfile" / "epu2.9_example.mrc"
+    _, picture = write_picture(path, tmp_path)
+    shown, step = picture.panels[0].image, picture.panels[0].step
+    with mrcschema.open(path) as f:
+        data = np.asarray(f.data)
+    reference = block_means(data, step)
+    decimated = data[::step, ::step][:reference.shape[0], :reference.shape[1]].astype(np.float64)
+    assert step == 6 and shown.shape == reference.shape
+    ours = np.corrcoef(shown.ravel(), reference.ravel())[0, 1]
+    theirs = np.corrcoef(decimated.ravel(), reference.ravel())[0, 1]
+    assert ours == pytest.approx(1.0) and theirs < 0.5 and ours > 2 * theirs
+    assert "6 x 6 pixels averaged" in picture.caption[2]
 
 
 def test_4dstem_scan_is_a_virtual_image_on_the_scan_grid(tmp_path):
@@ -99,7 +123,11 @@ def test_4dstem_scan_is_a_virtual_image_on_the_scan_grid(tmp_path):
         if expected.ndim == 3:  # repeated positions: the repeats summed
             expected = expected.sum(axis=0)
         virtual, mean = panels_of(png, picture)
-        np.testing.assert_array_equal(virtual, expected_grey(expected, *limits_of(expected)))
+        aspect = picture.panels[0].aspect  # the scan's y step / x step: rows drawn to scale
+        zoom = picture.boxes[0][4]
+        rows = (np.arange(virtual.shape[0]) * zoom / aspect).astype(int) // zoom
+        assert virtual.shape[0] == round(expected.shape[0] * aspect)
+        np.testing.assert_array_equal(virtual, expected_grey(expected, *limits_of(expected))[rows])
         with mrcschema.open(movie) as f:
             frames = np.asarray(f.data, dtype=np.float64)
         mean_frame = frames.mean(axis=0)

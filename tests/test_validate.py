@@ -89,6 +89,8 @@ def test_mrcfile_file_with_labels_and_fei_extended_header_has_no_findings(tmp_pa
 
 # -- one corruption per rule ------------------------------------------------------------------------
 E, W, I = "error", "warning", "info"
+#: the physical model's fallback, reported where it takes CELLA / N or the axes as 1, 2, 3
+FALLBACK = (I, "PHYSICAL-FALLBACK", "cella", 40)
 
 HEADER_CASES = {
     "conforming": ({}, []),
@@ -113,13 +115,13 @@ HEADER_CASES = {
     "ny_nz_zero": (dict(ny=0, nz=0, my=3, mz=1), [(E, "MRC2014-DIMENSIONS", "ny", 4), (E, "MRC2014-DIMENSIONS", "nz", 8)]),
     "nx_negative": (dict(nx=-3, mx=4), [(E, "MRC2014-DIMENSIONS", "nx", 0)]),
     "nz_negative": (dict(nz=-2), [(E, "MRC2014-DIMENSIONS", "nz", 8)]),
-    "mx_zero": (dict(mx=0), [(E, "MRC2014-SAMPLING", "mx", 28)]),
+    "mx_zero": (dict(mx=0), [(E, "MRC2014-SAMPLING", "mx", 28), FALLBACK]),
     "m_zero_mrcz": (dict(mx=0, my=0, mz=0), [(E, "MRC2014-SAMPLING", "mx", 28), (E, "MRC2014-SAMPLING", "my", 32),
-                                             (E, "MRC2014-SAMPLING", "mz", 36)]),
-    "my_negative": (dict(my=-1), [(E, "MRC2014-SAMPLING", "my", 32)]),
+                                             (E, "MRC2014-SAMPLING", "mz", 36), FALLBACK]),
+    "my_negative": (dict(my=-1), [(E, "MRC2014-SAMPLING", "my", 32), FALLBACK]),
     "cella_negative_as_de": (dict(cella=dict(y=-30.0)), [(E, "MRC2014-CELLA", "cella.y", 44)]),
     "cella_nan": (dict(cella=dict(z=float("nan"))), [(E, "MRC2014-CELLA", "cella.z", 48)]),
-    "axes_not_a_permutation": (dict(mapc=1, mapr=1, maps=3), [(E, "MRC2014-AXES", "mapc, mapr, maps", 64)]),
+    "axes_not_a_permutation": (dict(mapc=1, mapr=1, maps=3), [FALLBACK, (E, "MRC2014-AXES", "mapc, mapr, maps", 64)]),
     "axes_permuted_in_an_image_stack": (dict(mapc=2, mapr=1, maps=3),
                                         [(W, "MRC2014-AXES-IMAGE", "mapc, mapr, maps", 64)]),
     "axes_permuted_in_a_crystal_map": (dict(ispg=4, mz=2, mapc=3, mapr=1, maps=2), []),
@@ -127,7 +129,7 @@ HEADER_CASES = {
     "ispg_negative": (dict(ispg=-1), [(E, "MRC2014-ISPG", "ispg", 88)]),
     "ispg_volume": (dict(ispg=1, mz=2), []),
     "volume_stack_indivisible": (dict(ispg=401, nz=3, mz=2), [(E, "MRC2014-VOLUME-STACK", "nz, mz", 8)]),
-    "volume_stack_mz_zero": (dict(ispg=401, mz=0), [(E, "MRC2014-SAMPLING", "mz", 36),
+    "volume_stack_mz_zero": (dict(ispg=401, mz=0), [(E, "MRC2014-SAMPLING", "mz", 36), FALLBACK,
                                                      (E, "MRC2014-VOLUME-STACK", "nz, mz", 8)]),
     "volume_stack": (dict(ispg=401, nz=4, mz=2), []),
     "image_stack_mz_not_1": (dict(mz=2), [(W, "MRC2014-IMAGE-MZ", "mz", 36)]),
@@ -871,15 +873,17 @@ def test_cli_exit_codes_and_text(tmp_path, capsys):
     assert capsys.readouterr().out == f"{good}: OK\n"
     assert main(["validate", str(good), str(bad)]) == 1
     lines = capsys.readouterr().out.splitlines()
-    assert lines[:2] == [f"{good}: OK", f"{bad}: INVALID (1 error)"]
+    assert lines[:2] == [f"{good}: OK", f"{bad}: INVALID (1 error, 1 info)"]
     assert lines[2].startswith("  error MRC2014-SAMPLING mx@28: MX is 0 with CELLA.X 4: ")
     assert " ".join(l.strip() for l in lines[2:]) == (
         "error MRC2014-SAMPLING mx@28: MX is 0 with CELLA.X 4: the voxel size CELLA / MX is undefined (mrcz writes "
-        "0 in every file; its readers take CELLA / N) expected MX, MY, MZ > 0 (the voxel size is CELLA / M)")
+        "0 in every file; its readers take CELLA / N) expected MX, MY, MZ > 0 (the voxel size is CELLA / M) "
+        "info PHYSICAL-FALLBACK cella@40: physical model: MX is 0: the voxel size along X is CELLA / NX "
+        "expected voxel sizes the physical model takes from the header as it stands (CELLA / M along each axis)")
     assert max(len(l) for l in lines) <= 100
     assert main(["validate", str(good), str(tmp_path / "missing.mrc"), str(bad)]) == 2
     captured = capsys.readouterr()
-    assert captured.out.splitlines()[0] == f"{good}: OK" and f"{bad}: INVALID (1 error)" in captured.out
+    assert captured.out.splitlines()[0] == f"{good}: OK" and f"{bad}: INVALID (1 error, 1 info)" in captured.out
     assert captured.err.splitlines()[0] == (f"mrcschema validate: {tmp_path / 'missing.mrc'}: FileNotFoundError: "
                                             f"[Errno 2] No such file or directory: '{tmp_path / 'missing.mrc'}'")
     assert captured.err.splitlines()[1].startswith("mrcschema validate: 3 files: 1 valid, 1 invalid, 1 unreadable; ")

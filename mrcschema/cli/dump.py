@@ -56,6 +56,8 @@ def render_text(info, width: int = 100, style: Style | None = None) -> str:
     lines += ["", title(f"extended header: {info['extended_header']['kind']}, {info['extended_header']['size']} bytes")]
     lines += _extended_lines(info["extended_header"], width, style)
     lines += ["", title("data:")] + _lines(_data_texts(info["data"]), width)
+    if "interpreted" in info:
+        lines += ["", title("interpreted (physical model):")] + _lines(_interpreted_texts(info["interpreted"]), width)
     return "\n".join(lines)
 
 
@@ -89,8 +91,33 @@ def _data_texts(d):
     axes = ", ".join(d["axis_order"]) if d["axis_order"] else "not a permutation of X, Y, Z"
     return [f"{kind}: shape {tuple(d['shape'])}, dtype {d['dtype']} (mode {d['mode']}: {d['mode_meaning']})",
             f"offset {d['offset']}, file size {d['file_size']} ({size_note})",
-            f"voxel size {voxel} Å, origin {origin}",
+            f"CELLA / M {voxel} Å, ORIGIN {origin} (what they mean: see interpreted)",
             f"columns, rows, sections along {axes}"]
+
+
+def _interpreted_texts(m):
+    """The physical model: what the data is, each axis with its scale (or why it is unknown), the origin."""
+    texts = [m["description"]]
+    for a in m["axes"]:
+        if a["scale"] is None:
+            texts.append(f"axis {a['name']}: {a['size']}, scale unknown ({a['reason']})")
+        else:
+            offset = f", first at {a['offset']:.6g} {a['unit']}" if a["offset"] else ""
+            texts.append(f"axis {a['name']}: {a['size']} x {a['scale']:.6g} {a['unit']}{offset} ({a['reason']})")
+    if m["scan"] is not None:
+        step = " x ".join("unknown" if s is None else f"{s:.6g} Å" for s in m["scan"]["step"])
+        texts.append(f"scan: {' x '.join(map(str, m['scan']['shape']))} positions (y, x), step {step}"
+                     + ("" if m["scan"]["raster"] else ", placed from the scan coordinates"))
+    if m["origin"] is not None:
+        texts.append(f"first voxel at {tuple(round(v, 6) for v in m['origin'])} Å (X, Y, Z; {m['origin_source']})")
+    else:
+        texts.append(f"first voxel: {m['origin_source']}")
+    if m["voltage"]:
+        texts.append(f"voltage {m['voltage'] / 1e3:g} kV")
+    if m["frame_rate"]:
+        texts.append(f"frame rate {m['frame_rate']:g} /s")
+    texts += [f"fallback: {f}" for f in m["fallbacks"]]
+    return texts
 
 
 def render_record(info, width: int = 100, style: Style | None = None) -> str:

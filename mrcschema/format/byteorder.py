@@ -11,25 +11,11 @@ from __future__ import annotations
 
 import sys
 
+from .meaning import MACHINE_STAMP, STANDARD_STAMPS, stamp_byteorder
 from .modes import MODES
 from .mrc2014 import field_bytes, header_values
 
-STANDARD_STAMPS = {
-    b"\x44\x44\x00\x00": "<",
-    b"\x44\x41\x00\x00": "<",
-    b"\x11\x11\x00\x00": ">",
-}
-
-MACHINE_STAMP = {"<": b"\x44\x44\x00\x00", ">": b"\x11\x11\x00\x00"}
-
-
-def stamp_byteorder(machst: bytes):
-    """Order given by a stamp, reading only its first two bytes as mrcfile does; None if unknown."""
-    if machst[:1] == b"\x44" and machst[1:2] in (b"\x44", b"\x41"):
-        return "<"
-    if machst[:2] == b"\x11\x11":
-        return ">"
-    return None
+__all__ = ["MACHINE_STAMP", "STANDARD_STAMPS", "stamp_byteorder", "detect_byteorder", "byteorder_argument"]
 
 
 def _plausibility(header: bytes, order: str) -> int:

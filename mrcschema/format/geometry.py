@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import MrcFormatError, MrcWarning, location
 from .byteorder import detect_byteorder, stamp_byteorder
+from .meaning import imod_unsigned_bytes, is_volume_stack
 from .modes import MODES, NONSTANDARD_MODES, READABLE_MODES, Mode, data_nbytes, mode_info, stored_dtype
 from .mrc2014 import (
     HEADER_SIZE,
@@ -144,7 +145,7 @@ def unsigned_bytes(parsed: ParsedHeader) -> bool:
     """Mode-0 bytes are unsigned only where IMOD's stamp is present without the 'signed' flag
     and the file does not claim MRC2014 (which made mode 0 signed)."""
     imod = parsed.imod
-    return imod.imod_stamp == IMOD_STAMP and not imod.imod_flags & 1 and parsed.header.nversion < 20140
+    return imod_unsigned_bytes(imod.imod_stamp == IMOD_STAMP, imod.imod_flags, parsed.header.nversion)
 
 
 def _check_dimensions(header):
@@ -214,24 +215,12 @@ def data_geometry(parsed: ParsedHeader, file_size: int, *, permissive=False) -> 
     return DataGeometry(offset, dtype, stored, shape, nbytes, mode, sections)
 
 
-def data_kind(ispg: int, nz: int) -> str:
-    """What the data block is by ISPG and NZ: "image" (ISPG 0, NZ 1), "image stack" (ISPG 0),
-    "volume" (ISPG 1-230), "volume stack" (ISPG 401-630), else "unknown"."""
-    if ispg == 0:
-        return "image" if nz == 1 else "image stack"
-    if 1 <= ispg <= 230:
-        return "volume"
-    if 401 <= ispg <= 630:
-        return "volume stack"
-    return "unknown"
-
-
 def _array_shape(h, sections, permissive):
     """mrcfile's rule: (ny, nx) for a single image (ISPG 0, NZ 1); (nz // mz, mz, ny, nx) for a
     volume stack (ISPG 401-630); (nz, ny, nx) for everything else, a volume with NZ 1 included.
     The header's NZ decides the rank, so a truncated file keeps it (``sections`` present; a single
     image with no whole section present is an empty ``(0, ny, nx)``)."""
-    if 401 <= h.ispg <= 630:
+    if is_volume_stack(h.ispg):
         if h.mz > 0 and sections % h.mz == 0:
             return (sections // h.mz, h.mz, h.ny, h.nx)
         present = "" if sections == h.nz else f" ({sections} sections present)"

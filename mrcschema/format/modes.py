@@ -33,6 +33,34 @@ class Mode:
     packed_4bit: bool = False  #: mode 101: two pixels per byte, rows padded to whole bytes
     name: str = ""  #: the type in a word or two, as ``dump`` shows it ("float32", "complex int16")
 
+    @property
+    def is_complex(self) -> bool:
+        """Transforms (modes 3, 4): each value a complex number."""
+        return self.dtype.kind == "c" or self.dtype.names is not None
+
+    @property
+    def kind(self) -> str:
+        """"integer", "float", "complex", "rgb" or "packed" (mode 101)."""
+        if self.is_complex:
+            return "complex"
+        if self.samples_per_pixel > 1:
+            return "rgb"
+        if self.packed_4bit:
+            return "packed"
+        return "float" if self.dtype.kind == "f" else "integer"
+
+    @property
+    def signed(self) -> bool:
+        """Whether stored values carry a sign (mode 0: as MRC2014 says; see
+        :func:`mrcschema.format.meaning.imod_unsigned_bytes` for IMOD's older files)."""
+        base = self.dtype[0] if self.dtype.names else self.dtype
+        return base.kind in "ifc"
+
+    @property
+    def item_bytes(self) -> int:
+        """Bytes of one stored value (a complex pair counts as one; RGB one sample)."""
+        return self.dtype.itemsize
+
 
 MODES = {
     0: Mode(0, np.dtype("i1"), "8-bit signed integer (range -128 to 127)", name="int8"),
@@ -53,6 +81,10 @@ NONSTANDARD_MODES = {
     8: Mode(8, np.dtype("<u4"), "32-bit unsigned integer (not MRC2014: Priism/DeltaVision, mrcz)",
             name="uint32"),
 }
+#: IMOD's RGB mode (not MRC2014: validation warns)
+IMOD_RGB_MODE = 16
+#: MODE values MRC2014 (with the 20141 update) defines
+MRC2014_MODES = tuple(number for number in MODES if number != IMOD_RGB_MODE)
 #: every mode this library reads
 READABLE_MODES = {**MODES, **NONSTANDARD_MODES}
 
@@ -102,3 +134,14 @@ def pack_4bit(values: np.ndarray) -> np.ndarray:
     if values.shape[-1] % 2:
         values = np.concatenate([values, np.zeros(values.shape[:-1] + (1,), np.uint8)], axis=-1)
     return (values[..., 0::2] & 0x0F) | ((values[..., 1::2] & 0x0F) << 4)
+
+
+def imod_shifted_to_unsigned(values: np.ndarray) -> np.ndarray:
+    """IMOD's "signed bytes stored shifted" (mrcfile issue 69): unsigned values 0-255 written as mode-0
+    bytes minus 128, so an IMOD mask reads as -128/-127.  An explicit step, since nothing in the
+    header says a file was written so: ``imod_shifted_to_unsigned(f.data)`` gives the uint8 values
+    (value + 128, exact, through the bit pattern: no widening)."""
+    values = np.asarray(values)
+    if values.dtype != np.int8:
+        raise ValueError(f"IMOD's shifted bytes are mode-0 int8 data, not {values.dtype}")
+    return values.view(np.uint8) ^ np.uint8(0x80)

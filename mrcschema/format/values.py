@@ -32,6 +32,7 @@ import math
 
 import numpy as np
 
+from .meaning import EM_VOLUME_ISPG, is_image_ispg, is_volume, is_volume_stack, space_group, stamp_name
 from .modes import READABLE_MODES
 from .mrc2014 import TEXT_FIELDS
 from .records import field_names, is_record
@@ -187,14 +188,14 @@ def _mode(value):
 
 
 def _ispg(value):
-    if value == 0:
+    if is_image_ispg(value):
         return "image or image stack"
-    if value == 1:
+    if value == EM_VOLUME_ISPG:
         return "volume (P 1)"
-    if 2 <= value <= 230:
+    if is_volume(value):
         return f"volume, space group {space_group_symbol(value)}"
-    if 401 <= value <= 630:
-        return f"volume stack, space group {space_group_symbol(value - 400)}"
+    if is_volume_stack(value):
+        return f"volume stack, space group {space_group_symbol(space_group(value))}"
     return "not an MRC2014 space group"
 
 
@@ -206,8 +207,7 @@ def _machst(value):
     raw = bytes.fromhex(value["hex"]) if isinstance(value, dict) else value
     if not isinstance(raw, bytes):
         return None
-    return {b"\x44\x44": "little-endian", b"\x44\x41": "little-endian", b"\x11\x11": "big-endian"}.get(
-        raw[:2], "no standard stamp")
+    return stamp_name(raw)
 
 
 _FEI_LAYOUTS = ("fei1", "fei2")

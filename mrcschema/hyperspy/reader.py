@@ -28,6 +28,7 @@ from ..format.values import header_values, record_columns
 from ..reading import mrc_file
 from ..reading.lazy import check_chunks, import_dask, lazy_frames, lazy_memmap, load_frames
 from ..reading.metadata import acquisition
+from ..reading.physical import physical_model
 from ..reading.window import map_window
 from ..sources.urls import basename
 
@@ -162,17 +163,30 @@ def _spatial_axis(name, size, scale_nm, offset_nm=0.0, navigate=False, units="nm
     return _axis(name, size, scale_nm, offset_nm, units, navigate)
 
 
-def _signal_axes(mrc, names=("y", "x")):
-    """The two image axes, scaled from the FEI pixel size (m) or else from the voxel size (Å)."""
-    h = mrc.header
-    acq = acquisition(mrc)
-    if acq.pixel_size is not None and acq.pixel_size[0] > 0:
-        sx, sy = acq.pixel_size[0] * 1e9, acq.pixel_size[1] * 1e9
-    else:
-        voxel = mrc.voxel_size  # CELLA / M (or CELLA / N where M is 0: mrcz), in Å
-        sx, sy = (v / 10.0 if v > 0 else None for v in (voxel.x, voxel.y))
-    return [_spatial_axis(names[0], h.ny, sy, h.origin.y / 10.0),
-            _spatial_axis(names[1], h.nx, sx, h.origin.x / 10.0)]
+#: the model's units -> HyperSpy's (RosettaSciIO uses nm and nm^-1) and the factor
+_HYPERSPY_UNITS = {"Å": ("nm", 0.1), "1/Å": ("nm^-1", 10.0), "s": ("s", 1.0)}
+
+
+def _model_axis(axis, navigate=False, name=None):
+    """A HyperSpy axis dict from one axis of the physical model (``mrc.physical``): scale 1 and no
+    units where the model does not know the scale."""
+    if axis.scale is None or axis.unit not in _HYPERSPY_UNITS:
+        return _axis(name or axis.name, axis.size, navigate=navigate)
+    units, factor = _HYPERSPY_UNITS[axis.unit]
+    return _axis(name or axis.name, axis.size, _converted(axis.scale, factor), _converted(axis.offset, factor),
+                 units, navigate)
+
+
+def _converted(value, factor):
+    """``value * factor`` without the last-digit noise of the unit change (0.1 nm, not 0.10000000000000002)."""
+    return float(f"{value * factor:.15g}")
+
+
+def _signal_axes(mrc, names=None):
+    """The two image axes of the physical model (names, scales, units and offsets)."""
+    plane = mrc.physical.axes[-2:]
+    names = names or (None, None)
+    return [_model_axis(axis, name=name) for axis, name in zip(plane, names)]
 
 
 def _frame_count(mrc):
@@ -209,33 +223,21 @@ def _plan(mrc, info, navigation_shape, scan_file, options=None):
 
 
 def _generic(mrc):
-    h = mrc.geometry.shape
-    header = mrc.header
-    signal = _signal_axes(mrc)
-    if len(h) == 2:
-        return _finish([], signal)
-    voxel_z = mrc.voxel_size.z
-    z = _spatial_axis("z", h[-3], voxel_z / 10.0 if voxel_z > 0 else None, header.origin.z / 10.0, navigate=True)
-    if len(h) == 4:
-        return _finish([_axis("volume", h[0], navigate=True), z], signal)
-    return _finish([z], signal)
+    """Every axis as the physical model has it: MAPC/MAPR/MAPS decide which cell axis each array
+    axis is (EMD-3001: sections along Y), stacks have a "frame" axis, volume stacks a "volume"."""
+    axes = mrc.physical.axes
+    return _finish([_model_axis(a, navigate=True) for a in axes[:-2]], _signal_axes(mrc))
 
 
 def _de_signal_axes(mrc, info):
-    """Frame axes of a DE movie: reciprocal (ky, kx) when diffracting, else real (y, x)."""
-    h = mrc.header
-    if info.is_diffracting:
-        size = info.diffraction_pixel_size
-        names, units = ("ky", "kx"), "nm^-1"
-    else:
-        size = info.real_pixel_size
-        names, units = ("y", "x"), "nm"
-    sx, sy = (None, None) if size is None else size
-    return [_spatial_axis(names[0], h.ny, sy, units=units), _spatial_axis(names[1], h.nx, sx, units=units)]
+    """Frame axes of a DE movie, from the physical model: reciprocal (ky, kx) when diffracting,
+    else real (y, x), sized from the info file."""
+    plane = physical_model(mrc, info, None).axes[-2:]
+    return [_model_axis(axis) for axis in plane]
 
 
 def _scan_axes(info, ny, nx):
-    real = info.real_pixel_size
+    real = info.real_pixel_size  # the same numbers as the physical model's scan step, in nm
     sx, sy = (None, None) if real is None else real
     return [_spatial_axis("y", ny, sy, navigate=True), _spatial_axis("x", nx, sx, navigate=True)]
 

@@ -5,10 +5,11 @@
   (:func:`mrcschema.reading.lazy.lazy_memmap`), so opening a 100 GB tomogram reads nothing;
   without dask they are a read-only ``numpy.memmap``.  Smaller files are read into memory.
   Complex data shows its amplitude; IMOD RGB (mode 16) is an RGB layer.
-* Geometry: the layer ``scale`` is the voxel size and ``translate`` the origin, both in Å, along
-  the data axes (sections, rows, columns are the axes MAPS, MAPR, MAPC say); ``units`` are
-  ``angstrom``; ``axis_labels`` name the axes (``z, y, x``; ``frame`` for an image stack,
-  ``volume`` for a volume stack).
+* Geometry: from the physical model (``MrcFile.physical``): the layer ``scale`` is each axis's
+  step and ``translate`` the position of its first voxel, in Å, along the data axes (sections,
+  rows, columns are the axes MAPS, MAPR, MAPC say); ``units`` ``angstrom``, or ``pixel`` with scale 1
+  where the size is not known (CELLA 0, Direct Electron's negative CELLA); ``axis_labels`` name the
+  axes (``z, y, x``; ``frame`` for an image stack, ``volume`` for a volume stack).
 * A Direct Electron 4D-STEM movie with its info file is read through the HyperSpy reader's plan
   (:func:`mrcschema.hyperspy.reader.file_reader`, lazily when large): the layer has the scan and
   frame axes ``y, x, ky, kx`` (and ``repeat``) with their scales and units.
@@ -31,7 +32,8 @@ from ..reading import mrc_file
 LAZY_BYTES = 256 << 20
 SUFFIXES = (".mrc", ".mrcs", ".map", ".st", ".ali", ".rec", ".preali", ".ccp4")
 COMPRESSIONS = ("", ".gz", ".bz2")
-_XYZ = {1: "x", 2: "y", 3: "z"}
+#: the physical model's units as napari (pint) spells them; an axis without a known scale is in pixels
+NAPARI_UNITS = {"Å": "angstrom", "1/Å": "1/angstrom", "s": "second"}
 
 
 def is_mrc_path(path) -> bool:
@@ -68,29 +70,20 @@ def _lazy_wanted(nbytes):
 
 def _image(path):
     with mrc_file.open(path) as mrc:
-        g, h = mrc.geometry, mrc.header
+        g = mrc.geometry
         rgb = g.mode.samples_per_pixel > 1
         shape = tuple(g.shape)
-        spatial = len(shape) - (1 if rgb else 0)
         mappable = mrc.source.mappable_path is not None and not g.mode.packed_4bit
         if _lazy_wanted(g.nbytes) and mappable:
             data = _lazy_or_mapped(path, g.offset, g.dtype, shape)
         else:
             data = np.array(mrc.data)  # small (or compressed: in memory already): the file can close
         data = _displayable(data)
-        voxel = (mrc.voxel_size.x, mrc.voxel_size.y, mrc.voxel_size.z)
-        origin = (mrc.origin.x, mrc.origin.y, mrc.origin.z)
-        axes = [h.maps, h.mapr, h.mapc] if set((h.mapc, h.mapr, h.maps)) == {1, 2, 3} else [3, 2, 1]
-        size = [voxel[a - 1] if voxel[a - 1] > 0 else 1.0 for a in axes]
-        place = [origin[a - 1] for a in axes]
-        labels = [_XYZ[a] for a in axes]
-        if spatial == 2:
-            size, place, labels = size[1:], place[1:], labels[1:]
-        elif spatial == 4:  # volume stack: (volumes, z, y, x)
-            size, place, labels = [1.0] + size, [0.0] + place, ["volume"] + labels
-        if spatial == 3 and h.ispg == 0:  # an image stack: the sections are frames, not a length
-            size[0], place[0], labels[0] = 1.0, 0.0, "frame"
-        units = tuple("pixel" if label in ("frame", "volume") else "angstrom" for label in labels)
+        axes = mrc.physical.axes  # the one physical model: names, scales, units, offsets
+        size = [a.scale if a.scale is not None else 1.0 for a in axes]
+        place = [a.offset for a in axes]
+        labels = [a.name for a in axes]
+        units = tuple(NAPARI_UNITS[a.unit] if a.scale is not None else "pixel" for a in axes)
         kwargs = {
             "name": _stem(path), "scale": tuple(size), "translate": tuple(place), "axis_labels": tuple(labels),
             "units": units, "rgb": rgb, "metadata": _metadata(path, mrc),

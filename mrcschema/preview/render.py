@@ -11,13 +11,15 @@ What is shown (``choose_panels``):
   Random/XY scans by their ``*_scan_coordinates.csv``), beside the mean frame;
 * ``section=N``: section (frame) N alone.
 
-Only the sections shown are read (a section of a memory-mapped file is a view, and large sections
-are sampled every ``step``-th pixel before anything is copied), so a 100 GB file previews in the
-time of a small one; a virtual image reads every frame once, with a progress bar when long.
+Only the sections shown are read (a section of a memory-mapped file is a view), so a 100 GB file
+previews in the time of a small one; large sections are reduced by averaging ``step`` x ``step``
+blocks, read in bands (decimation would show a noisy micrograph as shot noise); a virtual image
+reads every frame once, with a progress bar when long.
 
 Contrast: the ``percentiles`` (0.5, 99.5) of the pixels shown, over all panels together, are black
 and white (``grey``); complex data shows its amplitude, RGB data (mode 16) is shown as it is.
-Below the panels: a scale bar from the voxel size (when known) and the main header facts.
+Below the panels: a scale bar where the physical model (``MrcFile.physical``) knows the pixel size
+(a scan's non-square pixels drawn to scale) and a caption saying what the data is.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import attrs
 import numpy as np
 
 from ..errors import MrcFormatError
-from ..format.geometry import data_kind
+from ..format.meaning import data_kind, is_volume_stack, space_group
 from ..format.spacegroups import space_group_symbol
 from ..progress import progress
 from ..reading import mrc_file
@@ -57,9 +59,10 @@ class Panel:
 
     title: str
     image: np.ndarray = attrs.field(eq=False, repr=False)
-    step: int = 1  #: every ``step``-th pixel of the data along both axes
+    step: int = 1  #: ``step`` x ``step`` data pixels averaged into one
     pixel_size: float | None = None  #: Å per data pixel (before ``step``), None when unknown
     group: int = 0  #: panels of one group share their contrast (sections of one volume do)
+    aspect: float = 1.0  #: height / width of one data pixel (a scan with 0.2 x 0.1 nm steps: 2)
 
 
 @attrs.frozen
@@ -88,9 +91,34 @@ def _require_pillow():
 
 
 # -- what to show ---------------------------------------------------------------------------------
+#: bytes of float64 values averaged at a time when a section is reduced
+BIN_BYTES = 16 << 20
+
+
 def _values(section, step):
-    """A section sampled every ``step``-th pixel, as float64 values (complex: amplitude) or RGB bytes."""
-    sampled = section[::step, ::step]
+    """A section reduced ``step`` times by averaging ``step`` x ``step`` blocks (area averaging: a
+    decimated picture of a noisy micrograph is shot noise), as float64 values (complex: amplitude)
+    or RGB bytes.  The edge rows and columns that do not fill a block are left out; a section
+    smaller than one block along an axis is sampled instead.  Read in bands, so memory stays bounded."""
+    rows, columns = section.shape[0] // step, section.shape[1] // step
+    if step == 1 or rows == 0 or columns == 0:
+        return _converted(section[::step, ::step])
+    rgb = section.ndim == 3
+    out = np.empty((rows, columns) + section.shape[2:], dtype=np.float64)
+    band = max(1, BIN_BYTES // max(1, columns * step * step * 8 * (3 if rgb else 1)))
+    for start in range(0, rows, band):
+        stop = min(rows, start + band)
+        block = _converted(section[start * step:stop * step, :columns * step]).astype(np.float64, copy=False)
+        out[start:stop] = block.reshape((stop - start, step, columns, step) + section.shape[2:]).mean(axis=(1, 3))
+    return np.clip(np.round(out), 0, 255).astype(np.uint8) if rgb else out
+
+
+def _binning(step):
+    return f", {step} x {step} pixels averaged" if step > 1 else ""
+
+
+def _converted(sampled):
+    """float64 values (complex: amplitude) or RGB bytes."""
     if sampled.dtype.names:  # mode 3: (real, imag) int16 pairs
         return np.hypot(sampled["real"].astype(np.float64), sampled["imag"].astype(np.float64))
     if sampled.ndim == 3:  # RGB
@@ -113,7 +141,7 @@ def _sections(mrc):
         raise PreviewError(f"no data to preview: the data block is empty (NX {h.nx}, NY {h.ny}, NZ {h.nz})",
                            field="data", offset=None)
     stack = data.reshape((-1,) + tuple(tail))
-    per_volume = h.mz if 401 <= h.ispg <= 630 and h.mz > 0 else stack.shape[0]
+    per_volume = h.mz if is_volume_stack(h.ispg) and h.mz > 0 else stack.shape[0]
     return stack, per_volume
 
 
@@ -122,8 +150,9 @@ def _step(shape, size):
 
 
 def _voxel(mrc):
-    x = mrc.voxel_size.x
-    return float(x) if x > 0 and math.isfinite(x) else None
+    """Å per pixel along the columns, from the physical model; None when not known (no scale bar)."""
+    axis = mrc.physical.axes[-1]
+    return float(axis.scale) if axis.unit == "Å" and axis.scale and math.isfinite(axis.scale) else None
 
 
 def _grid_size(count):
@@ -144,7 +173,7 @@ def choose_panels(mrc, *, section=None, montage=False, frames=None, size=DEFAULT
                                field="section", offset=None)
         step = _step(stack.shape[1:], size)
         return [Panel(f"section {section}", _values(stack[section], step), step, voxel)], \
-            f"section {section} of {count}"
+            f"section {section} of {count}" + _binning(step)
     if section is None and not montage:
         scan = _de_scan(mrc, stack, size)
         if scan is not None:
@@ -171,7 +200,7 @@ def choose_panels(mrc, *, section=None, montage=False, frames=None, size=DEFAULT
     step = _step(stack.shape[1:], max(64, size // columns))
     word = "section" if kind in ("volume", "volume stack") else "frame"
     panels = [Panel(f"{word} {i}", _values(stack[i], step), step, voxel) for i in chosen]
-    return panels, what + (f", every {step}th pixel" if step > 1 else "")
+    return panels, what + _binning(step)
 
 
 def _de_scan(mrc, stack, size):
@@ -207,13 +236,15 @@ def _de_scan(mrc, stack, size):
         return None
     sums, mean = frame_sums(stack, f"preview {os.path.basename(mrc.path)}")
     virtual = np.where(frame_map >= 0, sums[np.maximum(frame_map, 0)], 0.0).sum(axis=0)
-    real = info.real_pixel_size
-    pixel = real[0] * 10.0 if real is not None else None  # nm -> Å
+    scan = mrc.physical.scan
+    step_y, step_x = scan.step if scan is not None else (None, None)
+    pixel = step_x  # Å, from the physical model
+    aspect = step_y / step_x if step_x and step_y else 1.0
     ny, nx = virtual.shape
     step = _step(mean.shape, max(64, size // 2))
     repeats = f", {frame_map.shape[0]} repeats summed" if frame_map.shape[0] > 1 else ""
-    panels = [Panel("virtual image (sum of each frame)", virtual, 1, pixel, group=0),
-              Panel("mean frame", mean[::step, ::step], step, None, group=1)]
+    panels = [Panel("virtual image (sum of each frame)", virtual, 1, pixel, group=0, aspect=aspect),
+              Panel("mean frame", _values(mean, step), step, None, group=1)]
     return panels, f"virtual image of the {nx} x {ny} scan ({info.scan_type or 'raster'}{repeats}) and the mean frame"
 
 
@@ -304,6 +335,9 @@ def compose(panels, caption, percentiles=DEFAULT_PERCENTILES):
         tile = p.image if p.image.ndim == 3 else grey(p.image, lo, hi)
         if zoom > 1:
             tile = np.repeat(np.repeat(tile, zoom, axis=0), zoom, axis=1)
+        if p.aspect != 1.0:  # non-square pixels drawn to scale: rows stretched (nearest neighbour)
+            height = max(1, int(round(tile.shape[0] * p.aspect)))
+            tile = tile[np.minimum((np.arange(height) / p.aspect).astype(int), tile.shape[0] - 1)]
         if rgb and tile.ndim == 2:
             tile = np.repeat(tile[:, :, None], 3, axis=2)
         tiles.append((tile, zoom))
@@ -317,7 +351,7 @@ def compose(panels, caption, percentiles=DEFAULT_PERCENTILES):
     measure = ImageDraw.Draw(Image.new("L", (1, 1)))
     line_h = max(measure.textbbox((0, 0), "Ag", font=font)[3], 10) + 4
     bar = _scale_bar(panels, tiles, cell_w)
-    lines = list(caption) + ([] if bar is not None or not panels else ["voxel size unknown: no scale bar"])
+    lines = list(caption) + ([] if bar is not None or not panels else ["pixel size unknown: no scale bar"])
     lines = [line.translate(glyphs) for line in lines]
     text_w = max([measure.textbbox((0, 0), line, font=font)[2] for line in lines] + [0])
     width = max(grid_w, text_w) + 2 * MARGIN
@@ -359,16 +393,35 @@ def _scale_bar(panels, tiles, cell_w):
 def _caption(mrc, what, percentiles, limits):
     h = mrc.header
     g = mrc.geometry
-    kind = data_kind(h.ispg, h.nz)
-    number = h.ispg - 400 if 401 <= h.ispg <= 630 else h.ispg
-    group = f", space group {space_group_symbol(number)}" if kind != "image" and space_group_symbol(number) else ""
-    v = mrc.voxel_size
-    voxel = f"voxel {v.x:.4g} x {v.y:.4g} x {v.z:.4g} Å" if v.x > 0 else "voxel size unknown"
+    model = mrc.physical
+    number = space_group(h.ispg) or h.ispg
+    volume = model.kind in ("volume", "volume stack")
+    group = f", space group {space_group_symbol(number)}" if volume and space_group_symbol(number) else ""
     return [os.path.basename(str(mrc.path)),
-            f"{kind}{group}: {h.nx} x {h.ny} x {h.nz} {g.mode.name} (mode {h.mode}), {voxel}",
+            f"{model.description}{group}: {h.nx} x {h.ny} x {h.nz} {g.mode.name} (mode {h.mode}), {_sizes(model)}",
             f"shown: {what}",
             "contrast: " + "; ".join(f"{lo:.5g} to {hi:.5g}" for lo, hi in limits)
             + f" (percentiles {percentiles[0]:g} and {percentiles[1]:g})"]
+
+
+def _sizes(model):
+    """The pixel or voxel size in words, from the physical model: what is known and why not."""
+    spatial = [a for a in model.axes if a.name in ("x", "y", "z", "ky", "kx")]
+    if model.scan is not None and model.scan.step[0]:
+        scan = f"scan step {model.scan.step[1]:.4g} x {model.scan.step[0]:.4g} Å"
+    else:
+        scan = ""
+    known = [a for a in spatial if a.scale is not None]
+    if not known:
+        reason = spatial[-1].reason if spatial else "no spatial axes"
+        return ", ".join(t for t in (scan, f"size unknown ({reason})") if t)
+    if len(spatial) == 3:  # along X, Y, Z whatever order the file stores them in
+        by_name = sorted(spatial, key=lambda a: a.name)
+        sizes = ", ".join(f"{a.name.upper()} {a.scale:.4g}" if a.scale is not None else f"{a.name.upper()} unknown"
+                          for a in by_name)
+        return f"voxel {sizes} {known[-1].unit}"
+    sizes = " x ".join(f"{a.scale:.4g}" if a.scale is not None else "unknown" for a in reversed(spatial))
+    return ", ".join(t for t in (scan, f"pixel {sizes} {known[-1].unit}") if t)
 
 
 def render(mrc, *, section=None, montage=False, frames=None, percentiles=None, size=None) -> Picture:

@@ -10,7 +10,7 @@ the schemas declare; the values are rendered by :mod:`mrcschema.format.values`.
 from __future__ import annotations
 
 from ..errors import MrcFormatError
-from ..format.geometry import data_kind
+from ..format.meaning import data_kind, space_group
 from ..format.mrc2014 import HEADER_SIZE, IMOD_EXTRA, IMOD_EXTRA_OFFSET, IMOD_STAMP, MRC2014_HEADER
 from ..format.spacegroups import space_group_symbol
 from ..format.values import header_values, typed
@@ -59,7 +59,7 @@ def _axis_order(header):
 def describe(mrc) -> dict:
     """Everything ``dump`` shows about an open :class:`~mrcschema.MrcFile`, as plain data."""
     g, h, imod = mrc.geometry, mrc.header, mrc.imod
-    ispg = h.ispg if not 401 <= h.ispg <= 630 else h.ispg - 400
+    ispg = space_group(h.ispg) or h.ispg
     out = {
         "schema": DUMP_SCHEMA,
         "file": mrc.path,
@@ -88,8 +88,25 @@ def describe(mrc) -> dict:
         out["imod"] = header_values(imod)
         out["fields"]["imod"] = field_table(IMOD_EXTRA, IMOD_EXTRA_OFFSET)
     out["extended_header"] = describe_extended(mrc)
+    if g is not None:
+        out["interpreted"] = describe_physical(mrc.physical)
     out["warnings"] = []
     return out
+
+
+def describe_physical(model) -> dict:
+    """The physical model as plain data: the "interpreted" block beside the raw fields."""
+    scan = model.scan
+    return {
+        "kind": model.kind, "description": model.description,
+        "axes": [{"name": a.name, "size": a.size, "scale": a.scale, "unit": a.unit, "offset": a.offset,
+                  "scale_known": a.scale_known, "reason": a.reason} for a in model.axes],
+        "origin": None if model.origin is None else list(model.origin), "origin_source": model.origin_source,
+        "fallbacks": list(model.fallbacks),
+        "scan": None if scan is None else {"shape": list(scan.shape), "step": list(scan.step),
+                                           "raster": scan.raster, "repeats": scan.repeats},
+        "voltage": model.voltage, "frame_rate": model.frame_rate,
+    }
 
 
 def describe_extended(mrc, first: int = FIRST_RECORDS) -> dict:

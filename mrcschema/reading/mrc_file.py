@@ -115,6 +115,7 @@ class MrcFile:
         self.mode = mode
         self.permissive = permissive
         self._source = open_source(path, permissive=permissive, storage_options=storage_options)
+        self._storage_options = storage_options  # for the side files the physical model reads
         self.path = self._source.path
         try:
             self._open(byteorder)
@@ -152,6 +153,7 @@ class MrcFile:
         self._labels = None
         self._labels_base = None  #: the labels as last read or folded into the header
         self._voxel_warned = False
+        self._physical = None
         self._packed = None  #: mode 101: the mapped packed bytes behind the unpacked ``data``
         #: DMIN/DMAX/DMEAN/RMS are recomputed on flush/close ("r+": set once the data is mapped,
         #: and by :func:`mrcschema.new`)
@@ -179,6 +181,7 @@ class MrcFile:
                             f"(attrs.evolve(f.header, ...)), not {type(record).__name__}")
         old = self.header  # with pending label changes folded in
         self._header = record
+        self._physical = None
         if (record.label, record.nlabl) != (old.label, old.nlabl):
             self._labels = None  # labels changed through the record: read them from it again
 
@@ -372,6 +375,27 @@ class MrcFile:
             raise ValueError(f"{self.path}: mode 101 stores 4-bit values (0-15); the data holds "
                              f"{int(values.max())}, which would not survive; nothing written")
         self._packed[...] = pack_4bit(values)
+
+    @property
+    def physical(self):
+        """The physical model (:class:`mrcschema.reading.physical.PhysicalModel`): each array axis's
+        name, size, scale, unit and offset, what the data is and where its first voxel sits, from
+        the header, the FEI pixel size and a Direct Electron info file beside a ``*_movie.mrc``.
+        Derived once per open file (``docs/user_guide.md``, "Physical coordinates")."""
+        if self._physical is None:
+            from .physical import de_info_of, fei_pixel_size, physical_model
+
+            info = de_info_of(self.path, self._storage_options)
+            self._physical = physical_model(self, info, fei_pixel_size(self))
+            if self._physical.fallbacks and not self._voxel_warned:  # said once, as voxel_size says it
+                self._voxel_warned = True
+                warnings.warn(f"{self.path}: {'; '.join(self._physical.fallbacks)}", MrcWarning, stacklevel=2)
+        return self._physical
+
+    @property
+    def axes(self):
+        """``physical.axes``: one :class:`~mrcschema.reading.physical.Axis` per axis of :attr:`data`."""
+        return self.physical.axes
 
     @property
     def axis_order(self) -> tuple[int, int, int]:

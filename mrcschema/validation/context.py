@@ -14,7 +14,7 @@ import numpy as np
 from ..errors import MrcFormatError, MrcWarning
 from ..format.extended import fei_record_size
 from ..format.geometry import HEADER_SIZE, data_geometry
-from ..format.modes import MODES, data_nbytes, unpack_4bit
+from ..format.modes import MODES, NONSTANDARD_MODES, READABLE_MODES, data_nbytes, unpack_4bit
 from ..format.statistics import StatsAccumulator
 from ..progress import progress
 from ..reading.window import read_into
@@ -26,9 +26,8 @@ STATS_SIZE_LIMIT = 1 << 30
 CHUNK_BYTES = 64 << 20
 
 #: modes MRC2014 does not define whose data can still be read: 32-bit integers (Priism/DeltaVision
-#: and mrcz write 7, mrcz 8), little-endian dtypes.  Sized here, not through the format layer's
-#: mode table, so the validator does not depend on whether that table lists them.
-INT32_MODES = {7: np.dtype("<i4"), 8: np.dtype("<u4")}
+#: and mrcz write 7, mrcz 8), little-endian dtypes, from the format layer's mode table
+INT32_MODES = {number: mode.dtype for number, mode in NONSTANDARD_MODES.items()}
 #: the FEI extended header is read up to this many bytes to decide the record size
 FEI_PROBE_BYTES = 4 << 20
 
@@ -125,6 +124,7 @@ class Context:
         self._window_reader = window  # window(offset, nbytes) -> buffer, for sources that cannot be mapped
         self.header_only = header_only
         self._imod = None
+        self._physical = None
         self._stats = None
         self._stats_done = False
         self._skipped = None
@@ -135,6 +135,25 @@ class Context:
         self.progress = None  #: the progress setting of validate(): None decides, False never, True always
 
     # -- header values ------------------------------------------------------------------
+    @property
+    def physical(self):
+        """The physical model of the file (``MrcFile.physical``, with the DE info file read for the
+        DE rules), or None when the data cannot be located (other rules say why)."""
+        if self._physical is None:
+            from ..reading.physical import model_of
+
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", MrcWarning)
+                    geometry = data_geometry(self.parsed, self.file_size, permissive=True)
+            except (MrcFormatError, ValueError):
+                self._physical = False
+            else:
+                shape = geometry.shape[:len(geometry.shape) - (1 if geometry.mode.samples_per_pixel > 1 else 0)]
+                info = self.de.info if self.de is not None else None
+                self._physical = model_of(self.header, tuple(shape), info)
+        return self._physical or None
+
     @property
     def imod(self):
         if self._imod is None:
@@ -296,7 +315,9 @@ class Context:
         """The data values, one slab of at most CHUNK_BYTES at a time (mode 3 counts the
         complex128 values it becomes)."""
         h = self.header
-        per_chunk = max(1, CHUNK_BYTES // {0: 1, 1: 2, 3: 16, 4: 8, 6: 2, 12: 2, 16: 1, 101: 1}.get(h.mode, 4))
+        mode = READABLE_MODES.get(h.mode)
+        value_bytes = 4 if mode is None else 16 if mode.is_complex else mode.item_bytes
+        per_chunk = max(1, CHUNK_BYTES // value_bytes)
         if self._open_file is not None:
             flat = self._open_file.data.reshape(-1)
             for start, n in _chunk_windows(flat.size, per_chunk):

@@ -34,10 +34,19 @@ from typing import Any
 
 import numpy as np
 
-from ..format.byteorder import STANDARD_STAMPS
 from ..format.extended import count_records
 from ..format.exttyp import AGREED_EXTTYPS, HDF5_SIGNATURE, exttyp_text
 from ..format.fei import FEI1, FEI_KINDS
+from ..format.meaning import (
+    IMAGE_ISPG,
+    ISPG_RANGES,
+    MRC2014_NVERSIONS,
+    PRE2014_NVERSION,
+    STAMP_FIRST_BYTES,
+    STANDARD_STAMPS,
+    VOLUME_STACK_ISPGS,
+)
+from ..format.modes import IMOD_RGB_MODE, MRC2014_MODES
 from ..format.mrc2014 import HEADER_SIZE, field_offset
 from ..format.records import record
 from ..format.seri import is_seri_header, seri_record_nbytes
@@ -57,10 +66,6 @@ DE_OBSERVED = ("Direct Electron DE-Server file set as observed (no published spe
                "RosettaSciIO DE reader")
 
 
-#: MODE values MRC2014 (with the 20141 update) defines; IMOD adds 16 (RGB), a warning.  Listed
-#: here, not taken from the format layer's mode table, which also lists modes it merely reads.
-MRC2014_MODES = (0, 1, 2, 3, 4, 6, 12, 101)
-IMOD_RGB_MODE = 16
 #: every MODE whose data can be located: MRC2014's, IMOD's 16 and the 32-bit integer modes 7 and 8
 SIZED_MODES = (*MRC2014_MODES, IMOD_RGB_MODE, *INT32_MODES)
 #: who writes modes 7 and 8 (MRC2014 does not define them)
@@ -365,7 +370,7 @@ def _machst_variant(machst):
     """A real-world stamp that is not one of MRC2014's: zeroed (cryoDRGN before 2023), or a first
     byte 44 / 11 (the float representation nibbles) with other bytes wrong: SerialEM's 44 00 00 00,
     EMDB's 44 11 00 00, IMOD-exported 44 20 20 20."""
-    return machst not in STANDARD_STAMPS and (machst == b"\0\0\0\0" or machst[:1] in (b"\x44", b"\x11"))
+    return machst not in STANDARD_STAMPS and (machst == b"\0\0\0\0" or machst[:1] in STAMP_FIRST_BYTES)
 
 
 def _machst(ctx):
@@ -419,6 +424,17 @@ def _sampling(ctx):
 def _is_de(ctx):
     """A Direct Electron file: its info file was read (DE-Server's file set)."""
     return ctx.de is not None and ctx.de.info is not None
+
+
+def _physical_fallbacks(ctx):
+    """Where the physical model (``MrcFile.physical``) could not take the header as it stands: each
+    fallback it took (M <= 0, mrcz's MX = MY = 0, MAPC/MAPR/MAPS not a permutation).  Unknown sizes
+    (CELLA 0 or negative) are not fallbacks: MRC2014-CELLA and the model's reasons say them."""
+    model = ctx.physical
+    if model is None:
+        return
+    for text in model.fallbacks:
+        yield Problem("cella", field_offset("cella.x"), f"physical model: {text}")
 
 
 def _cella(ctx):
@@ -882,6 +898,10 @@ RULES: tuple[Rule, ...] = (
     _rule("MRC2014-SAMPLING", ERROR, "mx, my, mz", Relation(_sampling),
           "MX, MY, MZ > 0 (the voxel size is CELLA / M)", f"{CCPEM}, words 8-10 and note 3",
           mrcfile="error for negative values only ('Header field ... is negative'); 0 passes"),
+    _rule("PHYSICAL-FALLBACK", INFO, "cella", Relation(_physical_fallbacks),
+          "voxel sizes the physical model takes from the header as it stands (CELLA / M along each axis)",
+          "docs/user_guide.md, Physical coordinates", offset=field_offset("cella.x"),
+          mrcfile="not checked"),
     _rule("MRC2014-CELLA", ERROR, "cella", Relation(_cella),
           "CELLA >= 0 Å, finite (DE-Server writes -10 Å x the size for 'pixel size unknown'; the finding says so "
           "for a DE file)", f"{CCPEM}, words 11-13 (CELLA)",
@@ -891,19 +911,19 @@ RULES: tuple[Rule, ...] = (
     _rule("MRC2014-AXES-IMAGE", WARNING, "mapc, mapr, maps",
           FieldValues((("mapc", 1), ("mapr", 2), ("maps", 3))),
           "MAPC, MAPR, MAPS = 1, 2, 3 for images and image stacks", f"{CCPEM}, note 4",
-          when=AllOf((FieldIs("ispg", OneOf((0,))),
+          when=AllOf((FieldIs("ispg", OneOf((IMAGE_ISPG,))),
                       Condition(_axes_are_permutation, "MAPC, MAPR, MAPS a permutation"))),
           mrcfile="not checked"),
-    _rule("MRC2014-ISPG", ERROR, "ispg", EachField(("ispg",), InRanges(((0, 0), (1, 230), (401, 630)))),
+    _rule("MRC2014-ISPG", ERROR, "ispg", EachField(("ispg",), InRanges(ISPG_RANGES)),
           "0 (images), 1-230 (space groups, 1 for EM volumes) or 401-630 (volume stacks)",
           f"{CCPEM}, note 6 (ISPG)", mrcfile="error for negative values only; 231-400 and > 630 pass"),
     _rule("MRC2014-VOLUME-STACK", ERROR, "nz, mz", Relation(_volume_stack),
           "NZ a multiple of MZ (NZ / MZ volumes of MZ sections)", f"{CCPEM}, notes 3 and 6",
-          when=FieldIs("ispg", InRanges(((401, 630),))),
+          when=FieldIs("ispg", InRanges(((VOLUME_STACK_ISPGS[0], VOLUME_STACK_ISPGS[-1]),))),
           mrcfile="error ('Error in dimensions for volume stack'); MZ 0 is a division by zero"),
     _rule("MRC2014-IMAGE-MZ", WARNING, "mz", FieldValues((("mz", 1),)),
           "MZ = 1 for images and image stacks (ISPG 0), as mrcfile writes", f"{CCPEM}, note 3 ('For images, MZ = 1')",
-          when=AllOf((FieldIs("ispg", OneOf((0,))), FieldIs("mz", Above(0)))), mrcfile="not checked"),
+          when=AllOf((FieldIs("ispg", OneOf((IMAGE_ISPG,))), FieldIs("mz", Above(0)))), mrcfile="not checked"),
     _rule("MRC2014-NSYMBT", ERROR, "nsymbt", EachField(("nsymbt",), AtLeast(0)),
           "NSYMBT >= 0 (bytes of extended header)", f"{CCPEM}, note 7 (NSYMBT)",
           mrcfile="not checked (a negative NSYMBT is a traceback)"),
@@ -923,7 +943,7 @@ RULES: tuple[Rule, ...] = (
           "an EXTTYP naming the kind of extended header present (pre-2014 files have none)",
           f"{CCPEM}, note 8", when=FieldIs("nsymbt", Above(0)),
           mrcfile="error ('Extended header type is undefined or unrecognised')"),
-    _rule("MRC2014-NVERSION", ERROR, "nversion", EachField(("nversion",), OneOf((20140, 20141, 0))),
+    _rule("MRC2014-NVERSION", ERROR, "nversion", EachField(("nversion",), OneOf((*MRC2014_NVERSIONS, PRE2014_NVERSION))),
           "20140 or 20141 (0, a pre-2014 file, is MRC2014-NVERSION-PRE2014)", f"{CCPEM}, note 9 (NVERSION); {CCPEM_20141}",
           mrcfile="error ('File does not declare MRC format version 20140 or 20141')"),
     _rule("MRC2014-NVERSION-PRE2014", WARNING, "nversion", EachField(("nversion",), Not(OneOf((0,)))),

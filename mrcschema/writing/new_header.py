@@ -8,6 +8,7 @@ import attrs
 from ..format.byteorder import MACHINE_STAMP
 from ..format.geometry import HEADER_SIZE
 from ..format.header_edits import label_fields, origin_tuple, voxel_size_tuple
+from ..format.meaning import EM_VOLUME_STACK_ISPG
 from ..format.mrc2014 import MRC2014_HEADER
 from ..format.statistics import UNDETERMINED
 
@@ -38,7 +39,7 @@ def geometry_of(shape, volume=False) -> Geometry:
     elif len(shape) == 3:
         geo = Geometry(shape[2], shape[1], shape[0], shape[0] if volume else 1, 1 if volume else 0)
     else:
-        geo = Geometry(shape[3], shape[2], shape[0] * shape[1], shape[1], 401)
+        geo = Geometry(shape[3], shape[2], shape[0] * shape[1], shape[1], EM_VOLUME_STACK_ISPG)
     for name in ("nx", "ny", "nz"):
         if getattr(geo, name) > INT32_MAX:
             raise ValueError(f"{name.upper()} = {getattr(geo, name)} does not fit the header (at most {INT32_MAX})")

@@ -24,7 +24,7 @@ ALLOWED = {
     "progress": set(),
     "format": {"errors"},
     "sources": {"errors", "format"},
-    "reading": {"errors", "format", "sources"},
+    "reading": {"errors", "format", "sources", "de"},
     "de": {"errors", "format", "sources"},
     "writing": {"errors", "format", "sources", "reading", "progress"},
     "validation": {"errors", "format", "sources", "reading", "de", "progress"},
@@ -160,3 +160,53 @@ def test_the_offset_check_finds_each_form(tmp_path):
     sample.write_text('raise E("x", field="mode", offset=12)\nraw[12:16]\nwarn("nsymbt at offset 92: x")\n'
                       'ok = raw[:4], E("y", offset=0)\n')
     assert offset_literals(sample) == ["line 1: offset=12", "line 2: [12:16]", "line 3: 'offset 92'"]
+
+
+# -- what header values mean is written once, in format/meaning.py and format/modes.py ----------------
+#: ISPG bounds (230 space groups, 400 + space group for volume stacks) and MRC2014's NVERSION
+ISPG_NUMBERS = {230, 231, 400, 401, 630}
+#: machine stamps (MRC2014 note 4) and their first bytes
+STAMP_BYTES = (b"\x44\x44", b"\x44\x41", b"\x11\x11")
+
+
+def meaning_literals(path: Path) -> list[str]:
+    """Header meaning typed outside ``format/``: ISPG ranges compared with or computed from
+    ``ispg``, a stamp's bytes, IMOD's 'signed bytes' flag bit, a table keyed by mode numbers, the FEI
+    bitmask fields worked out by name."""
+    tree = ast.parse(path.read_text())
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Compare, ast.BinOp)) and "ispg" in ast.unparse(node).lower():
+            numbers = [c.value for c in ast.walk(node) if isinstance(c, ast.Constant) and type(c.value) is int]
+            if ISPG_NUMBERS & set(numbers):
+                found.append(f"line {node.lineno}: ISPG range {ast.unparse(node)}")
+        if isinstance(node, ast.Tuple) and [getattr(e, "value", None) for e in node.elts] == [401, 630]:
+            found.append(f"line {node.lineno}: ISPG range (401, 630)")
+        if isinstance(node, ast.Constant) and isinstance(node.value, bytes):
+            if any(stamp in node.value for stamp in STAMP_BYTES) or node.value in (b"\x44", b"\x11"):
+                found.append(f"line {node.lineno}: machine stamp {node.value!r}")
+        if isinstance(node, ast.Constant) and node.value == 20140 and type(node.value) is int:
+            found.append(f"line {node.lineno}: NVERSION 20140")
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitAnd) and "imod_flags" in ast.unparse(node):
+            found.append(f"line {node.lineno}: IMOD flag bit {ast.unparse(node)}")
+        if isinstance(node, ast.Dict) and len(node.keys) >= 4:
+            keys = {k.value for k in node.keys if isinstance(k, ast.Constant) and type(k.value) is int}
+            if {0, 1, 2, 6} <= keys and keys & {3, 4, 12}:
+                found.append(f"line {node.lineno}: a table keyed by MODE numbers")
+        if isinstance(node, ast.Constant) and node.value == "bitmask_":
+            found.append(f"line {node.lineno}: FEI bitmask fields by name")
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(n for n in MODULES if layer(n) != "format"))
+def test_no_header_meaning_typed_outside_the_format_layer(name):
+    assert meaning_literals(MODULES[name]) == []
+
+
+def test_the_meaning_check_finds_each_form(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("if 401 <= h.ispg <= 630: pass\nn = h.ispg - 400\nok = r.status in (401, 403)\n"
+                      "s = b'\\x44\\x41\\x00\\x00'\nu = imod.imod_flags & 1\nsize = {0: 1, 1: 2, 2: 4, 4: 8, 6: 2}\n"
+                      "InRanges(((401, 630),))\n")
+    found = meaning_literals(sample)
+    assert [line.split(":")[0] for line in found] == ["line 1", "line 2", "line 4", "line 5", "line 6", "line 7"]
