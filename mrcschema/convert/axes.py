@@ -1,18 +1,14 @@
 """The axes of a file's data array as a converter needs them: per array axis a name, an NGFF type,
 its size, and (for spatial axes) the voxel size, unit and physical position of the first voxel.
 
-This is the one place the converters take geometry from.  It reads ``f.voxel_size``, ``f.origin``,
-``f.start_xyz`` and MAPC/MAPR/MAPS (``f.axis_order``) until the physical model of the file
-(``f.axes``) lands; switching to it changes only :func:`array_axes`.
+Taken from the file's physical model (``f.axes``, :mod:`mrcschema.reading.physical`: MAPC/MAPR/MAPS,
+CELLA / M and its fallbacks, the FEI and Direct Electron pixel sizes, ORIGIN else N*START); this
+module only says how each of its axes is named and typed in OME-NGFF.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-
-#: the physical axis of MAPC/MAPR/MAPS values 1, 2, 3
-_XYZ = {1: "x", 2: "y", 3: "z"}
 
 
 @dataclass(frozen=True)
@@ -32,36 +28,33 @@ class Axis:
                 "translation": self.translation, "scale_known": self.scale_known}
 
 
-def array_axes(f) -> list[Axis]:
-    """The axes of ``f.data`` (stored order: volumes, sections, rows, columns, RGB samples).
+#: NGFF's name for a length unit of the model
+_NGFF_UNITS = {"Å": "angstrom"}
 
-    Sections, rows and columns run along the physical axes MAPS, MAPR, MAPC name.  The voxel size
-    along X, Y, Z is ``f.voxel_size`` (CELLA / M); where it is not positive it is unknown (scale 1,
-    no unit).  The first voxel is at ORIGIN where any of ORIGIN is non-zero (and all finite), else at
-    NXSTART/NYSTART/NZSTART x voxel size (ChimeraX's and Mol*'s precedence, the one the physical
-    model of the file takes), in Å; NXSTART in voxels where the voxel size is unknown.  A volume
-    stack's volume index is axis ``t`` and an RGB file's samples are axis ``c``."""
+
+def array_axes(f) -> list[Axis]:
+    """The axes of ``f.data`` (stored order), from the physical model ``f.axes``.
+
+    ``x``, ``y``, ``z`` keep their names, scales (Å, as NGFF's ``angstrom``) and offsets (the first
+    voxel's position).  A volume stack's ``volume`` axis is ``t``.  The sections of a stack
+    (``frame``, or a 4D-STEM ``scan`` of patterns) are ``z``, and diffraction axes ``ky``, ``kx``
+    are ``y``, ``x``: viewers want spatial axes; their scale is kept where it is a length in Å,
+    else 1 without a unit (1/Å and seconds are not NGFF space units; the model's axes are in the
+    ``mrcschema`` attributes either way).  An RGB file's samples are ``c``."""
     g = f.geometry
-    shape = tuple(g.shape)
-    rgb = g.mode.samples_per_pixel > 1
-    spatial = len(shape) - (1 if rgb else 0)
-    order = f.axis_order  # (MAPC, MAPR, MAPS), a permutation of 1, 2, 3 (else MrcFormatError)
-    voxel = dict(zip("xyz", f.voxel_size))
-    origin = dict(zip("xyz", f.origin))
-    use_origin = any(origin.values()) and all(math.isfinite(v) for v in origin.values())
-    start = dict(zip("xyz", f.start_xyz))
-    physical = [_XYZ[order[2]], _XYZ[order[1]], _XYZ[order[0]]][-min(spatial, 3):]  # sections, rows, columns
+    model = list(f.axes)
+    renamed = {"volume": "t", "frame": "z", "scan": "z", "ky": "y", "kx": "x"}
     axes = []
-    if spatial == 4:
-        axes.append(Axis("t", "time", shape[0]))
-    for name, size in zip(physical, shape[spatial - len(physical):spatial]):
-        known = voxel[name] > 0
-        scale = float(voxel[name]) if known else 1.0
-        if use_origin:
-            position = float(origin[name]) if known else 0.0
+    for axis in model:
+        name = renamed.get(axis.name, axis.name)
+        if name == "t":
+            axes.append(Axis("t", "time", int(axis.size)))
+            continue
+        unit = _NGFF_UNITS.get(axis.unit) if axis.scale is not None and axis.scale > 0 else None
+        if unit is None:
+            axes.append(Axis(name, "space", int(axis.size)))
         else:
-            position = start[name] * scale  # in voxels (scale 1) where the voxel size is unknown
-        axes.append(Axis(name, "space", int(size), scale, "angstrom" if known else None, float(position), known))
-    if rgb:
-        axes.append(Axis("c", "channel", shape[-1]))
+            axes.append(Axis(name, "space", int(axis.size), float(axis.scale), unit, float(axis.offset), True))
+    if g.mode.samples_per_pixel > 1:
+        axes.append(Axis("c", "channel", int(g.shape[-1])))
     return axes

@@ -27,6 +27,11 @@ def file_attributes(f, axes: list[Axis]) -> dict:
                                                "space_group", "axis_order", "voxel_size", "origin")},
         "extended_header": extended,
     }
+    model = f.physical
+    kept["physical"] = {"kind": model.kind, "description": model.description, "origin": model.origin,
+                        "origin_source": model.origin_source, "fallbacks": list(model.fallbacks),
+                        "axes": [{"name": a.name, "size": a.size, "scale": a.scale, "unit": a.unit, "offset": a.offset,
+                                  "reason": a.reason} for a in model.axes]}
     if "imod" in info:
         kept["imod"] = info["imod"]
     return {"mrcschema": finite(kept)}
