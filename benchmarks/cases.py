@@ -769,6 +769,12 @@ def _peer_cases():
     return bench_peers.CASES
 
 
+def _convert_cases():
+    import bench_convert
+
+    return bench_convert.CASES
+
+
 def _batch_cases():
     import bench_batch
 
@@ -800,6 +806,7 @@ CASES = [
     write_overwrite,
     append_sections,
     remote_cases,
+    *_convert_cases(),
 ]
 
 

@@ -30,10 +30,13 @@ _EXPORTS = {
     "write": "writing.writer", "new": "writing.writer", "set_extended_header": "writing.extended_ranges",
     "edit": "writing.editing", "append": "writing.appending", "fix": "validation.fixes",
     "recover": "writing.inplace",
+    "to_ome_zarr": "convert.omezarr", "to_references": "convert.references",
     "validate": "validation.validator", "Finding": "validation.report", "Report": "validation.report",
 }
 
 if TYPE_CHECKING:  # what the lazy loader below returns, for type checkers and IDEs
+    from .convert.omezarr import to_ome_zarr
+    from .convert.references import to_references
     from .errors import MrcFormatError, MrcWarning
     from .format.extended import ExtendedHeader
     from .hyperspy.reader import file_reader
@@ -53,7 +56,7 @@ if TYPE_CHECKING:  # what the lazy loader below returns, for type checkers and I
 __all__ = [
     "Acquisition", "Finding", "MrcFile", "MrcFormatError", "MrcWarning", "Report", "Vec3", "__version__",
     "acquisition", "file_reader", "file_writer", "new", "open", "read_header", "recover", "set_extended_header",
-    "validate", "write", "ExtendedHeader", "edit", "fix", "append",
+    "to_ome_zarr", "to_references", "validate", "write", "ExtendedHeader", "edit", "fix", "append",
 ]
 
 

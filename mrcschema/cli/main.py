@@ -8,6 +8,8 @@
     mrcschema edit FILE... [--voxel-size A[,Y,Z]] [--origin X,Y,Z] [--label TEXT] [--stats] ... [-n]
     mrcschema fix FILE... [-r] [--jobs N] [--json | --jsonl] [-n]
     mrcschema preview FILE... [-o OUT.png | -o DIR] [--section N] [--montage] [--frames N] [--percentiles LO HI]
+    mrcschema convert IN OUT.ome.zarr [--levels N] [--chunks Z Y X] [--compressor NAME] [--jobs N]
+    mrcschema refs FILE [-o refs.json] [--url URL]
     mrcschema --version
 
 FILE may be a file, a directory (with ``-r``), a glob pattern (:mod:`mrcschema.cli.batch`), a URL
@@ -15,7 +17,8 @@ FILE may be a file, a directory (with ``-r``), a glob pattern (:mod:`mrcschema.c
 Exit codes: the worst file's. ``dump``: 0 read, 2 unreadable (missing, a directory, not MRC).
 ``validate``: 0 all valid, 1 any invalid (a file that is not MRC is invalid), 2 any unreadable.
 ``edit``: 0 changed or nothing to change, 2 unreadable or refused.  ``fix``: 0 fixed or nothing to
-fix, 1 a finding left unfixed, 2 unreadable.  ``preview``: 0 written, 2 the file cannot be read or shown.  130 after Ctrl-C.
+fix, 1 a finding left unfixed, 2 unreadable.  ``preview``, ``convert``, ``refs``: 0 written, 2 the file
+cannot be read, shown or converted.  130 after Ctrl-C.
 Errors are one line on stderr, never a traceback.
 """
 
@@ -146,11 +149,40 @@ _EXAMPLES = {
             "mrcschema fix --json movie.mrc > repairs.json"],
     "preview": ["mrcschema preview examples/tiny_volume.mrc -o tiny.png", "mrcschema preview --montage --size 256 map.mrc",
                 "mrcschema preview a.mrc b.mrc -o previews/"],
+    "convert": ["mrcschema convert map.mrc map.ome.zarr", "mrcschema convert --levels 3 -j 0 tomogram.rec tomo.ome.zarr",
+                "mrcschema convert s3://bucket/map.mrc s3://bucket/map.ome.zarr"],
+    "refs": ["mrcschema refs map.mrc -o map.refs.json", "mrcschema refs s3://bucket/map.mrc -o refs.json"],
 }
 
 
 def _epilog(name):
     return "examples:\n" + "\n".join(f"  {example}" for example in _EXAMPLES[name])
+
+
+def _convert_arguments(convert):
+    convert.add_argument("file", metavar="IN", help="an MRC file, a URL (mrcschema[remote]) or - for standard input")
+    convert.add_argument("output", metavar="OUT.ome.zarr", help="the OME-Zarr store to write: a folder or an fsspec URL")
+    convert.add_argument("--levels", type=int, default=1, metavar="N",
+                         help="resolution levels of the pyramid, each half the size of the one before (default 1)")
+    convert.add_argument("--chunks", type=int, nargs="+", default=None, metavar="N",
+                         help="chunk shape of the spatial axes, slowest first (default 64 per axis for a volume, "
+                              "1 x 512 x 512 for images and stacks)")
+    convert.add_argument("--compressor", default="zstd", choices=("zstd", "blosc", "gzip", "none"),
+                         help="chunk compression (default zstd, level 3)")
+    convert.add_argument("--ngff", default="0.4", choices=("0.4",), help="the OME-NGFF version written (default 0.4)")
+    convert.add_argument("-j", "--jobs", type=_jobs, default=1, metavar="N",
+                         help="threads compressing and writing chunks (0: one per CPU; default 1)")
+    convert.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    convert.add_argument("--version", action="version", version=_VERSION)
+
+
+def _refs_arguments(refs):
+    refs.add_argument("file", metavar="FILE", help="an MRC file or a URL (mrcschema[remote])")
+    refs.add_argument("-o", "--output", metavar="refs.json", default=None,
+                      help="where to write the references (default: standard output)")
+    refs.add_argument("--url", default=None,
+                      help="the location written into the references (default: FILE's absolute path or URL)")
+    refs.add_argument("--version", action="version", version=_VERSION)
 
 
 #: the subcommands: name -> (help, description, what adds its arguments)
@@ -180,6 +212,14 @@ _COMMANDS = {
                 "Write a PNG of the data: the central section of a volume, the first frames of a stack, a "
                 "virtual image of a 4D-STEM scan; contrast from percentiles, a scale bar and the main facts as "
                 "a caption.", _preview_arguments),
+    "convert": ("write an OME-Zarr image (needs mrcschema[convert])",
+                "Write the data as an OME-NGFF 0.4 image (axes z, y, x; scale and translation in angstrom from the "
+                "header; the header in the attributes), streamed section by section, with an optional pyramid. "
+                "The top-level metadata is written last: an interrupted run leaves no store that looks complete.",
+                _convert_arguments),
+    "refs": ("write kerchunk references: the file read as Zarr in place (needs zarr to read them)",
+             "Write a kerchunk reference set (JSON) mapping Zarr chunks (whole sections) to byte ranges of FILE, "
+             "so zarr, xarray and dask read the data where it is, without a copy.", _refs_arguments),
 }
 
 
@@ -333,6 +373,30 @@ def _preview(args):
     return code
 
 
+def _convert(args):
+    from ..convert.omezarr import to_ome_zarr
+
+    source = sys.stdin.buffer if args.file == "-" else args.file  # a pipe: read whole (small files)
+    to_ome_zarr(source, args.output, levels=args.levels, chunks=args.chunks, compressor=args.compressor,
+                jobs=args.jobs, overwrite=args.overwrite)
+    print(args.output)
+    return 0
+
+
+def _refs(args):
+    import json
+
+    from ..convert.references import to_references, write_references
+
+    if args.output is None:
+        json.dump(to_references(args.file, url=args.url), sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    count = write_references(args.file, args.output, url=args.url)
+    print(f"{args.output}: {count} chunks", file=sys.stderr)
+    return 0
+
+
 def main(argv=None):
     args = parse_arguments(argv)
     try:
@@ -364,6 +428,10 @@ def main(argv=None):
             return _edit_batch(args)
         if args.command == "preview":
             return _preview(args)
+        if args.command == "convert":
+            return _convert(args)
+        if args.command == "refs":
+            return _refs(args)
     except KeyboardInterrupt:
         print(f"mrcschema {args.command}: interrupted", file=sys.stderr)
         return 130
@@ -374,9 +442,21 @@ def main(argv=None):
             pass
         return 0
     except (MrcFormatError, OSError, ModuleNotFoundError) as exc:
-        # a batch's error (a --jobs worker that died) or a missing extra: about no one file
-        from .text import escape
-
-        print(f"mrcschema {args.command}: {escape(str(exc))}", file=sys.stderr)
-        return 2
+        return _error(args, exc)
+    except ValueError as exc:  # convert/refs: a file they cannot take (4-bit, compressed, complex), a bad option
+        if args.command not in ("convert", "refs"):
+            raise
+        return _error(args, exc)
     return 0
+
+
+def _error(args, exc):
+    """One line on stderr, exit code 2.  preview's, convert's and refs's error is about their file
+    (unless the message names it already); a batch's (a --jobs worker that died) about no one file."""
+    file, message = getattr(args, "file", None), str(exc)
+    named = [str(name) for name in (file, getattr(args, "output", None)) if name]
+    where = f"{file}: " if file and not any(name in message for name in named) else ""
+    from .text import escape
+
+    print(f"mrcschema {args.command}: {escape(where + message)}", file=sys.stderr)
+    return 2

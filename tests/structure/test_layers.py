@@ -31,7 +31,9 @@ ALLOWED = {
     "hyperspy": {"errors", "format", "sources", "reading", "de", "writing"},
     "preview": {"errors", "format", "sources", "reading", "de", "progress"},
     "napari": {"errors", "format", "sources", "reading", "de", "hyperspy"},
-    "cli": {"errors", "version", "progress", "format", "sources", "reading", "de", "writing", "validation", "preview"},
+    "convert": {"errors", "version", "progress", "format", "sources", "reading", "de"},
+    "cli": {"errors", "version", "progress", "format", "sources", "reading", "de", "writing", "validation", "preview",
+            "convert"},
 }
 
 
