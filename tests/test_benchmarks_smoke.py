@@ -40,6 +40,7 @@ def test_result_record():
     assert check.met is False
 
 
+@pytest.mark.slow
 def test_alternate_runs_both_sides_in_turn():
     calls = []
     ours, peer = timing.alternate(lambda: calls.append("o"), lambda: calls.append("p"), 4, number=1, warmup=1)
@@ -53,6 +54,7 @@ def test_fmt_seconds():
     assert timing.fmt_seconds(3.0) == "3 s"
 
 
+@pytest.mark.slow
 def test_alternate_many_runs_every_side_each_round():
     calls = []
     ours, peers = timing.alternate_many(lambda: calls.append("o"), {"a": lambda: calls.append("a"),

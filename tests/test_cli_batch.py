@@ -97,6 +97,7 @@ def test_exit_code_is_the_worst_file(tmp_path, deposition):
     assert "3 files: 2 read, 1 unreadable" in result.stderr
 
 
+@pytest.mark.slow
 def test_parallel_jobs_give_the_same_output_in_the_same_order(deposition):
     one = cli("validate", "-r", str(deposition))
     two = cli("validate", "-r", "--jobs", "2", str(deposition))
@@ -120,6 +121,7 @@ def test_jobs_run_in_separate_processes(deposition, capsys):
     assert [(o.name, o.verdict, o.doc) for o in result.outcomes] == [(o.name, o.verdict, o.doc) for o in one.outcomes]
 
 
+@pytest.mark.slow
 def test_jobs_share_the_files_between_this_process_and_the_workers(tmp_path, capsys):
     files = slow_batch(tmp_path, 8)  # ~0.1 s a file: both processes get some (chunks of one file)
     items, _ = expand_inputs(files)
@@ -165,6 +167,7 @@ def slow_batch(tmp_path, count=30):
     return [str(tmp_path / f"copy{i:03d}.mrc") for i in range(count)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_ctrl_c_stops_cleanly_and_prints_the_summary_so_far(tmp_path, jobs):
     files = slow_batch(tmp_path)
@@ -181,6 +184,7 @@ def test_ctrl_c_stops_cleanly_and_prints_the_summary_so_far(tmp_path, jobs):
     assert (first + out).count(": OK") == int(match.group(1))
 
 
+@pytest.mark.slow
 def test_interrupted_json_is_still_one_document(tmp_path):
     files = slow_batch(tmp_path, 20)
     process = subprocess.Popen([sys.executable, "-m", "mrcschema", "validate", "--full-data", "--jsonl", *files],

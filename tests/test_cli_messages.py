@@ -171,6 +171,7 @@ def test_a_progress_label_with_a_file_name_is_drawn_escaped():
     assert "evil\\x1b]0;T\\x07.mrc" in drawn and "\x07" not in drawn
 
 
+@pytest.mark.slow
 def test_urls_lose_their_password_and_signature_in_messages():
     url = "http://alice:s3cret@127.0.0.1:9/x.mrc?X-Amz-Signature=abcdef&X-Amz-Credential=AKIA&part=1"
     result = cli("dump", url, env={"MRCSCHEMA_HTTP_TIMEOUT": "2"})

@@ -411,7 +411,8 @@ def test_distributed_sum_on_two_process_workers(tmp_path, write_with_mrcfile):
 
     path = stand_in_4dstem(tmp_path, write_with_mrcfile)
     data = file_reader(path, lazy=True, distributed=True, navigation_shape=(16, 16), chunks=(4, 16, -1, -1))[0]["data"]
-    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None,
+                      host="127.0.0.1") as cluster, \
             Client(cluster) as client:
         total = client.compute(data.sum(dtype=np.int64)).result()
     assert total == sum(range(256)) * 256

@@ -200,6 +200,7 @@ def run_cli(*args, stdin=None):
                           cwd=os.getcwd())
 
 
+@pytest.mark.slow
 def test_dump_and_validate_of_a_pipe():
     path = CORPUS / "mrcfile" / "EMD-3001.map"
     expected = run_cli("dump", str(path)).stdout

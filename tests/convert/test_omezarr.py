@@ -226,6 +226,7 @@ def test_an_interrupted_conversion_leaves_no_image(volume, tmp_path, monkeypatch
         omezarr.to_ome_zarr(path, out)
 
 
+@pytest.mark.slow
 def test_convert_command_reads_standard_input_and_reports_errors(tmp_path):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
     out = tmp_path / "e.ome.zarr"
@@ -245,6 +246,7 @@ def test_convert_command_reads_standard_input_and_reports_errors(tmp_path):
     assert json.loads((out / ".zattrs").read_text())["mrcschema"]["source"] == "<stdin>"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("delay", [0.3, 1.0, 2.0])
 def test_a_killed_conversion_leaves_the_image_complete_or_absent(tmp_path, delay):
     """SIGKILL at any moment: OUT is absent or a complete image equal to the data (never a partial one)."""

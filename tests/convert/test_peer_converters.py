@@ -32,6 +32,7 @@ def mrc2omezarr():
     return MRC2OMEZARR
 
 
+@pytest.mark.slow
 def test_mrc2omezarr_ignores_mapc_mapr_maps_and_nxstart_where_we_do_not(mrc2omezarr, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # its own environment's packages
     done = subprocess.run([mrc2omezarr, "--mrc-path", str(EMD_3001), "--zarr-path", str(tmp_path / "peer.zarr")],

@@ -15,6 +15,7 @@ fsspec = pytest.importorskip("fsspec")
 pytest.importorskip("ome_zarr_models")
 
 
+@pytest.mark.slow
 def test_references_to_s3_objects_read_equal(s3):
     from mrcschema.convert.references import to_references
 
@@ -30,6 +31,7 @@ def test_references_to_s3_objects_read_equal(s3):
         assert np.array_equal(zarr.open_group(fs.get_mapper(), mode="r")["data"][...], f.read())
 
 
+@pytest.mark.slow
 def test_ome_zarr_from_http_to_s3(http, s3):
     from mrcschema.convert.omezarr import to_ome_zarr
 

@@ -67,6 +67,7 @@ def test_a_range_answered_at_another_offset_is_refused(server):
             f.data  # noqa: B018
 
 
+@pytest.mark.slow
 def test_a_dripping_server_meets_the_request_deadline(server):
     url = server.url("drip", "a.mrc")
     with pytest.raises(FetchError, match=f"{url}: reading at offset 0 timed out"):

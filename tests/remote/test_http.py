@@ -100,6 +100,7 @@ def test_data_sections_and_lazy_chunks_fetch_their_own_ranges(http, big_file):
         assert sum(r.sent for r in requests) == expected.nbytes and len(requests) == 16
 
 
+@pytest.mark.slow
 def test_file_reader_lazy_over_http(http, big_file):
     url = http.url("files", big_file.name)
     signal = mrcschema.file_reader(url, lazy=True, chunks=(16, -1, -1))[0]
@@ -220,6 +221,7 @@ def test_a_remote_gzip_bomb_stops_at_the_declared_size(http, big_file):
     assert DECOMPRESSION_MARGIN == 1 << 20
 
 
+@pytest.mark.slow
 def test_a_server_that_never_answers_times_out(http):
     import aiohttp
 

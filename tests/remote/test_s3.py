@@ -73,6 +73,7 @@ def test_missing_objects_and_buckets_name_the_url(s3, monkeypatch):
     log.take()
 
 
+@pytest.mark.slow
 def test_de_acquisition_by_url_finds_its_side_files(s3):
     _, options, log = s3
     movie = CORPUS / "rsciio" / "20241021_00405_movie.mrc"
