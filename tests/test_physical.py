@@ -1,6 +1,6 @@
 """The physical model (``MrcFile.physical``, ``reading/physical.py``): one test per writer's convention
 runs every consumer (the model, the HyperSpy reader, the napari layer, ``dump --json``'s interpreted
-block, the preview) on the same file and checks that they agree; the origin is checked against the
+block, ``info``'s physical sizes, the OME-Zarr export's axes, the preview) on the same file and checks that they agree; the origin is checked against the
 files gemmi and mrcfile write."""
 
 from __future__ import annotations
@@ -64,6 +64,22 @@ def model_axes(model):
     return [(a.name, a.size, a.scale, a.unit, a.offset) for a in model.axes]
 
 
+def info_sizes(path):
+    """``mrcschema info``'s physical size per axis (x, y, z in Å, None where unknown)."""
+    from mrcschema.cli.info import physical_size
+
+    with quiet(mrcschema.open, path) as f:
+        return physical_size(f)
+
+
+def ome_zarr_axes(path):
+    """The OME-Zarr export's spatial axes that carry a scale: name -> (scale, translation)."""
+    from mrcschema.convert.axes import array_axes
+
+    with quiet(mrcschema.open, path) as f:
+        return {a.name: (a.scale, a.translation) for a in array_axes(f) if a.type == "space" and a.unit}
+
+
 def picture_of(path):
     with quiet(mrcschema.open, path) as f:
         return quiet(preview.render, f)
@@ -85,6 +101,13 @@ def assert_consumers_agree(path):
     assert_same(dump_axes(path), axes)
     assert_same(hyperspy_axes(path), [a for a in axes if a[1] != 1])  # HyperSpy squeezes length-1 axes
     assert_same(napari_axes(path), axes)
+    spatial = {name: (size, scale, offset) for name, size, scale, unit, offset in axes
+               if name in ("x", "y", "z") and unit == "Å" and scale is not None}
+    assert info_sizes(path) == {name: (spatial[name][0] * spatial[name][1] if name in spatial else None)
+                                for name in ("x", "y", "z")}
+    exported = ome_zarr_axes(path)
+    for name, (size, scale, offset) in spatial.items():
+        assert exported[name] == pytest.approx((scale, offset))
     picture = picture_of(path)
     assert (picture.scale_bar is not None) == (model.axes[-1].unit == "Å")
     assert model.description in picture.caption[1]
