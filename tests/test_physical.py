@@ -1,6 +1,7 @@
 """The physical model (``MrcFile.physical``, ``reading/physical.py``): one test per writer's convention
 runs every consumer (the model, the HyperSpy reader, the napari layer, ``dump --json``'s interpreted
-block, ``info``'s physical sizes, the OME-Zarr export's axes, the preview) on the same file and checks that they agree; the origin is checked against the
+block, ``info``'s physical sizes, the OME-Zarr export's axes, the preview) on the same file and checks
+that they agree; the origin is checked against the
 files gemmi and mrcfile write."""
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def assert_consumers_agree(path):
     assert info_sizes(path) == {name: (spatial[name][0] * spatial[name][1] if name in spatial else None)
                                 for name in ("x", "y", "z")}
     exported = ome_zarr_axes(path)
-    for name, (size, scale, offset) in spatial.items():
+    for name, (_, scale, offset) in spatial.items():
         assert exported[name] == pytest.approx((scale, offset))
     picture = picture_of(path)
     assert (picture.scale_bar is not None) == (model.axes[-1].unit == "Å")
