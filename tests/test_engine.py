@@ -135,7 +135,9 @@ def test_value_renderers():
     assert text_or_bytes(b"MAP ") == "MAP " and text_or_bytes(b"FEI2") == "FEI2" and text_or_bytes(b"\0" * 4) == ""
     assert text_or_bytes(b"label".ljust(80), strip_blanks=True) == "label"
     assert text_or_bytes(b"MA\x01 ") == {"hex": "4d410120"} and text_or_bytes(b"A\0B\0") == {"hex": "41004200"}
-    assert display({"hex": "00" * 84}) == "84 zero bytes" and display({"hex": "44440000"}) == "44 44 00 00"
+    assert typed(b"DD\0\0", raw_bytes=True) == b"DD\0\0" and text_or_bytes(b"MA\x01 ", raw_bytes=True) == b"MA\x01 "
+    assert display(b"\0" * 84) == "84 zero bytes" and display(b"DD\0\0") == "44 44 00 00"  # raw bytes: hex, never text
+    assert display(float("nan")) == "nan" and display([1.5, b"AB"]) == "1.5, 41 42"
     assert display(1 / 3) == "0.3333333" and display("MAP ") == "'MAP '" and display("FEI2") == "FEI2" and display(7) == "7"
     assert interpret("mrc2014_header", "mode", 2) == "float32" and interpret("mrc2014_header", "mapc", 3) == "Z"
     assert interpret("mrc2014_header", "ispg", 4) == "volume, space group P 1 21 1"
