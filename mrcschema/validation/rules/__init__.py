@@ -27,10 +27,10 @@ from . import data, de, extended, exttyp, geometry, identity, labels, structure
 from .data import AMPLITUDE_ULPS, STATS_RTOL, STATS_ULPS, rms_close
 from .labels import label_text, label_used
 from .rule import ERROR, INFO, SEVERITIES, WARNING, Condition, Problem, Rule
-from .structure import plausible_in
+from .structure import reads_as_mrc_in
 
 __all__ = ["AMPLITUDE_ULPS", "ERROR", "INFO", "RULES", "RULES_BY_ID", "SEVERITIES", "STATS_RTOL", "STATS_ULPS",
-           "WARNING", "Condition", "Problem", "Rule", "label_text", "label_used", "plausible_in", "rms_close"]
+           "WARNING", "Condition", "Problem", "Rule", "label_text", "label_used", "reads_as_mrc_in", "rms_close"]
 
 #: every rule, in the order they run (and the docs list them)
 RULES: tuple[Rule, ...] = tuple(rule for subject in (structure, identity, geometry, exttyp, labels, data, extended, de)

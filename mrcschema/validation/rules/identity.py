@@ -9,7 +9,7 @@ from ...format.mrc2014 import field_offset
 from ...format.values import show
 from ..context import INT32_MODES
 from .rule import CCPEM, CCPEM_20141, ERROR, IMOD_DOC, ORDER_NAMES, WARNING, Condition, Problem, RuleList, value_problem
-from .structure import header_plausible
+from .structure import header_reads_as_mrc
 
 RULES = RuleList()
 
@@ -37,7 +37,7 @@ def map_padding(ctx):
 def byteorder_readable(ctx) -> bool:
     """The byte order is told by MACHST, or guessed from a plausible MODE and NX, NY, NZ, and the
     stamp does not contradict the numbers (MRC2014-BYTEORDER holds)."""
-    return ctx.byteorder_source == "stamp" or (ctx.byteorder_source == "guessed" and header_plausible(ctx))
+    return ctx.byteorder_source == "stamp" or (ctx.byteorder_source == "guessed" and header_reads_as_mrc(ctx))
 
 
 _BYTEORDER_READABLE = Condition(byteorder_readable, "the byte order can be told (MRC2014-BYTEORDER holds)")

@@ -18,14 +18,14 @@ RULES = RuleList()
 SIZED_MODES = (*MRC2014_MODES, IMOD_RGB_MODE, *INT32_MODES)
 
 
-def plausible_in(raw: bytes, order: str) -> bool:
+def reads_as_mrc_in(raw: bytes, order: str) -> bool:
     """Whether the 1024 header bytes read as MRC in ``order``: MODE a known mode number and NX,
     NY, NZ positive (``validate`` reads a file whose stamp contradicts its numbers in the other order)."""
     nx, ny, nz, mode = struct.unpack_from(order + "4i", raw, 0)
     return mode in SIZED_MODES and nx > 0 and ny > 0 and nz > 0
 
 
-def header_plausible(ctx) -> bool:
+def header_reads_as_mrc(ctx) -> bool:
     """The header as read: a known MODE and NX, NY, NZ > 0."""
     h = ctx.header
     return h.mode in SIZED_MODES and h.nx > 0 and h.ny > 0 and h.nz > 0
@@ -53,7 +53,7 @@ def structure(ctx):
     byte order in which MODE and the dimensions make sense: a PNG, a text file, zeros)."""
     yield from ctx.structure_problems
     h = ctx.header
-    if h.map[:3] == b"MAP" or plausible_in(ctx.parsed.raw, "<") or plausible_in(ctx.parsed.raw, ">"):
+    if h.map[:3] == b"MAP" or reads_as_mrc_in(ctx.parsed.raw, "<") or reads_as_mrc_in(ctx.parsed.raw, ">"):
         return
     yield Problem("map", field_offset("map"),
                   f"not an MRC file: MAP is {show(h.map)}, NX is {h.nx}, NY is {h.ny}, NZ is {h.nz}, "
