@@ -186,3 +186,24 @@ def test_little_endian_always_fields_keep_their_order_in_the_big_endian_twin():
     record = FEI2.record_class(**{f.name: getattr(FEI2.parse(bytes(FEI2.size)), f.name) for f in FEI2.fields})
     raw = FEI2.build(attrs.evolve(record, bitmask_1=3, metadata_size=888), ">")
     assert raw[:4] == (888).to_bytes(4, "big") and raw[8:12] == (3).to_bytes(4, "little")
+
+
+def test_dump_text_is_made_from_the_values_and_json_from_their_encoding(tmp_path):
+    """``describe(encoded=False)`` keeps raw bytes as bytes and floats as floats (the text of ``dump``
+    is made from them); the default is the JSON encoding, ``{"hex": ...}`` and ``"nan"``."""
+    import mrcschema
+    from mrcschema.cli.dump import render_text
+    from mrcschema.reading.describe import describe
+
+    path = tmp_path / "v.mrc"
+    mrcschema.write(path, np.zeros((2, 3, 4), np.float32))
+    with mrcschema.open(path, "r+") as f:
+        f.header = attrs.evolve(f.header, dmean=float("nan"))
+    with mrcschema.open(path) as f:
+        values, encoded = describe(f, encoded=False), describe(f)
+    assert values["header"]["machst"] == b"DD\0\0" and encoded["header"]["machst"] == {"hex": "44440000"}
+    assert np.isnan(values["header"]["dmean"]) and encoded["header"]["dmean"] == "nan"
+    assert values["header"]["map"] == encoded["header"]["map"] == "MAP "
+    text = render_text(values, 200).splitlines()
+    machst, dmean = (next(line.split() for line in text if f" {name} " in line) for name in ("machst", "dmean"))
+    assert machst[3:8] == ["44", "44", "00", "00", "(little-endian)"] and dmean[3] == "nan"
