@@ -1,7 +1,7 @@
 """Generate docs/validation_rules.md from the rule table (run: ``python docs/generate_rules.py``).
 
 The tests check that the committed file equals what this script writes, so the list of
-rules cannot drift from ``mrcschema/validation/rules.py``.
+rules cannot drift from the rules in ``mrcschema/validation/rules/``.
 """
 
 import sys
@@ -32,7 +32,7 @@ def render():
     lines = [
         "# Validation rules",
         "",
-        "Generated from `mrcschema/validation/rules.py` by `docs/generate_rules.py`; do not edit.",
+        "Generated from the rules in `mrcschema/validation/rules/` by `docs/generate_rules.py`; do not edit.",
         "",
         "`mrcschema.validate(path)` and `python -m mrcschema validate FILE...` evaluate these rules in",
         "this order. A finding carries the rule id, the severity, the field and its byte offset, what was",

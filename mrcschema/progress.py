@@ -1,7 +1,8 @@
-"""A progress bar on stderr for long work, dependency-free (issue 14).
+"""The one progress bar of the package, on stderr for long work, dependency-free.
 
 Long work is a full validation of more than :data:`LONG_WORK_BYTES` of data, a write of more
-than that, a preview that reads a whole 4D-STEM scan, and a batch of files on the command line.
+than that, a preview that reads a whole 4D-STEM scan, a batch of files on the command line, and
+a read of more than 64 MiB from a URL or a file object (the sources' threshold).
 The bar is drawn only where a person watches: when the stream (stderr) is a terminal.  Nothing
 is drawn in a pipe, a file or a log, so JSON and piped output never see it.
 

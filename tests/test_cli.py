@@ -78,7 +78,7 @@ def test_console_script_entry_point_is_declared():
 
 
 @pytest.mark.parametrize("argv", [
-    ["dump", "a.mrc", "-", "b.mrc"],  # file names only: no parser at all (PLAIN_DEFAULTS)
+    ["dump", "a.mrc", "-", "b.mrc"],
     ["validate", "x.mrc"],
     ["dump", "a.mrc", "b.mrc", "-r", "--jsonl", "-j", "2", "--record", "3"],
     ["validate", "x.mrc", "--full-data", "-q", "--color", "never", "--json"],
@@ -86,8 +86,8 @@ def test_console_script_entry_point_is_declared():
     ["preview", "x.mrc", "-o", "p.png", "--montage", "--frames", "4", "--percentiles", "1", "99", "--size", "256"],
 ])
 def test_a_subcommand_alone_parses_as_the_whole_parser_does(argv):
-    """``parse_arguments`` builds only the named subcommand's parser, or none for file names only
-    (a fresh ``dump`` pays for no parser): the namespace is the one the whole parser gives."""
+    """``parse_arguments`` builds only the named subcommand's parser: the namespace is the one the
+    whole parser gives."""
     from mrcschema.cli.main import _parser, parse_arguments
 
     assert vars(parse_arguments(argv)) == vars(_parser().parse_args(argv))
@@ -103,11 +103,3 @@ def test_a_subcommand_alone_reports_errors_as_the_whole_parser_does(capsys):
         messages.append((exit_info.value.code, capsys.readouterr().err.splitlines()[-1]))
     assert messages[0] == messages[1] == (
         2, "mrcschema dump: error: argument -j/--jobs: --jobs must be 0 (one per CPU) or more, not -1")
-
-
-def test_the_defaults_of_plain_command_lines_are_the_parsers():
-    from mrcschema.cli.main import PLAIN_DEFAULTS, _command_parser
-
-    for name, defaults in PLAIN_DEFAULTS.items():
-        parsed = vars(_command_parser(name).parse_args(["x.mrc"]))
-        assert parsed.pop("files") == ["x.mrc"] and parsed == defaults

@@ -135,7 +135,9 @@ def test_value_renderers():
     assert text_or_bytes(b"MAP ") == "MAP " and text_or_bytes(b"FEI2") == "FEI2" and text_or_bytes(b"\0" * 4) == ""
     assert text_or_bytes(b"label".ljust(80), strip_blanks=True) == "label"
     assert text_or_bytes(b"MA\x01 ") == {"hex": "4d410120"} and text_or_bytes(b"A\0B\0") == {"hex": "41004200"}
-    assert display({"hex": "00" * 84}) == "84 zero bytes" and display({"hex": "44440000"}) == "44 44 00 00"
+    assert typed(b"DD\0\0", raw_bytes=True) == b"DD\0\0" and text_or_bytes(b"MA\x01 ", raw_bytes=True) == b"MA\x01 "
+    assert display(b"\0" * 84) == "84 zero bytes" and display(b"DD\0\0") == "44 44 00 00"  # raw bytes: hex, never text
+    assert display(float("nan")) == "nan" and display([1.5, b"AB"]) == "1.5, 41 42"
     assert display(1 / 3) == "0.3333333" and display("MAP ") == "'MAP '" and display("FEI2") == "FEI2" and display(7) == "7"
     assert interpret("mrc2014_header", "mode", 2) == "float32" and interpret("mrc2014_header", "mapc", 3) == "Z"
     assert interpret("mrc2014_header", "ispg", 4) == "volume, space group P 1 21 1"
@@ -184,3 +186,24 @@ def test_little_endian_always_fields_keep_their_order_in_the_big_endian_twin():
     record = FEI2.record_class(**{f.name: getattr(FEI2.parse(bytes(FEI2.size)), f.name) for f in FEI2.fields})
     raw = FEI2.build(attrs.evolve(record, bitmask_1=3, metadata_size=888), ">")
     assert raw[:4] == (888).to_bytes(4, "big") and raw[8:12] == (3).to_bytes(4, "little")
+
+
+def test_dump_text_is_made_from_the_values_and_json_from_their_encoding(tmp_path):
+    """``describe(encoded=False)`` keeps raw bytes as bytes and floats as floats (the text of ``dump``
+    is made from them); the default is the JSON encoding, ``{"hex": ...}`` and ``"nan"``."""
+    import mrcschema
+    from mrcschema.cli.dump import render_text
+    from mrcschema.reading.describe import describe
+
+    path = tmp_path / "v.mrc"
+    mrcschema.write(path, np.zeros((2, 3, 4), np.float32))
+    with mrcschema.open(path, "r+") as f:
+        f.header = attrs.evolve(f.header, dmean=float("nan"))
+    with mrcschema.open(path) as f:
+        values, encoded = describe(f, encoded=False), describe(f)
+    assert values["header"]["machst"] == b"DD\0\0" and encoded["header"]["machst"] == {"hex": "44440000"}
+    assert np.isnan(values["header"]["dmean"]) and encoded["header"]["dmean"] == "nan"
+    assert values["header"]["map"] == encoded["header"]["map"] == "MAP "
+    text = render_text(values, 200).splitlines()
+    machst, dmean = (next(line.split() for line in text if f" {name} " in line) for name in ("machst", "dmean"))
+    assert machst[3:8] == ["44", "44", "00", "00", "(little-endian)"] and dmean[3] == "nan"

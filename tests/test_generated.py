@@ -258,11 +258,10 @@ print(sorted(sys.modules))
 
 def test_dump_of_a_file_imports_neither_construct_nor_attrs_nor_the_writer(tmp_path):
     """``mrcschema dump FILE`` (issue 15: a fresh dump within mrcfile-header's time) loads what it
-    shows and no more: no construct, attrs, json (unless --json), writer, validator or dask, and no
-    argparse (a command line of file names only needs no parser)."""
+    shows and no more: no construct, attrs, json (unless --json), writer, validator or dask."""
     example = REPO / "examples" / "tiny_volume.mrc"
     modules = _fresh_modules(["-c", _DUMP_PROBE, str(example)], tmp_path)
-    loaded = [m for m in modules if m.split(".")[0] in ("construct", "attr", "attrs", "dask", "json", "argparse")
+    loaded = [m for m in modules if m.split(".")[0] in ("construct", "attr", "attrs", "dask", "json")
               or m.startswith(("mrcschema.writing", "mrcschema.validation", "mrcschema.hyperspy"))]
     assert loaded == []
 

@@ -81,7 +81,7 @@ def test_jobs_work_with_spawned_workers(tmp_path):
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [f"{files[0]}: OK"] * 6
-    assert "6 files: 6 valid" in result.stderr and "spawned 1" in result.stderr
+    assert "6 files: 6 valid" in result.stderr and "spawned 2" in result.stderr  # one worker per job
 
 
 def test_a_replace_refused_as_windows_refuses_an_open_file_keeps_the_old_file(tmp_path, monkeypatch):

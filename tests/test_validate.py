@@ -858,6 +858,22 @@ def test_rule_table_is_complete_and_consistent():
     assert wanted <= set(RULES_BY_ID)
 
 
+def test_each_rule_is_a_function_of_its_subject_module_and_runs_in_its_order():
+    """A rule is a plain function registered in one subject module; the table is the subjects' rules
+    in the order of rules/__init__.py, the final structure rule first."""
+    import inspect
+
+    subjects = ["structure", "identity", "geometry", "exttyp", "labels", "data", "extended", "de"]
+    modules = [rule.check.__module__.rsplit(".", 1)[-1] for rule in RULES]
+    assert all(inspect.isfunction(rule.check) for rule in RULES)
+    assert sorted(set(modules), key=subjects.index) == subjects and modules == sorted(modules, key=subjects.index)
+    assert RULES[1].id == "MRC-STRUCTURE" and [rule.id for rule in RULES if rule.final] == ["MRC-STRUCTURE"]
+    assert RULES_BY_ID["MRC2014-MAP-PADDING"].when.text == "map 'MAP' and 1 NUL byte"
+    with pytest.raises(ValueError, match="severity"):
+        from mrcschema.validation.rules.rule import RuleList
+
+        RuleList().rule("X-Y", "fatal", "map", expected="", spec="")
+
 def test_validation_rules_doc_is_generated_from_the_rules():
     spec = importlib.util.spec_from_file_location("generate_rules", REPO / "docs" / "generate_rules.py")
     generator = importlib.util.module_from_spec(spec)

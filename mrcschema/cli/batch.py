@@ -28,7 +28,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
 
 from ..format.records import evolve, record
 from ..progress import Progress, suppressed
@@ -163,118 +162,49 @@ def _run_one(function, name, options, inner_bars=False):
 def _chunk_size(files: int, processes: int) -> int:
     """Files per chunk: about 8 chunks per process.  Small enough that the output streams and a
     slow file does not hold one process's share up for long; large enough that what a chunk costs
-    (claiming it, sending its outcomes back) is paid ~8 x ``processes`` times, not once per file
-    (a small file's work is ~0.5 ms, the same order as that cost)."""
+    (sending it to a worker, sending its outcomes back) is paid ~8 x ``processes`` times, not once
+    per file (a small file's work is ~0.5 ms, the same order as that cost)."""
     return max(1, files // (processes * 8))
 
 
-class _Chunks:
-    """The chunks of a parallel batch, claimed one at a time, in order, by this process and the
-    workers alike (a counter in shared memory): whoever is free takes the next one."""
-
-    def __init__(self, context, count: int) -> None:
-        self.count = count
-        self._next = context.Value("q", 0)
-
-    def claim(self) -> int | None:
-        with self._next.get_lock():
-            index = self._next.value
-            if index >= self.count:
-                return None
-            self._next.value = index + 1
-        return index
-
-
-def _work(function, names, options, spans, chunks, connection):
-    """A worker process: claim chunks until none is left, sending each one's outcomes; then
-    ``(None, None)``, or ``(None, error)`` when the command itself failed (a bug: the commands turn
-    every fault of a file into its outcome).  A thread sends, so the worker goes on to its next
-    chunk while the parent, busy with a chunk of its own, has not read the last one yet (a chunk of
-    text dumps is a few hundred kilobytes: more than a pipe holds)."""
-    import queue
-    import threading
-
-    _worker_init()
-    outbox = queue.SimpleQueue()
-
-    def send():
-        while (message := outbox.get()) is not None:
-            connection.send(message)
-
-    sender = threading.Thread(target=send, daemon=True)
-    sender.start()
-    try:
-        while (index := chunks.claim()) is not None:
-            start, stop = spans[index]
-            outbox.put((index, [_run_one(function, name, options) for name in names[start:stop]]))
-        outbox.put((None, None))
-    except BaseException:  # noqa: BLE001 - sent to the parent, which raises it
-        import traceback
-
-        outbox.put((None, RuntimeError(f"a --jobs worker failed:\n{traceback.format_exc()}")))
-    finally:
-        outbox.put(None)
-        sender.join()
-        connection.close()
+def _run_chunk(function, names, options) -> list[Outcome]:
+    """A worker's task: the outcomes of one chunk of names."""
+    return [_run_one(function, name, options) for name in names]
 
 
 def _parallel(function, names, options, processes) -> Iterator[Outcome]:
-    """The outcomes of ``names`` in order, from this process and ``processes - 1`` forked workers
-    that share the chunks out as each is free.  This process works too (with 2 CPUs, ``--jobs 2``
-    is two processes, not two workers and an idle parent competing for them) and, between its
-    chunks, passes on the outcomes that have come in.  A worker that dies (killed, out of memory)
-    is a :class:`ChildProcessError` (an ``OSError``: the command's one-line error, exit code 2), not
-    a hang."""
+    """The outcomes of ``names`` in order, from ``processes`` worker processes
+    (:class:`concurrent.futures.ProcessPoolExecutor`, forked where the system can fork, so the
+    workers inherit the modules ``prepare`` imported) taking the chunks as each is free.  A worker
+    that dies (killed, out of memory) breaks the pool: a :class:`ChildProcessError` (an ``OSError``:
+    the command's one-line error, exit code 2), never a hang.  When the caller stops early (Ctrl-C,
+    an error) the workers are terminated, not waited for."""
     import multiprocessing
-    from multiprocessing.connection import wait
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
     size = _chunk_size(len(names), processes)
-    spans = [(start, min(len(names), start + size)) for start in range(0, len(names), size)]
-    chunks = _Chunks(context, len(spans))
-    workers: dict[Any, Any] = {}  # the connection a worker sends on -> the worker
-    done: dict[int, list[Outcome]] = {}  # chunks done, until their turn
+    before = set(multiprocessing.active_children())
+    pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_worker_init)
     try:
-        for _ in range(processes - 1):
-            incoming, sender = context.Pipe(duplex=False)
-            worker = context.Process(target=_work, args=(function, names, options, spans, chunks, sender), daemon=True)
-            worker.start()
-            sender.close()
-            workers[incoming] = worker
-        for turn in range(len(spans)):
-            while turn not in done:
-                ready: list[Any] = list(wait(list(workers), timeout=0)) if workers else []
-                if not ready:
-                    mine = chunks.claim()
-                    if mine is not None:
-                        start, stop = spans[mine]
-                        done[mine] = [_run_one(function, name, options) for name in names[start:stop]]
-                        continue
-                    if not workers:
-                        raise RuntimeError(f"chunk {turn} of the batch was claimed but never done")
-                    ready = list(wait(list(workers)))
-                for receiver in ready:
-                    try:
-                        index, value = receiver.recv()
-                    except EOFError:
-                        worker = workers[receiver]
-                        worker.join()
-                        raise ChildProcessError(f"a --jobs worker (pid {worker.pid}) stopped with exit code "
-                                                f"{worker.exitcode} before it had sent what it did") from None
-                    if index is not None:
-                        done[index] = value
-                        continue
-                    if value is not None:
-                        raise value
-                    receiver.close()
-                    del workers[receiver]
-            yield from done.pop(turn)
+        futures = [pool.submit(_run_chunk, function, names[start:start + size], options)
+                   for start in range(0, len(names), size)]
+        workers = [p for p in multiprocessing.active_children() if p not in before]  # to name a dead one
+        for future in futures:
+            try:
+                chunk = future.result()
+            except BrokenProcessPool:
+                dead = [w for w in workers if w.exitcode not in (None, 0)]
+                what = (f"a --jobs worker (pid {dead[0].pid}) stopped with exit code {dead[0].exitcode}" if dead
+                        else "a --jobs worker stopped")
+                raise ChildProcessError(f"{what} before it had sent what it did") from None
+            yield from chunk
     finally:
-        for worker in workers.values():
-            worker.terminate()
-        for receiver, worker in workers.items():
-            worker.join()
-            receiver.close()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in multiprocessing.active_children():
+            if worker not in before:
+                worker.terminate()
 
 
 def _outcomes(function, items, options, jobs, inner_bars=False, prepare=None) -> Iterator[Outcome]:
@@ -282,7 +212,7 @@ def _outcomes(function, items, options, jobs, inner_bars=False, prepare=None) ->
     if jobs <= 1 or len(runnable) <= 1:
         results: Iterator[Outcome] = (_run_one(function, name, options, inner_bars) for name in runnable)
     else:
-        if prepare is not None:  # imported once here, before the fork: the workers inherit the modules
+        if prepare is not None:  # imported once here, before the workers fork: they inherit the modules
             prepare()
         results = _parallel(function, runnable, options, min(jobs, len(runnable)))
     try:

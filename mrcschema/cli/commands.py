@@ -108,7 +108,9 @@ def dump_one(name: str, options: Options) -> Outcome:
             warnings.simplefilter("always", MrcWarning)
             with mrcfile_module.open(source_of(name), permissive=True) as mrc:
                 refuse_what_is_not_mrc(caught, mrc.header)
-                info = describe(mrc) if options.record is None else describe_record(mrc, options.record)
+                encoded = options.output != "text"  # the text is made from the values themselves
+                info = (describe(mrc, encoded=encoded) if options.record is None
+                        else describe_record(mrc, options.record, encoded=encoded))
     except (MrcFormatError, OSError) as exc:
         error = error_text(exc, name)
         doc = escape_all({"schema": DUMP_SCHEMA, "path": name, "readable": False, "error": error}, redact_urls)

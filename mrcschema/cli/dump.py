@@ -1,4 +1,5 @@
-"""The text ``mrcschema dump`` prints, laid out from :func:`mrcschema.reading.describe.describe`.
+"""The text ``mrcschema dump`` prints, laid out from :func:`mrcschema.reading.describe.describe` of the
+values themselves (``encoded=False``: bytes as bytes, floats as floats; never their JSON encoding).
 
 Each field is one row (offset, type, field, value, meaning) fitted to the width
 (:mod:`mrcschema.cli.text`); the values are shown and interpreted by :mod:`mrcschema.format.values`
@@ -18,7 +19,7 @@ HEADER_LAYOUT, IMOD_LAYOUT = "mrc2014_header", "imod_extra"
 def _value_text(layout, name, value, imod=False):
     if name == "label":
         return "listed below"
-    if imod and layout == HEADER_LAYOUT and name in ("extra1", "extra2") and any(bytes.fromhex(value["hex"])):
+    if imod and layout == HEADER_LAYOUT and name in ("extra1", "extra2") and any(value):
         return "IMOD fields, below"  # bytes 96-195 are decoded field by field there
     shown = display(value)
     meaning = interpret(layout, name, value)

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import sys
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from ..errors import MrcFormatError
@@ -256,24 +255,11 @@ def _command_parser(name: str) -> argparse.ArgumentParser:
     return command
 
 
-#: ``dump``/``validate`` followed by file names only (no option; ``-`` is standard input): the
-#: values of the options not given, what their parsers give (a test holds the two equal)
-PLAIN_DEFAULTS: dict[str, dict[str, object]] = {
-    "dump": {"recursive": False, "jobs": 1, "json": False, "jsonl": False, "color": "auto", "record": None},
-    "validate": {"recursive": False, "jobs": 1, "json": False, "jsonl": False, "color": "auto",
-                 "full_data": False, "header_only": False, "quiet": False, "select": (), "ignore": (), "explain": None},
-}
-
-
-def parse_arguments(argv=None) -> argparse.Namespace | SimpleNamespace:
-    """The parsed command line.  ``dump FILE...`` and ``validate FILE...`` with file names only
-    (the commonest command lines, run once per file by scripts) need no parser: their options
-    take :data:`PLAIN_DEFAULTS`.  Any other that starts with a subcommand is parsed by that
-    subcommand's parser alone; the rest by the whole parser.  A fresh ``dump`` thus imports no
-    argparse and builds no parser (about 2 ms, 3 % of the whole process)."""
+def parse_arguments(argv=None) -> argparse.Namespace:
+    """The parsed command line.  A command line that starts with a subcommand is parsed by that
+    subcommand's parser alone (the same usage, help and errors as the whole parser's; a fresh
+    ``dump`` builds one parser, not six); the rest by the whole parser."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    if len(argv) > 1 and argv[0] in PLAIN_DEFAULTS and all(a == "-" or not a.startswith("-") for a in argv[1:]):
-        return SimpleNamespace(command=argv[0], files=argv[1:], **PLAIN_DEFAULTS[argv[0]])
     if argv and argv[0] in _COMMANDS:
         args = _command_parser(argv[0]).parse_args(argv[1:])
         args.command = argv[0]

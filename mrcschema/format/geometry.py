@@ -149,7 +149,7 @@ def check_identity(parsed: ParsedHeader, *, permissive=False):
 
         message = (f"not an MRC file: MAP is {show(h.map)}, expected 'MAP ' (and NX {h.nx}, NY {h.ny}, NZ {h.nz}, "
                    f"MODE {h.mode})")
-        if not permissive or not _plausible(h):
+        if not permissive or not _damaged_but_mrc(h):
             raise header_error("map", message)
         warnings.warn(f"{header_location('map')}: {message}; reading the file anyway", MrcWarning, stacklevel=4)
     if parsed.byteorder_source == "guessed" and stamp_byteorder(h.machst) is None:
@@ -165,7 +165,7 @@ def check_identity(parsed: ParsedHeader, *, permissive=False):
 PLAUSIBLE_DIMENSION = 1 << 24
 
 
-def _plausible(h) -> bool:
+def _damaged_but_mrc(h) -> bool:
     """Whether a header without the MAP identifier still reads as MRC (a known mode, sane
     dimensions and NSYMBT): permissive opens read those (a damaged MAP), never a text or PNG file."""
     return (h.mode in READABLE_MODES and all(0 <= n < PLAUSIBLE_DIMENSION for n in (h.nx, h.ny, h.nz))

@@ -17,8 +17,9 @@ Typed values (``docs/json.md``):
 
 Words for people (``dump``'s value column):
 
-* :func:`display` – a value in a few characters: floats to 7 significant digits, printable bytes
-  as their text, zero bytes counted, other bytes as hex;
+* :func:`display` – a value (typed with ``raw_bytes``: ``dump`` renders its text from the values,
+  never from their JSON encoding) in a few characters: floats to 7 significant digits, text as
+  itself, raw bytes as hex (zero bytes counted);
 * :func:`interpret` – what a field's value means where a number says little: MODE as its type, ISPG
   as image stack / volume / space group / volume stack, MAPC/MAPR/MAPS as axis letters, MACHST as a
   byte order, FEI timestamps as ISO dates;
@@ -81,44 +82,46 @@ def _number(value, json):
     return value
 
 
-def typed(value, *, json: bool = True):
-    """``value`` as JSON-ready data: records as dicts in field order, arrays as lists, raw bytes as
-    ``{"hex": "..."}``, numpy scalars as Python numbers.  ``json``: floats JSON cannot hold (NaN,
-    infinities) as the strings ``"nan"``, ``"inf"``, ``"-inf"``; without it they stay floats."""
+def typed(value, *, json: bool = True, raw_bytes: bool = False):
+    """``value`` as plain data: records as dicts in field order, arrays as lists, raw bytes as
+    ``{"hex": "..."}`` (``raw_bytes``: as ``bytes``, for text made from the values), numpy scalars as
+    Python numbers.  ``json``: floats JSON cannot hold (NaN, infinities) as the strings ``"nan"``,
+    ``"inf"``, ``"-inf"``; without it they stay floats."""
     numpy = sys.modules.get("numpy")  # without numpy imported, no value is a numpy one
-    if isinstance(value, bytes):
-        return {"hex": value.hex()}
     if numpy is not None and isinstance(value, numpy.void):
-        return {"hex": value.tobytes().hex()}
+        value = value.tobytes()
+    if isinstance(value, bytes):
+        return value if raw_bytes else {"hex": value.hex()}
     if _is_record(value):
-        return {name: typed(getattr(value, name), json=json) for name in _field_names(value)}
+        return {name: typed(getattr(value, name), json=json, raw_bytes=raw_bytes) for name in _field_names(value)}
     if isinstance(value, (tuple, list)) or (numpy is not None and isinstance(value, numpy.ndarray)):
-        return [typed(v, json=json) for v in value]
+        return [typed(v, json=json, raw_bytes=raw_bytes) for v in value]
     if numpy is not None and isinstance(value, numpy.generic):
         value = value.item()
     return _number(value, json)
 
 
-def text_or_bytes(raw: bytes, *, strip_blanks: bool = False):
+def text_or_bytes(raw: bytes, *, strip_blanks: bool = False, raw_bytes: bool = False):
     """A byte field holding text: the bytes before the first NUL as text when they are printable
-    ASCII (``strip_blanks``: without trailing blanks, as labels are read), else ``{"hex": ...}``."""
+    ASCII (``strip_blanks``: without trailing blanks, as labels are read), else ``{"hex": ...}``
+    (``raw_bytes``: the bytes themselves)."""
     text = raw.split(b"\0", 1)[0]
     if strip_blanks:
         text = text.rstrip(b" ")
     if not is_printable(text) or any(raw[len(text):].strip(b"\0 " if strip_blanks else b"\0")):
-        return {"hex": raw.hex()}
+        return raw if raw_bytes else {"hex": raw.hex()}
     return text.decode("ascii")
 
 
-def header_values(record, *, json: bool = True) -> dict:
-    """A main-header (or IMOD EXTRA) record as ``{name: typed value}``, the byte fields that hold
-    text (EXTTYP, MAP, the labels) as text."""
-    out = typed(record, json=json)
+def header_values(record, *, json: bool = True, raw_bytes: bool = False) -> dict:
+    """A main-header (or IMOD EXTRA) record as ``{name: typed value}`` (:func:`typed`), the byte
+    fields that hold text (EXTTYP, MAP, the labels) as text."""
+    out = typed(record, json=json, raw_bytes=raw_bytes)
     for name in TEXT_FIELDS:
         if name in out:
             raw = getattr(record, name)
-            out[name] = ([text_or_bytes(r, strip_blanks=True) for r in raw] if isinstance(raw, tuple)
-                         else text_or_bytes(raw))
+            out[name] = ([text_or_bytes(r, strip_blanks=True, raw_bytes=raw_bytes) for r in raw]
+                         if isinstance(raw, tuple) else text_or_bytes(raw, raw_bytes=raw_bytes))
     return out
 
 
@@ -150,17 +153,13 @@ def record_columns(records: np.ndarray) -> dict:
 
 # -- words for people -------------------------------------------------------------------------------
 def display(value) -> str:
-    """A typed value (:func:`typed`) or a raw one in a few characters: floats to 7 significant
-    digits, ``{"hex"}`` bytes as spaced hex (or counted when all zero), printable bytes as text."""
+    """A value made by :func:`typed` with ``raw_bytes`` (``json=False``) in a few characters, as
+    ``dump`` shows it: floats to 7 significant digits, bytes as spaced hex (counted when all
+    zero), text as itself (quoted when blank or padded)."""
     if isinstance(value, bytes):
-        value = text_or_bytes(value) if is_printable(value.rstrip(b"\0")) else {"hex": value.hex()}
-    if isinstance(value, dict) and set(value) == {"hex"}:
-        raw = bytes.fromhex(value["hex"])
-        return f"{len(raw)} zero bytes" if len(raw) > 4 and not any(raw) else hex_text(raw)
+        return f"{len(value)} zero bytes" if len(value) > 4 and not any(value) else hex_text(value)
     if isinstance(value, float):
         return f"{value:.7g}"
-    if isinstance(value, str) and value in ("nan", "inf", "-inf"):
-        return value
     if isinstance(value, str):
         return repr(value) if value != value.strip() or not value else value
     if isinstance(value, list):
@@ -215,10 +214,7 @@ def _axis(value):
 
 
 def _machst(value):
-    raw = bytes.fromhex(value["hex"]) if isinstance(value, dict) else value
-    if not isinstance(raw, bytes):
-        return None
-    return stamp_name(raw)
+    return stamp_name(value) if isinstance(value, bytes) else None
 
 
 _FEI_LAYOUTS = ("fei1", "fei2")

@@ -276,14 +276,16 @@ def frame_sums(stack, label=""):
     per = max(1, CHUNK_BYTES // max(1, stack[0].nbytes))
     with progress(stack.nbytes, label) as bar:
         for start in range(0, frames, per):
-            chunk = _numeric(stack[start:start + per])
+            chunk = _magnitudes(stack[start:start + per])
             sums[start:start + len(chunk)] = chunk.reshape(len(chunk), -1).sum(axis=1, dtype=np.float64)
             total += chunk.sum(axis=0, dtype=np.float64)
             bar.update(chunk.nbytes)
     return sums, total / frames
 
 
-def _numeric(chunk):
+def _magnitudes(chunk):
+    """What the preview draws of each voxel: complex data (mode 3 int16 pairs, mode 4) as amplitudes
+    |z|, real data as it is."""
     if chunk.dtype.names:
         return np.hypot(chunk["real"].astype(np.float64), chunk["imag"].astype(np.float64))
     if chunk.dtype.kind == "c":

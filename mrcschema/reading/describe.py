@@ -46,8 +46,8 @@ def leaf_value(values: dict, name: str):
     return values
 
 
-def _xyz(vec):
-    return typed(dict(zip("xyz", vec)))
+def _xyz(vec, encoded):
+    return typed(dict(zip("xyz", vec)), json=encoded)
 
 
 def _axis_order(header):
@@ -56,8 +56,11 @@ def _axis_order(header):
     return axes if None not in axes and len(set(axes)) == 3 else None
 
 
-def describe(mrc) -> dict:
-    """Everything ``dump`` shows about an open :class:`~mrcschema.MrcFile`, as plain data."""
+def describe(mrc, *, encoded: bool = True) -> dict:
+    """Everything ``dump`` shows about an open :class:`~mrcschema.MrcFile`, as plain data.
+    ``encoded``: for JSON (raw bytes as ``{"hex": ...}``, NaN as ``"nan"``); without it the values
+    stay Python values (bytes, floats), for the text ``dump`` makes of them."""
+    values = {"json": encoded, "raw_bytes": not encoded}
     g, h, imod = mrc.geometry, mrc.header, mrc.imod
     ispg = space_group(h.ispg) or h.ispg
     out = {
@@ -67,7 +70,7 @@ def describe(mrc) -> dict:
         "byteorder": {"<": "little-endian", ">": "big-endian"}[mrc.byteorder],
         "byteorder_source": mrc.byteorder_source,
         "compression": mrc.compression,
-        "header": header_values(h),
+        "header": header_values(h, **values),
         "fields": {"header": field_table(MRC2014_HEADER)},
         "labels": list(mrc.labels),
         "data": {
@@ -77,7 +80,7 @@ def describe(mrc) -> dict:
                             if space_group_symbol(ispg) is not None else None),
             "axis_order": _axis_order(h),
             "expected_file_size": None, "file_size": mrc.file_size,
-            "voxel_size": _xyz(mrc.voxel_size), "origin": _xyz(mrc.origin),
+            "voxel_size": _xyz(mrc.voxel_size, encoded), "origin": _xyz(mrc.origin, encoded),
         },
     }
     if g is not None:  # None: a permissive open that could not locate the data (a warning says why)
@@ -85,9 +88,9 @@ def describe(mrc) -> dict:
                             "mode_name": g.mode.name, "mode_meaning": g.mode.doc,
                             "expected_file_size": g.offset + g.nbytes})
     if imod.imod_stamp == IMOD_STAMP or imod.nint or imod.nreal:
-        out["imod"] = header_values(imod)
+        out["imod"] = header_values(imod, **values)
         out["fields"]["imod"] = field_table(IMOD_EXTRA, IMOD_EXTRA_OFFSET)
-    out["extended_header"] = describe_extended(mrc)
+    out["extended_header"] = describe_extended(mrc, encoded=encoded)
     if g is not None:
         out["interpreted"] = describe_physical(mrc.physical)
     out["warnings"] = []
@@ -109,7 +112,7 @@ def describe_physical(model) -> dict:
     }
 
 
-def describe_extended(mrc, first: int = FIRST_RECORDS) -> dict:
+def describe_extended(mrc, first: int = FIRST_RECORDS, *, encoded: bool = True) -> dict:
     """The extended header as plain data: kind, sizes, records read, capacity and padding (counted
     by :func:`mrcschema.format.extended.count_records`, as the validator counts them), notes, the
     symmetry text or JSON metadata, and the field table and typed values of the first records."""
@@ -124,11 +127,12 @@ def describe_extended(mrc, first: int = FIRST_RECORDS) -> dict:
     if ext.records is not None:  # records always come with their layout
         info["layout"] = ext.layout.name
         info["fields"] = field_table(ext.layout)
-        info["first_records"] = [typed(ext.record(i)) for i in range(min(first, len(ext.records)))]
+        info["first_records"] = [typed(ext.record(i), json=encoded, raw_bytes=not encoded)
+                                 for i in range(min(first, len(ext.records)))]
     return info
 
 
-def describe_record(mrc, index: int) -> dict:
+def describe_record(mrc, index: int, *, encoded: bool = True) -> dict:
     """One extended-header record in full, for ``dump --record N``: its typed values and its
     fields with their offsets in the file."""
     ext = mrc.extended
@@ -138,5 +142,5 @@ def describe_record(mrc, index: int) -> dict:
                              field="extended header", offset=HEADER_SIZE)
     offset = HEADER_SIZE + index * ext.record_size
     return {"schema": DUMP_SCHEMA, "path": mrc.path, "readable": True, "kind": ext.kind, "layout": ext.layout.name,
-            "index": index, "offset": offset, "record": typed(ext.record(index)),
+            "index": index, "offset": offset, "record": typed(ext.record(index), json=encoded, raw_bytes=not encoded),
             "fields": field_table(ext.layout, offset), "warnings": []}

@@ -11,11 +11,8 @@ source, so a dask chunk can read its own byte range on a ``dask.distributed`` wo
 
 from __future__ import annotations
 
-import io
-import sys
-import time
-
-#: reads of more than this many bytes show a progress bar when standard error is a terminal
+#: reads of more than this many bytes show a progress bar (:mod:`mrcschema.progress`: when standard error
+#: is a terminal, or as ``MRCSCHEMA_PROGRESS`` says)
 PROGRESS_BYTES = 64 << 20
 
 
@@ -81,33 +78,3 @@ class Source:
     def __exit__(self, *exc):
         self.close()
         return False
-
-
-class Progress:
-    """A one-line progress bar on standard error, shown only when it is a terminal and the read is
-    at least :data:`PROGRESS_BYTES`; ``update(n)`` after each piece, ``close()`` at the end."""
-
-    def __init__(self, name: str, total: int, stream=None):
-        self.stream = stream if stream is not None else sys.stderr
-        self.total = total
-        self.done = 0
-        self.name = name if len(name) <= 40 else "..." + name[-37:]
-        self.started = time.monotonic()
-        try:
-            self.shown = total >= PROGRESS_BYTES and bool(self.stream.isatty())
-        except (AttributeError, ValueError, io.UnsupportedOperation):
-            self.shown = False
-
-    def update(self, nbytes: int) -> None:
-        self.done += nbytes
-        if self.shown:
-            fraction = self.done / self.total if self.total else 1.0
-            rate = self.done / max(time.monotonic() - self.started, 1e-6) / (1 << 20)
-            bar = "#" * int(30 * fraction)
-            self.stream.write(f"\r{self.name} [{bar:<30}] {self.done >> 20}/{self.total >> 20} MiB {rate:.0f} MiB/s")
-            self.stream.flush()
-
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()

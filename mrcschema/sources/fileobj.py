@@ -16,7 +16,8 @@ import threading
 
 from ..errors import MrcFormatError
 from ..format.geometry import HEADER_SIZE
-from .base import FetchError, Progress, Source
+from ..progress import progress
+from .base import PROGRESS_BYTES, FetchError, Source
 from .bounds import STREAM_MARGIN, declared_size, over_the_bound
 
 #: bytes asked of a stream or a file object per read
@@ -90,9 +91,9 @@ class FileObjectSource(Source):
 
     def window(self, offset, nbytes):
         nbytes = max(0, min(nbytes, self.size - offset))
-        return self._read_into(offset, bytearray(nbytes), Progress(self.path, nbytes))
+        return self._read_into(offset, bytearray(nbytes), progress(nbytes, self.path, threshold=PROGRESS_BYTES))
 
-    def _read_into(self, offset, out, progress=None):
+    def _read_into(self, offset, out, bar=None):
         view = memoryview(out)
         done = 0
         with self._lock:
@@ -106,12 +107,12 @@ class FileObjectSource(Source):
                                          f"{len(out) - done} bytes short of the {len(out)} asked for")
                     view[done:done + len(block)] = block
                     done += len(block)
-                    if progress is not None:
-                        progress.update(len(block))
+                    if bar is not None:
+                        bar.update(len(block))
             finally:
                 self._file.seek(position)
-                if progress is not None:
-                    progress.close()
+                if bar is not None:
+                    bar.close()
         return out
 
 

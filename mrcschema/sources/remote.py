@@ -43,7 +43,8 @@ import warnings
 from typing import Any
 
 from ..errors import MrcWarning
-from .base import FetchError, Progress, Source
+from ..progress import progress as progress_bar
+from .base import PROGRESS_BYTES, FetchError, Source
 from .fileobj import StreamSource
 from .urls import protocol_of
 
@@ -306,7 +307,7 @@ class RemoteSource(Source):
         try:
             if not self._async:
                 return bytearray(self._fetch_sync(offset, end))
-            bar = Progress(self.url, end - offset) if progress else None
+            bar = progress_bar(end - offset, self.url, threshold=PROGRESS_BYTES) if progress else None
             try:
                 pieces = [(a, min(a + PIECE_BYTES, end)) for a in range(offset, end, PIECE_BYTES)]
                 if len(pieces) == 1 or not split:

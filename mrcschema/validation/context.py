@@ -326,7 +326,7 @@ class Context:
         if self._open_file is not None and self._fd is None:  # "r+"/"c": the data as edited, in the map
             flat = self._open_file.data.reshape(-1)
             for start, n in _chunk_windows(flat.size, per_chunk):
-                yield _numeric(flat[start:start + n])
+                yield _as_complex(flat[start:start + n])
             return
         if h.mode in INT32_MODES:  # not an MRC2014 mode: 4-byte integers right after the extended header
             dtype, offset = INT32_MODES[h.mode].dtype.newbyteorder(self.byteorder), self.data_offset
@@ -348,7 +348,7 @@ class Context:
             count = int(np.prod(geometry.stored_shape))
         for start, n in _chunk_windows(count, per_chunk):
             raw = self._window(offset + start * dtype.itemsize, dtype, n)
-            yield _numeric(raw)
+            yield _as_complex(raw)
             del raw
 
     def _window(self, offset, dtype, count):
@@ -371,7 +371,7 @@ class Context:
         return read_into(self.path, offset, buffer[:count], dtype, fd=self._fd)
 
 
-def _numeric(values):
+def _as_complex(values):
     """Mode 3 (a structured pair of int16) as complex; everything else as it is."""
     if values.dtype.names:
         return values["real"].astype(np.float64) + 1j * values["imag"].astype(np.float64)

@@ -36,7 +36,7 @@ from ..reading.mrc_file import MrcFile, Target
 from ..sources import open_source
 from .context import Context, read_de_files
 from .report import Finding, Report, finding_of
-from .rules import RULES, RULES_BY_ID, Problem, plausible_in
+from .rules import RULES, RULES_BY_ID, Problem, reads_as_mrc_in
 
 __all__ = ["validate"]
 
@@ -61,9 +61,9 @@ def _unreadable_report(path, exc):
 
 def _read_in_order_that_reads(parsed):
     """A stamp whose order gives nonsense while the other order reads: the other order."""
-    if parsed.byteorder_source == "stamp" and not plausible_in(parsed.raw, parsed.byteorder):
+    if parsed.byteorder_source == "stamp" and not reads_as_mrc_in(parsed.raw, parsed.byteorder):
         other = ">" if parsed.byteorder == "<" else "<"
-        if plausible_in(parsed.raw, other):
+        if reads_as_mrc_in(parsed.raw, other):
             return evolve(parse_header(parsed.raw, other), byteorder_source="contradicted")
     return parsed
 

@@ -114,22 +114,21 @@ def test_file_reader_lazy_over_http(http, big_file):
     assert signal["axes"] == local["axes"]
 
 
-def test_a_progress_bar_on_a_terminal_for_large_reads():
-    from mrcschema.sources.base import PROGRESS_BYTES, Progress
+def test_a_large_remote_read_draws_the_package_progress_bar(http, big_file, capsys, monkeypatch):
+    """A read of more than PROGRESS_BYTES shows the one bar of the package (mrcschema.progress),
+    which MRCSCHEMA_PROGRESS turns on where stderr is not a terminal, and off."""
+    from mrcschema.sources import open_source
+    from mrcschema.sources.base import PROGRESS_BYTES
 
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    screen = Terminal()
-    bar = Progress("https://host/big.mrc", 2 * PROGRESS_BYTES, stream=screen)
-    bar.update(PROGRESS_BYTES)
-    bar.update(PROGRESS_BYTES)
-    bar.close()
-    assert "big.mrc" in screen.getvalue() and "128/128 MiB" in screen.getvalue()
-    quiet = io.StringIO()
-    Progress("x", 2 * PROGRESS_BYTES, stream=quiet).update(1)
-    assert quiet.getvalue() == ""
+    url = http.url("files", big_file.name)
+    monkeypatch.setenv("MRCSCHEMA_PROGRESS", "1")
+    with open_source(url) as source:
+        assert len(source.window(0, PROGRESS_BYTES + 1)) == PROGRESS_BYTES + 1
+        drawn = capsys.readouterr().err
+        assert url in drawn and "] 100%" in drawn and drawn.endswith("\r\x1b[K")  # drawn, then erased
+        monkeypatch.setenv("MRCSCHEMA_PROGRESS", "0")
+        source.window(0, PROGRESS_BYTES + 1)
+        assert capsys.readouterr().err == ""
 
 
 # -- failures -------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ ALLOWED = {
     "version": set(),
     "progress": set(),
     "format": {"errors"},
-    "sources": {"errors", "format"},
+    "sources": {"errors", "format", "progress"},
     "reading": {"errors", "format", "sources", "de"},
     "de": {"errors", "format", "sources"},
     "writing": {"errors", "format", "sources", "reading", "progress"},
