@@ -15,6 +15,8 @@ PROMISES = {
                "sys.exit(main(['preview', sys.argv[1], '-o', 'x.png']))",
     "lazy": "import mrcschema, sys; print(mrcschema.open(sys.argv[1]).to_dask().sum().compute())",
     "remote": "import mrcschema.sources.remote as r, fsspec, s3fs, aiohttp; print(r.INSTALL_HINT)",
+    "convert": "import mrcschema, sys; from mrcschema.cli.main import main; "
+               "sys.exit(main(['convert', sys.argv[1], 'x.ome.zarr']) or main(['refs', sys.argv[1], '-o', 'r.json']))",
 }
 
 
