@@ -248,9 +248,13 @@ class BatchResult:
 
 
 class _EmitGuard:
-    """Ctrl-C while one file's output is printed takes effect once it is printed and counted, so
-    the summary counts exactly the files whose output was printed.  Only for a batch: one file
-    has no count to keep exact (and the command then does without the signal module)."""
+    """Ctrl-C in a batch stops it once the file being checked is done, printed and counted, so the
+    summary counts exactly the files whose output was printed.  The first Ctrl-C only sets a flag:
+    a ``KeyboardInterrupt`` raised at an arbitrary point inside a file's reading (between a
+    descriptor's open and its owner's ``__init__`` finishing, in a ``with`` block's exit) could leave
+    a descriptor closed twice, and a later file read the wrong one.  A second Ctrl-C interrupts at
+    once.  Only for a batch: one file has no count to keep exact (and the command then does without
+    the signal module)."""
 
     def __init__(self, batch: bool = True):
         self.emitting = False
@@ -262,10 +266,9 @@ class _EmitGuard:
             self.previous = signal.signal(signal.SIGINT, self._handler)
 
     def _handler(self, signum, frame):
-        if self.emitting:
-            self.pending = True
-        else:
+        if self.pending and not self.emitting:  # a second Ctrl-C: now
             raise KeyboardInterrupt
+        self.pending = True
 
     def done_emitting(self):
         self.emitting = False
