@@ -54,16 +54,21 @@ class LocalFile(Source):
         if fd is None:
             fd = os.open(path, (os.O_RDWR if writable else os.O_RDONLY) | getattr(os, "O_BINARY", 0)
                          | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0))
+        file = None
         try:
             status = os.fstat(fd)
             if not stat.S_ISREG(status.st_mode):
                 raise IsADirectoryError(21, f"{path} is a directory, not an MRC file") if stat.S_ISDIR(
                     status.st_mode) else OSError(f"{path} is not a regular file")
-            #: the open file: ``numpy.memmap`` maps it, the writer writes through it
-            self.file = os.fdopen(fd, "r+b" if writable else "rb", buffering=0)
+            file = os.fdopen(fd, "r+b" if writable else "rb", buffering=0)
         except BaseException:
-            os.close(fd)
+            if file is None:
+                os.close(fd)
+            else:  # the file object owns the descriptor now: closing both would close a reused number
+                file.close()
             raise
+        #: the open file: ``numpy.memmap`` maps it, the writer writes through it
+        self.file = file
         self.fd = fd
         self.identity = (status.st_dev, status.st_ino)  #: which file this is, whatever its name becomes
         self.size = status.st_size if size is None else size
