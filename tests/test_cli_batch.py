@@ -84,6 +84,7 @@ def test_quoted_patterns_and_shell_globs(deposition):
     assert shell.returncode == 0 and "2 files: 2 valid" in shell.stderr
 
 
+@pytest.mark.slow
 def test_exit_code_is_the_worst_file(tmp_path, deposition):
     good = str(EXAMPLES / "tiny_volume.mrc")
     bad = str(deposition / "maps" / "half" / "bad.mrc")
@@ -138,6 +139,7 @@ def test_a_worker_that_dies_is_an_error_not_a_hang(tmp_path, capsys):
         run_batch("validate", _killed_in_a_worker, items, Options(full_data=True), jobs=2)
 
 
+@pytest.mark.slow
 def test_the_command_reports_a_dead_worker_in_one_line(tmp_path, monkeypatch, capsys):
     import mrcschema.cli.commands
 

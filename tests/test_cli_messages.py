@@ -109,6 +109,7 @@ def test_messages_show_bytes_as_text_or_hex_and_counts_in_the_right_number(tmp_p
     assert "1 record of 888 bytes read" in dump
 
 
+@pytest.mark.slow
 def test_ignore_and_select_take_rule_ids_and_prefixes_as_ruff_does():
     movie = str(CORPUS / "rsciio" / "20241021_00405_movie.mrc")
     plain = cli("validate", "--json", movie)

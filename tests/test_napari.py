@@ -109,6 +109,7 @@ def test_stacks_and_compressed_files(tmp_path, plugin):
     assert layer.shape == (25, 43, 73) and kwargs["name"] == "emd_3001"
 
 
+@pytest.mark.slow
 def test_large_files_open_lazily(tmp_path, plugin):
     dask_array = pytest.importorskip("dask.array")
     big = mrcschema.new(tmp_path / "tomo.rec", (80, 1024, 1024), "float32", volume=True, voxel_size=4.0)

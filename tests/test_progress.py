@@ -69,6 +69,7 @@ def test_full_validation_over_256_mib_shows_a_bar_on_a_terminal(big_sparse):
     assert ANSI.sub("", out.replace("\x1b[K", "")).split("\r")[-1].strip() == f"{big_sparse}: OK"
 
 
+@pytest.mark.slow
 def test_no_bar_in_a_pipe_or_in_json(big_sparse):
     import subprocess
 
