@@ -3,6 +3,7 @@ modules that import a package the environment lacks are skipped as a whole (list
 
 import ast
 import importlib.util
+import os
 from pathlib import Path
 
 import numpy as np
@@ -151,3 +152,19 @@ def pytest_runtest_makereport(item, call):
             and error.name.split(".")[0] in OPTIONAL_PACKAGES and importlib.util.find_spec(error.name.split(".")[0]) is None):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0, f"needs {error.name.split('.')[0]}, not installed")
+
+
+def drain_pty(master: int) -> bytes:
+    """Everything written to the pseudo-terminal whose controller side is ``master`` until every
+    writer has closed it (Linux then answers EIO), and ``master`` closed."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    return b"".join(chunks)

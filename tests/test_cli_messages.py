@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CORPUS, EXAMPLES, REPO
+from conftest import CORPUS, EXAMPLES, REPO, drain_pty
 from crafting import stack_header, write_file
 
 TINY = EXAMPLES / "tiny_volume.mrc"
@@ -201,18 +201,8 @@ def test_no_progress_bar_on_a_terminal_of_no_size():
     process = subprocess.Popen([sys.executable, "-m", "mrcschema", "validate", *[str(TINY)] * 20],
                                stdout=subprocess.PIPE, stderr=slave, env=environment, cwd=REPO)
     os.close(slave)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
+    err = drain_pty(master).decode()
     process.communicate()
-    err = b"".join(chunks).decode()
     assert "\r" not in err.replace("\r\n", "\n") and "[" not in err
     assert "20 files: 20 valid" in err
 

@@ -14,7 +14,7 @@ import sys
 import termios
 
 import pytest
-from conftest import CORPUS, CORPUS_MRC, EXAMPLES, REPO, corpus_id
+from conftest import CORPUS, CORPUS_MRC, EXAMPLES, REPO, corpus_id, drain_pty
 
 from mrcschema.cli.text import Style, output_width, table
 from mrcschema.format.mrc2014 import MRC2014_HEADER
@@ -112,17 +112,8 @@ def pty_run(args, env=None, columns=70):
     process = subprocess.Popen([sys.executable, "-m", "mrcschema", *args], stdout=slave, stderr=slave,
                                stdin=subprocess.DEVNULL, env=environment, cwd=REPO)
     os.close(slave)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(master)
-    return process.wait(), b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+    output = drain_pty(master)
+    return process.wait(), output.decode("utf-8", "replace").replace("\r\n", "\n")
 
 
 def test_a_terminal_gets_its_width_and_colour():
